@@ -1,0 +1,40 @@
+# scoredemo: `make run` starts the app, `make test` runs the whole suite. Both create .venv on first use.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8501
+
+.PHONY: run test lint bench fuzz load clean browser
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files make installs idempotent: pip runs again only when a requirements file changes.
+$(VENV)/.req: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.req-test: requirements-test.txt $(VENV)/.req
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+# The real-browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+run: $(VENV)/.req
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.req-test browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.req-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

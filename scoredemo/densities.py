@@ -1,0 +1,369 @@
+"""Exact 2-D toy densities: mixtures of Gaussian-blurred circles, closed under Gaussian noise.
+
+Every density here is a mixture p(x) = Σ_k w_k q_k(x) whose component q_k is a point or a circle of
+radius r_k around μ_k, blurred by N(0, s_k² I):
+
+    q_k(x) = exp(−(ρ − r_k)² / (2 s_k²)) · I0e(ρ r_k / s_k²) / (2π s_k²),    ρ = ‖x − μ_k‖,
+
+(I0e(z) = e^{−z} I0(z) is the scaled modified Bessel function). With r_k = 0 this is the Gaussian N(μ_k, s_k² I);
+with r_k > 0 it is the uniform distribution on the circle convolved with the Gaussian, which is what a thin ring is.
+Because the family is closed under convolution with Gaussians, the noise-perturbed density
+p_σ = p ∗ N(0, σ² I) is exact: the same mixture with s_k² replaced by s_k² + σ².
+
+The score s(x) = ∇ₓ log p(x) is computed with ``jax.grad``; tests check it against the analytic formulas
+Σ_k r_k(x) (μ_k − x)/s_k² (Gaussians) and the radial Bessel formula (rings).
+
+Components are grouped into *modes* (e.g. the two moons, the eight squares of a checkerboard): mode weights are
+sums of component weights, and a point belongs to the mode with the largest posterior responsibility.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scoredemo.types import Array, PRNGKey
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Mixture:
+    """A mixture of Gaussian-blurred circles (a JAX pytree: values are leaves, so changing π never recompiles).
+
+    Attributes:
+        means: (K, 2) centres μ_k.
+        radii: (K,) circle radii r_k (0 for a Gaussian component).
+        scales: (K,) blur standard deviations s_k > 0.
+        log_weights: (K,) log w_k, normalised (logsumexp = 0).
+        mode_onehot: (K, M) 1 where component k belongs to mode m.
+        curved: static; False when every radius is 0 (skips the Bessel terms).
+    """
+
+    means: Array
+    radii: Array
+    scales: Array
+    log_weights: Array
+    mode_onehot: Array
+    curved: bool = dataclasses.field(metadata=dict(static=True), default=False)
+
+    @property
+    def n_components(self) -> int:
+        return self.means.shape[0]
+
+    @property
+    def n_modes(self) -> int:
+        return self.mode_onehot.shape[1]
+
+    def perturb(self, sigma: Array | float) -> Mixture:
+        """p_σ = p ∗ N(0, σ²I): every blur variance s_k² becomes s_k² + σ² (exact)."""
+        scales = jnp.sqrt(self.scales**2 + jnp.asarray(sigma, jnp.float32) ** 2)
+        return dataclasses.replace(self, scales=scales)
+
+    def component_log_probs(self, x: Array) -> Array:
+        """log w_k + log q_k(x) for a batch: (N, 2) -> (N, K)."""
+        diff = x[:, None, :] - self.means[None, :, :]
+        d2 = jnp.sum(diff * diff, axis=-1)
+        var = self.scales**2
+        log_norm = self.log_weights - _LOG_2PI - jnp.log(var)
+        if not self.curved:
+            return log_norm - 0.5 * d2 / var
+        # ρ = ‖x − μ‖ with a gradient-safe square root at ρ = 0 (log q is smooth in ρ² there).
+        positive = d2 > 0
+        rho = jnp.where(positive, jnp.sqrt(jnp.where(positive, d2, 1.0)), 0.0)
+        z = rho * self.radii / var
+        return log_norm - 0.5 * (rho - self.radii) ** 2 / var + jnp.log(jax.lax.bessel_i0e(z))
+
+    def log_prob(self, x: Array, sigma: Array | float = 0.0) -> Array:
+        """log p_σ(x) for a batch (N, 2) -> (N,); σ = 0 is the clean density."""
+        mix = self if _is_zero(sigma) else self.perturb(sigma)
+        return jax.nn.logsumexp(mix.component_log_probs(x), axis=-1)
+
+    def score(self, x: Array, sigma: Array | float = 0.0) -> Array:
+        """s(x) = ∇ₓ log p_σ(x) for a batch (N, 2) -> (N, 2), by ``jax.grad`` of the exact log-density."""
+        return jax.grad(lambda y: jnp.sum(self.log_prob(y, sigma)))(x)
+
+    def responsibilities(self, x: Array) -> Array:
+        """Posterior component probabilities P(k | x): (N, 2) -> (N, K)."""
+        return jax.nn.softmax(self.component_log_probs(x), axis=-1)
+
+    def mode_responsibilities(self, x: Array) -> Array:
+        """Posterior mode probabilities P(m | x): (N, 2) -> (N, M)."""
+        return self.responsibilities(x) @ self.mode_onehot
+
+    def assign_modes(self, x: Array) -> Array:
+        """Index of the most responsible mode for each point: (N, 2) -> (N,) int32."""
+        return jnp.argmax(self.mode_responsibilities(x), axis=-1).astype(jnp.int32)
+
+    def mode_weights(self) -> Array:
+        """Mixture weight of each mode (sums of component weights): (M,)."""
+        return jnp.exp(self.log_weights) @ self.mode_onehot
+
+    def sample(self, rng_key: PRNGKey, n: int) -> Array:
+        """n exact samples: pick k ~ w, an angle θ ~ U(0, 2π), then μ_k + r_k (cos θ, sin θ) + s_k z."""
+        k_key, a_key, z_key = jax.random.split(rng_key, 3)
+        k = jax.random.categorical(k_key, self.log_weights, shape=(n,))
+        theta = jax.random.uniform(a_key, (n,), maxval=2.0 * jnp.pi)
+        ring = self.radii[k, None] * jnp.stack([jnp.cos(theta), jnp.sin(theta)], axis=-1)
+        z = jax.random.normal(z_key, (n, 2))
+        return (self.means[k] + ring + self.scales[k, None] * z).astype(jnp.float32)
+
+
+def _is_zero(sigma: Array | float) -> bool:
+    return isinstance(sigma, (int, float)) and sigma == 0
+
+
+def mixture(
+    means: Any,
+    scales: Any,
+    weights: Any,
+    *,
+    radii: Any = None,
+    modes: Any = None,
+) -> Mixture:
+    """Build a :class:`Mixture` from plain numbers (validated; weights are normalised).
+
+    Args:
+        means: (K, 2) component centres.
+        scales: (K,) or scalar blur standard deviations (> 0).
+        weights: (K,) non-negative weights, not all zero.
+        radii: (K,) circle radii (>= 0); default all 0 (Gaussians).
+        modes: (K,) integer mode label of each component; default one mode per component.
+    """
+    means = np.asarray(means, dtype=np.float64).reshape(-1, 2)
+    k = means.shape[0]
+    scales = np.broadcast_to(np.asarray(scales, dtype=np.float64), (k,))
+    weights = np.broadcast_to(np.asarray(weights, dtype=np.float64), (k,))
+    radii = np.zeros(k) if radii is None else np.broadcast_to(np.asarray(radii, dtype=np.float64), (k,))
+    modes = np.arange(k) if modes is None else np.asarray(modes, dtype=np.int64).reshape(k)
+    if k == 0:
+        raise ValueError("a mixture needs at least one component")
+    for name, arr in (("means", means), ("scales", scales), ("weights", weights), ("radii", radii)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"mixture {name} must be finite numbers")
+    if np.any(scales <= 0):
+        raise ValueError("mixture scales must be > 0")
+    if np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError("mixture weights must be >= 0 and not all zero")
+    if np.any(radii < 0):
+        raise ValueError("mixture radii must be >= 0")
+    _, mode_index = np.unique(modes, return_inverse=True)
+    onehot = np.eye(mode_index.max() + 1)[mode_index]
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights / weights.sum())
+    return Mixture(
+        means=jnp.asarray(means, jnp.float32),
+        radii=jnp.asarray(radii, jnp.float32),
+        scales=jnp.asarray(scales, jnp.float32),
+        log_weights=jnp.asarray(np.maximum(log_w, -1e30), jnp.float32),
+        mode_onehot=jnp.asarray(onehot, jnp.float32),
+        curved=bool(np.any(radii > 0)),
+    )
+
+
+# --------------------------------------------------------------------------------------------- registry
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """A named, bounded density parameter (what the CLI flags and the app sliders expose)."""
+
+    default: float
+    low: float
+    high: float
+    help: str
+    open_low: bool = False  # True when `low` itself is not allowed (π in (0, 1))
+    open_high: bool = False
+
+    def check(self, name: str, value: float) -> float:
+        value = float(value)
+        too_low = value <= self.low if self.open_low else value < self.low
+        too_high = value >= self.high if self.open_high else value > self.high
+        if not math.isfinite(value) or too_low or too_high:
+            lo, hi = ("(" if self.open_low else "["), (")" if self.open_high else "]")
+            raise ValueError(f"{name} must be in {lo}{self.low:g}, {self.high:g}{hi}, got {value:g}")
+        return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Density:
+    """A named density: the exact :class:`Mixture`, its plotting box [−box, box]² and its parameters."""
+
+    name: str
+    mixture: Mixture
+    box: float
+    params: Mapping[str, float]
+    description: str
+
+    def log_prob(self, x: Array, sigma: Array | float = 0.0) -> Array:
+        return self.mixture.log_prob(x, sigma)
+
+    def score(self, x: Array, sigma: Array | float = 0.0) -> Array:
+        return self.mixture.score(x, sigma)
+
+    def sample(self, rng_key: PRNGKey, n: int) -> Array:
+        return self.mixture.sample(rng_key, n)
+
+    def perturb(self, sigma: float) -> Density:
+        return dataclasses.replace(self, mixture=self.mixture.perturb(sigma))
+
+    @property
+    def true_weights(self) -> np.ndarray:
+        return np.asarray(self.mixture.mode_weights(), dtype=np.float64)
+
+
+@dataclasses.dataclass(frozen=True)
+class DensitySpec:
+    name: str
+    description: str
+    build: Callable[..., tuple[Mixture, float]]
+    params: Mapping[str, Param]
+
+
+_PI = Param(0.5, 0.0, 1.0, "weight π of the first mode", open_low=True, open_high=True)
+
+
+def _two_modes(pi: float, separation: float) -> tuple[Mixture, float]:
+    half = separation / 2.0
+    return mixture([[-half, 0.0], [half, 0.0]], 1.0, [pi, 1.0 - pi]), half + 4.0
+
+
+def _ncsn_mixture(pi: float) -> tuple[Mixture, float]:
+    return mixture([[-5.0, -5.0], [5.0, 5.0]], 1.0, [pi, 1.0 - pi]), 8.0
+
+
+def _disjoint(pi: float) -> tuple[Mixture, float]:
+    # Two narrow Gaussians 16 standard deviations apart: inside either support the other component's
+    # responsibility underflows float32 (≤ e^-80), so ∇ log p there is exactly ∇ log p_k, whatever π is.
+    return mixture([[-4.0, 0.0], [4.0, 0.0]], 0.5, [pi, 1.0 - pi]), 6.0
+
+
+def _gaussian(scale: float) -> tuple[Mixture, float]:
+    return mixture([[1.0, -0.5]], scale, [1.0]), 1.0 + 4.0 * scale
+
+
+def _ring(radius: float, thickness: float) -> tuple[Mixture, float]:
+    return mixture([[0.0, 0.0]], thickness, [1.0], radii=[radius]), radius + max(1.5, 4.0 * thickness)
+
+
+def _eight_gaussians() -> tuple[Mixture, float]:
+    angles = np.arange(8) * np.pi / 4
+    means = 4.0 * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    return mixture(means, 0.4, np.ones(8)), 6.0
+
+
+def _arc(center: tuple[float, float], radius: float, start: float, stop: float, n: int) -> np.ndarray:
+    t = np.linspace(start, stop, n)
+    return np.asarray(center) + radius * np.stack([np.cos(t), np.sin(t)], axis=-1)
+
+
+def _two_moons() -> tuple[Mixture, float]:
+    # sklearn's moons scaled by 2.5 and centred: upper arc around (−1.25, −0.6), lower arc around (1.25, 0.6).
+    upper = _arc((-1.25, -0.6), 2.5, 0.0, np.pi, 48)
+    lower = _arc((1.25, 0.6), 2.5, np.pi, 2.0 * np.pi, 48)
+    means = np.concatenate([upper, lower])
+    return mixture(means, 0.2, np.ones(96), modes=np.repeat([0, 1], 48)), 5.0
+
+
+def _swiss_roll() -> tuple[Mixture, float]:
+    # Spiral (t cos t, t sin t) for t in [1.5π, 4.5π], scaled into [−4.5, 4.5]²; weights ∝ arc length.
+    t = np.linspace(1.5 * np.pi, 4.5 * np.pi, 120)
+    means = 0.3 * np.stack([t * np.cos(t), t * np.sin(t)], axis=-1)
+    return mixture(means, 0.25, t, modes=np.zeros(120, dtype=int)), 6.0
+
+
+def _checkerboard() -> tuple[Mixture, float]:
+    # A 4×4 board of side-2 squares on [−4, 4]²; the 8 "black" squares are each filled with 4×4 Gaussian bumps.
+    offsets = (np.arange(4) + 0.5) * 0.5  # bump centres inside a unit-2 square
+    means, modes = [], []
+    mode = 0
+    for i in range(4):
+        for j in range(4):
+            if (i + j) % 2:
+                continue
+            x0, y0 = -4.0 + 2.0 * i, -4.0 + 2.0 * j
+            for ox in offsets:
+                for oy in offsets:
+                    means.append((x0 + ox, y0 + oy))
+                    modes.append(mode)
+            mode += 1
+    return mixture(means, 0.3, np.ones(len(means)), modes=modes), 5.0
+
+
+DENSITIES: dict[str, DensitySpec] = {
+    spec.name: spec
+    for spec in [
+        DensitySpec(
+            "two-modes",
+            "π·N(μ₁, I) + (1−π)·N(μ₂, I), modes on the x-axis a given separation apart",
+            _two_modes,
+            {"pi": _PI, "separation": Param(6.0, 0.0, 20.0, "distance between the two means")},
+        ),
+        DensitySpec(
+            "ncsn-mixture",
+            "the NCSN paper's toy: π·N((−5,−5), I) + (1−π)·N((5,5), I), π = 1/5",
+            _ncsn_mixture,
+            {"pi": dataclasses.replace(_PI, default=0.2)},
+        ),
+        DensitySpec(
+            "disjoint",
+            "π·p₁ + (1−π)·p₂ with numerically disjoint supports: the score inside each does not depend on π",
+            _disjoint,
+            {"pi": dataclasses.replace(_PI, default=2.0 / 3.0)},
+        ),
+        DensitySpec(
+            "ring",
+            "a circle of radius r blurred by thickness w: the score grows like 1/w as w → 0",
+            _ring,
+            {
+                "radius": Param(2.5, 0.1, 10.0, "radius r of the circle"),
+                "thickness": Param(0.1, 0.01, 2.0, "thickness w (blur standard deviation)"),
+            },
+        ),
+        DensitySpec(
+            "gaussian",
+            "a single isotropic Gaussian N((1, −0.5), scale² I)",
+            _gaussian,
+            {"scale": Param(1.0, 0.05, 10.0, "standard deviation")},
+        ),
+        DensitySpec("eight-gaussians", "eight Gaussians on a circle of radius 4", _eight_gaussians, {}),
+        DensitySpec("two-moons", "two interleaved half-circles (96 small Gaussians)", _two_moons, {}),
+        DensitySpec("swiss-roll", "a 2-D spiral (120 small Gaussians)", _swiss_roll, {}),
+        DensitySpec("checkerboard", "the 8 dark squares of a 4×4 board (128 small Gaussians)", _checkerboard, {}),
+    ]
+}
+
+
+def density_names() -> list[str]:
+    """Registered density names, in display order."""
+    return list(DENSITIES)
+
+
+def get_spec(name: str) -> DensitySpec:
+    try:
+        return DENSITIES[name]
+    except KeyError:
+        raise ValueError(f"unknown density {name!r}; choose one of: {', '.join(DENSITIES)}") from None
+
+
+def make_density(name: str, **params: float | None) -> Density:
+    """Build a registered density by name. Unset (None) parameters take their defaults.
+
+    Raises:
+        ValueError: unknown name, unknown parameter for this density, or a value out of range.
+    """
+    spec = get_spec(name)
+    given = {k: v for k, v in params.items() if v is not None}
+    unknown = sorted(set(given) - set(spec.params))
+    if unknown:
+        allowed = ", ".join(spec.params) or "none"
+        raise ValueError(f"density {name!r} has no parameter {unknown[0]!r} (it takes: {allowed})")
+    values = {k: p.check(k, given.get(k, p.default)) for k, p in spec.params.items()}
+    mix, box = spec.build(**values)
+    return Density(name=name, mixture=mix, box=float(box), params=values, description=spec.description)

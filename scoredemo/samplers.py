@@ -1,0 +1,300 @@
+"""Score-driven samplers as (init, step) pairs, and the one ``lax.scan`` driver that runs them all.
+
+The update convention everywhere in scoredemo is
+
+    x ← x + ε·s(x) + √(2ε)·z,    z ~ N(0, I),
+
+with ε the step size and s the score. The samplers:
+
+* ``ascent``   — the same update with the noise switched off: gradient ascent on log p (collapses onto modes).
+* ``langevin`` — unadjusted Langevin (ULA): the update as written; samples p as ε → 0 and steps → ∞.
+* ``annealed`` — annealed Langevin (Song & Ermon 2019, Algorithm 1): noise levels σ₁ = σ_max > … > σ_L = σ_min
+  (geometric), T steps at each, step ε_i = ε·σ_i²/σ_L², using the score of p_{σ_i} = p ∗ N(0, σ_i² I); each level
+  starts where the previous ended. (The paper writes x + (α/2)·s + √α·z; its lr 0.1 is ε = 0.05 here.)
+* ``mala``     — Metropolis-adjusted Langevin: the update as a proposal y, accepted with probability
+  min(1, p(y) q(x|y) / (p(x) q(y|x))), q(a|b) ∝ exp(−‖a − b − ε s(b)‖² / (4ε)). Needs the log-density.
+
+A *target* is any pytree with ``score(x, sigma)`` (and ``log_prob(x, sigma)`` for MALA), e.g. a
+:class:`~scoredemo.densities.Mixture` or a learned score model. Targets and :class:`SamplerParams` are traced
+arguments, so changing π, ε or the noise switch reuses the compiled program; only array shapes (particles,
+frames, noise levels) and the sampler's name compile anew.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scoredemo.types import Array, PRNGKey
+
+Target = Any  # a pytree with .score(x, sigma) and optionally .log_prob(x, sigma)
+
+#: Upper bound on the floats a recorded trajectory may hold (frames × particles × 2): 64 MiB of float32.
+MAX_TRAJECTORY_FLOATS = 16 * 1024 * 1024
+
+
+class SamplerParams(NamedTuple):
+    """Traced sampler settings (changing their values never recompiles).
+
+    step_size: ε (for ``annealed``: the step at the last level σ_L).
+    noise: 1.0 for Langevin, 0.0 for gradient ascent (multiplies √(2ε)·z).
+    sigmas: (L,) noise levels, decreasing; (1,) for non-annealed samplers (σ = 0: the clean density).
+    steps_per_level: T, the number of steps spent at each level.
+    """
+
+    step_size: Array
+    noise: Array
+    sigmas: Array
+    steps_per_level: Array
+
+
+class LangevinState(NamedTuple):
+    position: Array  # (N, 2)
+
+
+class MALAState(NamedTuple):
+    position: Array  # (N, 2)
+    log_prob: Array  # (N,)  log p at position
+    score: Array  # (N, 2) s at position (reused by the reverse proposal density)
+
+
+class StepInfo(NamedTuple):
+    acceptance_rate: Array  # scalar: mean acceptance over particles (1 for unadjusted samplers)
+
+
+def _level(t: Array, params: SamplerParams) -> tuple[Array, Array]:
+    """(σ_i, ε_i) for global step t: level i = t // T, ε_i = ε·σ_i²/σ_L² (ε when σ_L = 0)."""
+    n_levels = params.sigmas.shape[0]
+    i = jnp.minimum(t // jnp.maximum(params.steps_per_level, 1), n_levels - 1)
+    sigma = params.sigmas[i]
+    last = params.sigmas[-1]
+    ratio = jnp.where(last > 0, (sigma / jnp.where(last > 0, last, 1.0)) ** 2, 1.0)
+    return sigma, params.step_size * ratio
+
+
+def langevin_init(position: Array, target: Target, params: SamplerParams) -> LangevinState:
+    return LangevinState(position)
+
+
+def langevin_step(
+    rng_key: PRNGKey, state: LangevinState, t: Array, target: Target, params: SamplerParams
+) -> tuple[LangevinState, StepInfo]:
+    """One step x ← x + ε_t·s_{σ_t}(x) + noise·√(2ε_t)·z (covers ascent, Langevin and annealed Langevin)."""
+    x = state.position
+    sigma, eps = _level(t, params)
+    z = jax.random.normal(rng_key, x.shape, x.dtype)
+    x = x + eps * target.score(x, sigma) + (params.noise * jnp.sqrt(2.0 * eps)) * z
+    return LangevinState(x), StepInfo(jnp.ones((), x.dtype))
+
+
+def mala_init(position: Array, target: Target, params: SamplerParams) -> MALAState:
+    sigma = params.sigmas[-1]
+    return MALAState(position, target.log_prob(position, sigma), target.score(position, sigma))
+
+
+def mala_step(
+    rng_key: PRNGKey, state: MALAState, t: Array, target: Target, params: SamplerParams
+) -> tuple[MALAState, StepInfo]:
+    """Propose y = x + ε·s(x) + √(2ε)·z; accept with the Metropolis–Hastings ratio (see module docstring)."""
+    z_key, u_key = jax.random.split(rng_key)
+    sigma, eps = _level(t, params)
+    x, lp_x, s_x = state
+    y = x + eps * s_x + jnp.sqrt(2.0 * eps) * jax.random.normal(z_key, x.shape, x.dtype)
+    lp_y, s_y = target.log_prob(y, sigma), target.score(y, sigma)
+    log_q_xy = -jnp.sum((x - y - eps * s_y) ** 2, axis=-1) / (4.0 * eps)  # q(x | y)
+    log_q_yx = -jnp.sum((y - x - eps * s_x) ** 2, axis=-1) / (4.0 * eps)  # q(y | x)
+    log_alpha = lp_y - lp_x + log_q_xy - log_q_yx
+    log_alpha = jnp.where(jnp.isnan(log_alpha), -jnp.inf, log_alpha)  # a non-finite proposal is rejected
+    accept = jnp.log(jax.random.uniform(u_key, lp_x.shape)) < log_alpha
+    pick = accept[:, None]
+    new = MALAState(jnp.where(pick, y, x), jnp.where(accept, lp_y, lp_x), jnp.where(pick, s_y, s_x))
+    return new, StepInfo(jnp.mean(accept.astype(x.dtype)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampler:
+    """A sampler: its (init, step) pair and how its settings map to :class:`SamplerParams`."""
+
+    name: str
+    description: str
+    init: Callable[..., Any]
+    step: Callable[..., tuple[Any, StepInfo]]
+    noise: float  # the default value of the noise switch
+    annealed: bool = False
+
+
+SAMPLERS: dict[str, Sampler] = {
+    s.name: s
+    for s in [
+        Sampler("ascent", "gradient ascent: x ← x + ε·s(x) (noise off)", langevin_init, langevin_step, 0.0),
+        Sampler("langevin", "unadjusted Langevin: x ← x + ε·s(x) + √(2ε)·z", langevin_init, langevin_step, 1.0),
+        Sampler(
+            "annealed",
+            "annealed Langevin over σ_max → σ_min, ε_i = ε·σ_i²/σ_L²",
+            langevin_init,
+            langevin_step,
+            1.0,
+            annealed=True,
+        ),
+        Sampler("mala", "Metropolis-adjusted Langevin (exact density)", mala_init, mala_step, 1.0),
+    ]
+}
+
+
+def get_sampler(name: str) -> Sampler:
+    try:
+        return SAMPLERS[name]
+    except KeyError:
+        raise ValueError(f"unknown sampler {name!r}; choose one of: {', '.join(SAMPLERS)}") from None
+
+
+def geometric_sigmas(sigma_max: float, sigma_min: float, n_levels: int) -> np.ndarray:
+    """σ_1 = σ_max > … > σ_L = σ_min, geometric (NCSN): σ_i = σ_max·(σ_min/σ_max)^((i−1)/(L−1))."""
+    if n_levels < 1:
+        raise ValueError("levels must be >= 1")
+    if not (0 < sigma_min <= sigma_max) or not math.isfinite(sigma_max):
+        raise ValueError("noise levels need 0 < sigma_min <= sigma_max")
+    if n_levels == 1:
+        return np.array([sigma_min], np.float32)
+    return np.geomspace(sigma_max, sigma_min, n_levels).astype(np.float32)
+
+
+def make_params(
+    step_size: float,
+    *,
+    noise: float = 1.0,
+    sigmas: Any = (0.0,),
+    steps_per_level: int,
+) -> SamplerParams:
+    """Pack settings as float32/int32 arrays (so every value is traced, never baked into the program)."""
+    return SamplerParams(
+        step_size=jnp.asarray(step_size, jnp.float32),
+        noise=jnp.asarray(noise, jnp.float32),
+        sigmas=jnp.asarray(np.atleast_1d(np.asarray(sigmas, np.float32))),
+        steps_per_level=jnp.asarray(steps_per_level, jnp.int32),
+    )
+
+
+class RunResult(NamedTuple):
+    """What a run returns (all device arrays).
+
+    samples: (N, 2) final positions.
+    trajectory: (F, N, 2) positions at F recorded steps (frame 0 = the start, frame F−1 = the end).
+    frame_steps: (F,) the step index of each frame.
+    diverged_at: first step (1-based) after which some particle was non-finite; −1 if none.
+    acceptance_rate: mean acceptance over all steps (1 for unadjusted samplers).
+    """
+
+    samples: Array
+    trajectory: Array
+    frame_steps: Array
+    diverged_at: Array
+    acceptance_rate: Array
+
+
+def run(
+    rng_key: PRNGKey,
+    sampler: Sampler,
+    target: Target,
+    position: Array,
+    params: SamplerParams,
+    n_steps: Array | int,
+    *,
+    n_frames: int,
+) -> RunResult:
+    """Run ``n_steps`` steps of ``sampler`` from ``position`` and record ``n_frames`` evenly spaced frames.
+
+    One ``lax.scan`` over frames, each running its share of steps in a ``fori_loop``; the step count is a
+    traced value, so only (particles, frames) shapes compile. The key for step t is ``fold_in(rng_key, t)``,
+    so results do not depend on the number of frames. Jit it with ``sampler`` and ``n_frames`` static
+    (see :func:`compiled_run`).
+    """
+    if n_frames < 2:
+        raise ValueError("n_frames must be >= 2 (start and end)")
+    n_steps = jnp.asarray(n_steps, jnp.int32)
+    bounds = jnp.round(jnp.linspace(0.0, n_steps.astype(jnp.float32), n_frames)).astype(jnp.int32)
+    state = sampler.init(position, target, params)
+
+    def one_step(t, carry):
+        state, diverged_at, accepted = carry
+        state, info = sampler.step(jax.random.fold_in(rng_key, t), state, t, target, params)
+        # A sum is non-finite iff some coordinate is (or the total overflows, which is divergence too).
+        finite = jnp.isfinite(jnp.sum(state.position))
+        diverged_at = jnp.where((diverged_at < 0) & ~finite, t + 1, diverged_at)
+        return state, diverged_at, accepted + info.acceptance_rate
+
+    def frame(carry, k):
+        carry = jax.lax.fori_loop(bounds[k - 1], bounds[k], one_step, carry)
+        return carry, carry[0].position
+
+    init = (state, jnp.int32(-1), jnp.zeros((), jnp.float32))
+    (state, diverged_at, accepted), frames = jax.lax.scan(frame, init, jnp.arange(1, n_frames))
+    trajectory = jnp.concatenate([position[None], frames], axis=0)
+    rate = accepted / jnp.maximum(n_steps, 1).astype(jnp.float32)
+    return RunResult(state.position, trajectory, bounds, diverged_at, rate)
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_run(sampler_name: str, n_frames: int) -> Callable[..., RunResult]:
+    """A jitted :func:`run` for one sampler and frame count (cached; built on first use, never at import).
+
+    Call it as ``fn(rng_key, target, position, params, n_steps)``.
+    """
+    sampler = get_sampler(sampler_name)
+
+    def fn(rng_key, target, position, params, n_steps):
+        return run(rng_key, sampler, target, position, params, n_steps, n_frames=n_frames)
+
+    return jax.jit(fn)
+
+
+def frame_budget(n_particles: int, n_frames: int) -> int:
+    """The number of frames to record: at most ``n_frames``, and frames × particles × 2 ≤ MAX_TRAJECTORY_FLOATS."""
+    fit = MAX_TRAJECTORY_FLOATS // max(1, 2 * n_particles)
+    return int(max(2, min(n_frames, fit)))
+
+
+def uniform_init(rng_key: PRNGKey, n_particles: int, box: float) -> Array:
+    """n particles uniform on the square [−box, box]² (float32)."""
+    return jax.random.uniform(rng_key, (n_particles, 2), jnp.float32, -box, box)
+
+
+def sample(
+    rng_key: PRNGKey,
+    sampler: str,
+    target: Target,
+    position: Array,
+    *,
+    n_steps: int,
+    step_size: float,
+    noise: float | None = None,
+    sigma_max: float = 20.0,
+    sigma_min: float = 1.0,
+    n_levels: int = 10,
+    sigma: float = 0.0,
+    n_frames: int = 2,
+) -> RunResult:
+    """Convenience front end: build the parameters and run a (cached) compiled sampler.
+
+    For ``annealed``, ``n_steps`` is T, the steps per level (total L·T), and σ runs geometrically from
+    ``sigma_max`` to ``sigma_min`` over ``n_levels`` levels. Otherwise the score of p_σ at the fixed ``sigma``
+    (default 0: the clean density) is followed. ``noise`` defaults to the sampler's own (0 for ``ascent``).
+    """
+    spec = get_sampler(sampler)
+    if spec.annealed:
+        sigmas = geometric_sigmas(sigma_max, sigma_min, n_levels)
+        total = n_steps * len(sigmas)
+    else:
+        sigmas, total = np.array([sigma], np.float32), n_steps
+    params = make_params(
+        step_size, noise=spec.noise if noise is None else noise, sigmas=sigmas, steps_per_level=n_steps
+    )
+    position = jnp.asarray(position, jnp.float32)
+    frames = frame_budget(position.shape[0], n_frames)
+    return compiled_run(sampler, frames)(rng_key, target, position, params, total)
