@@ -30,7 +30,7 @@ run: $(VENV)/.req
 
 test: $(VENV)/.req-test browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not fuzz and not load"
 
 lint: $(VENV)/.req-test
 	$(BIN)/ruff check .
@@ -38,3 +38,17 @@ lint: $(VENV)/.req-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
+
+# Benchmarks against peers (BlackJAX, PyTorch CPU, numpy); peer-only deps live in requirements-bench.txt.
+$(VENV)/.req-bench: requirements-bench.txt $(VENV)/.req-test
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.req-bench browser
+	$(BIN)/python -m scoredemo bench
+
+fuzz: $(VENV)/.req-test browser
+	$(BIN)/python -m pytest -q -m fuzz tests
+
+load: $(VENV)/.req-test browser
+	$(BIN)/python -m pytest -q -s -m load tests
