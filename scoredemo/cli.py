@@ -1,0 +1,290 @@
+"""Command line: ``python -m scoredemo {densities,sample,train,bench}`` (bad input: exit 2, one line, no traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+
+UPDATE_RULE = "x <- x + eps*s(x) + sqrt(2*eps)*z,  z ~ N(0, I)   (ascent: the same without the noise term)"
+
+#: Hard limits so one command cannot exhaust memory or run for hours.
+MAX_PARTICLES = 2_000_000
+MAX_STEPS = 1_000_000
+MAX_FRAMES = 1000
+MAX_LEVELS = 1000
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line on stderr with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one clear line instead of usage + message
+        raise UsageError(message)
+
+
+# ------------------------------------------------------------------------------------------ argument types
+
+
+def _number(kind: type, *, low: float | None = None, high: float | None = None, strict_low: bool = False):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if low is not None and (value <= low if strict_low else value < low):
+            raise argparse.ArgumentTypeError(f"must be {'>' if strict_low else '>='} {low:g}, got {text}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+_positive = _number(float, low=0.0, strict_low=True)
+_nonneg = _number(float, low=0.0)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m scoredemo",
+        description=f"Score-based generative models, exactly. Update rule: {UPDATE_RULE}",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("densities", help="list the registered densities")
+
+    s = sub.add_parser(
+        "sample",
+        help="run a sampler on a density",
+        description=f"Run a score-driven sampler. Update rule: {UPDATE_RULE}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _density_args(s)
+    s.add_argument("--sampler", required=True, help="ascent | langevin | annealed | mala")
+    s.add_argument("--particles", type=_number(int, low=1, high=MAX_PARTICLES), required=True)
+    s.add_argument(
+        "--steps", type=_number(int, low=0, high=MAX_STEPS), required=True, help="steps (per level for annealed)"
+    )
+    s.add_argument("--step-size", type=_positive, required=True, help="ε (for annealed: the step at σ_min)")
+    s.add_argument("--sigma-max", type=_positive, default=20.0, help="annealed: largest noise level (20)")
+    s.add_argument("--sigma-min", type=_positive, default=1.0, help="annealed: smallest noise level (1)")
+    s.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=10, help="annealed: L (10)")
+    s.add_argument("--init", choices=["uniform", "data"], default="uniform", help="start: uniform box or exact samples")
+    s.add_argument("--init-box", type=_positive, default=None, help="uniform start on [-B, B]² (default: plot box)")
+    s.add_argument("--score", default="true", help="'true' (exact score) or a model file from `train`")
+    s.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
+    s.add_argument("--frames", type=_number(int, low=2, high=MAX_FRAMES), default=2, help="recorded frames (>= 2)")
+    s.add_argument("--out", default=None, help="write samples and trajectory to this .npz")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+
+    t = sub.add_parser("train", help="train a score model by score matching")
+    _density_args(t)
+    t.add_argument("--objective", required=True, help="esm | ssm | ssm-vr | dsm | ncsn")
+    t.add_argument("--steps", type=_number(int, low=1, high=MAX_STEPS), required=True)
+    t.add_argument("--batch", type=_number(int, low=1, high=1_000_000), default=128)
+    t.add_argument("--lr", type=_positive, default=1e-3)
+    t.add_argument("--sigma", type=_positive, default=None, help="dsm: the noise level σ")
+    t.add_argument("--sigma-max", type=_positive, default=None, help="ncsn: largest σ")
+    t.add_argument("--sigma-min", type=_positive, default=None, help="ncsn: smallest σ")
+    t.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=None, help="ncsn: L")
+    t.add_argument("--data-size", type=_number(int, low=1, high=10_000_000), default=None, help="fixed data set size")
+    t.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
+    t.add_argument("--out", required=True, help="where to save the model")
+    t.add_argument("--json", action="store_true", help="print one JSON object")
+
+    b = sub.add_parser("bench", help="benchmarks against numpy, BlackJAX and PyTorch")
+    b.add_argument("--json", action="store_true")
+    b.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
+    return parser
+
+
+def _density_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--density", required=True, help="a name from `python -m scoredemo densities`")
+    p.add_argument("--pi", type=float, default=None, help="weight of the first mode, in (0, 1)")
+    p.add_argument("--thickness", type=float, default=None, help="ring thickness w")
+
+
+def _density_from(args: argparse.Namespace):
+    from scoredemo.densities import make_density
+
+    params = {"pi": args.pi, "thickness": args.thickness}
+    return make_density(args.density, **params)
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+def cmd_densities(args: argparse.Namespace) -> int:
+    from scoredemo.densities import DENSITIES
+
+    width = max(map(len, DENSITIES))
+    for name, spec in DENSITIES.items():
+        params = ", ".join(f"{k}={p.default:g}" for k, p in spec.params.items())
+        print(f"{name:<{width}}  {spec.description}" + (f"  [{params}]" if params else ""))
+    return 0
+
+
+def _load_target(args: argparse.Namespace, density: Any) -> tuple[Any, bool]:
+    """The sampler target: the exact mixture, or a learned model. Returns (target, is_exact)."""
+    if args.score == "true":
+        return density.mixture, True
+    try:
+        from scoredemo.models import load_model
+    except ImportError:  # pragma: no cover - the trainer ships with the package
+        raise UsageError("learned models need scoredemo.models, which is not available") from None
+    return load_model(args.score), False
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import jax
+    import jax.numpy as jnp
+
+    from scoredemo import metrics, samplers
+
+    density = _density_from(args)
+    sampler = samplers.get_sampler(args.sampler)
+    target, exact = _load_target(args, density)
+    noise_conditional = bool(getattr(target, "noise_conditional", False))
+    if sampler.name == "mala" and not exact:
+        raise UsageError("mala needs the exact log-density: use --score true")
+    if sampler.annealed and not exact and not noise_conditional:
+        raise UsageError("annealed needs a noise-conditional model (train it with --objective ncsn) or --score true")
+    if sampler.annealed and args.sigma_min > args.sigma_max:
+        raise UsageError("--sigma-min must be <= --sigma-max")
+    if args.particles * args.steps * (args.levels if sampler.annealed else 1) > 2e10:
+        raise UsageError("particles × steps is too large for one run (limit 2e10 particle-steps)")
+
+    if sampler.annealed:
+        sigmas = samplers.geometric_sigmas(args.sigma_max, args.sigma_min, args.levels)
+        total = args.steps * len(sigmas)
+    else:
+        # A noise-conditional model is evaluated at its smallest training level (it was never taught σ = 0).
+        sigma = float(getattr(target, "config", {}).get("sigma_min", 0.0)) if noise_conditional else 0.0
+        sigmas, total = np.array([sigma], np.float32), args.steps
+    params = samplers.make_params(args.step_size, noise=sampler.noise, sigmas=sigmas, steps_per_level=args.steps)
+
+    init_key, run_key, ref_key = jax.random.split(jax.random.PRNGKey(args.seed), 3)
+    if args.init == "data":
+        x0 = density.sample(init_key, args.particles)
+    else:
+        box = args.init_box if args.init_box is not None else density.box
+        x0 = samplers.uniform_init(init_key, args.particles, box)
+
+    frames = samplers.frame_budget(args.particles, args.frames)
+    call_args = (run_key, target, x0, params, jnp.int32(total))
+    t0 = time.perf_counter()
+    compiled = samplers.compiled_run(sampler.name, frames).lower(*call_args).compile()
+    compile_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = jax.block_until_ready(compiled(*call_args))
+    sampling_seconds = time.perf_counter() - t0
+
+    samples = np.asarray(result.samples)
+    finite = np.all(np.isfinite(samples), axis=-1)
+    diverged = int(result.diverged_at)
+    mix = density.mixture
+    reference = np.asarray(density.sample(ref_key, min(args.particles, 2000)))
+    report = {
+        "density": density.name,
+        "density_params": dict(density.params),
+        "sampler": sampler.name,
+        "score": args.score,
+        "update_rule": UPDATE_RULE,
+        "step_size": args.step_size,
+        "steps": args.steps,
+        "total_steps": int(total),
+        "sigmas": [float(s) for s in sigmas] if sampler.annealed else None,
+        "seed": args.seed,
+        "true_weights": [float(w) for w in density.true_weights] if mix.n_modes > 1 else [],
+        "mode_fractions": [float(f) for f in metrics.mode_fractions(mix, samples)] if mix.n_modes > 1 else [],
+        "n_particles": int(args.particles),
+        "n_finite": int(finite.sum()),
+        "diverged_at_step": None if diverged < 0 else diverged,
+        "acceptance_rate": float(result.acceptance_rate),
+        "energy_distance": metrics.energy_distance(samples, reference),
+        "within_mode_spread": metrics.within_mode_spread(mix, samples),
+        "frames": frames,
+        "compile_seconds": round(compile_seconds, 4),
+        "sampling_seconds": round(sampling_seconds, 4),
+    }
+    if args.out:
+        _save_npz(args.out, samples=samples, trajectory=np.asarray(result.trajectory))
+    if diverged >= 0:
+        print(
+            f"warning: particles became non-finite at step {diverged} — the step size {args.step_size:g} "
+            "is too large for this density; try a smaller --step-size",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(_json_safe(report)))
+    else:
+        for key in ("density", "sampler", "true_weights", "mode_fractions", "n_finite", "diverged_at_step"):
+            print(f"{key:>18}: {report[key]}")
+        print(f"{'energy_distance':>18}: {report['energy_distance']:.4f}")
+        print(f"{'time':>18}: compile {compile_seconds:.2f} s, sampling {sampling_seconds:.3f} s")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from scoredemo.training import train_command
+
+    report = train_command(args)
+    if args.json:
+        print(json.dumps(_json_safe(report)))
+    else:
+        for key in ("objective", "final_loss", "weighted_rel_error", "low_density_rel_error", "train_seconds"):
+            print(f"{key:>22}: {report.get(key)}")
+        print(f"{'model':>22}: {args.out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from scoredemo.bench import bench_command
+
+    bench_command(args)
+    return 0
+
+
+def _save_npz(path: str, **arrays: np.ndarray) -> None:
+    try:
+        np.savez(path, **arrays)
+    except OSError as err:
+        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
+
+
+def _json_safe(obj: Any) -> Any:
+    """Replace NaN/inf (not valid JSON) by None, recursively."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+COMMANDS = {"densities": cmd_densities, "sample": cmd_sample, "train": cmd_train, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 on bad input, with one line on stderr)."""
+    try:
+        args = _build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ValueError) as err:
+        print(f"scoredemo: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scoredemo: interrupted", file=sys.stderr)
+        return 130

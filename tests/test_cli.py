@@ -1,0 +1,135 @@
+"""CLI contract: fields present, files written, bad input exits 2 with one line and no traceback."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from scoredemo.cli import main
+
+REQUIRED = {
+    "density", "sampler", "true_weights", "mode_fractions", "n_particles", "n_finite", "diverged_at_step",
+    "compile_seconds", "sampling_seconds",
+}  # fmt: skip
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_densities_lists_every_registered_name(capsys):
+    from scoredemo.densities import DENSITIES
+
+    code, out, _ = run_cli(capsys, "densities")
+    assert code == 0
+    assert [line.split()[0] for line in out.strip().splitlines()] == list(DENSITIES)
+
+
+def test_sample_json_contract_and_npz(capsys, tmp_path):
+    out_file = tmp_path / "run.npz"
+    code, out, _ = run_cli(
+        capsys, "sample", "--density", "ncsn-mixture", "--sampler", "annealed", "--particles", "256",
+        "--steps", "20", "--step-size", "0.05", "--levels", "4", "--seed", "3", "--frames", "6",
+        "--out", str(out_file), "--json",
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out)
+    assert REQUIRED <= set(report)
+    assert report["n_particles"] == 256 and report["n_finite"] == 256
+    assert report["diverged_at_step"] is None
+    np.testing.assert_allclose(report["true_weights"], [0.2, 0.8], atol=1e-6)
+    assert len(report["mode_fractions"]) == 2 and abs(sum(report["mode_fractions"]) - 1) < 1e-9
+    assert report["total_steps"] == 80 and len(report["sigmas"]) == 4
+    with np.load(out_file, allow_pickle=False) as data:
+        assert data["samples"].shape == (256, 2)
+        assert data["trajectory"].shape == (6, 256, 2)
+        np.testing.assert_array_equal(data["trajectory"][-1], data["samples"])
+
+
+def test_sample_reports_divergence(capsys):
+    code, out, err = run_cli(
+        capsys, "sample", "--density", "two-modes", "--sampler", "ascent", "--particles", "50", "--steps", "100",
+        "--step-size", "10", "--seed", "0", "--json",
+    )  # fmt: skip
+    report = json.loads(out)
+    assert code == 0
+    assert report["n_finite"] < 50 and isinstance(report["diverged_at_step"], int)
+    assert "step size" in err and "smaller" in err
+
+
+def test_sample_without_modes_has_empty_fractions(capsys):
+    code, out, _ = run_cli(
+        capsys, "sample", "--density", "ring", "--thickness", "0.05", "--sampler", "langevin", "--particles", "10",
+        "--steps", "5", "--step-size", "0.0001", "--seed", "0", "--init", "data", "--json",
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out)
+    assert report["mode_fractions"] == [] and report["true_weights"] == []
+
+
+BASE = ["sample", "--density", "two-modes", "--sampler", "langevin", "--particles", "10", "--steps", "5",
+        "--step-size", "0.1", "--seed", "0"]  # fmt: skip
+
+
+def _with(**changes):
+    argv = list(BASE)
+    for flag, value in changes.items():
+        flag = "--" + flag.replace("_", "-")
+        if flag in argv:
+            i = argv.index(flag)
+            if value is None:
+                del argv[i : i + 2]
+            else:
+                argv[i + 1] = value
+        else:
+            argv += [flag, value]
+    return argv
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (_with(density="nope"), "unknown density"),
+        (_with(pi="1.5"), "pi must be in (0, 1)"),
+        (_with(pi="0"), "pi must be in (0, 1)"),
+        (_with(pi="abc"), "--pi"),
+        (_with(particles="-5"), "--particles"),
+        (_with(particles="ten"), "expected an integer"),
+        (_with(step_size="-0.1"), "--step-size"),
+        (_with(step_size="nan"), "finite"),
+        (_with(steps="1e3"), "expected an integer"),
+        (_with(sampler="hmc"), "unknown sampler"),
+        (_with(seed=None), "required"),
+        (_with(score="/no/such/model.npz"), "model"),
+        (_with(density="ring", pi="0.3"), "no parameter 'pi'"),
+        (_with(particles="99999999"), "--particles"),
+        (_with(sampler="annealed", sigma_min="5", sigma_max="2"), "sigma"),
+        (["sample"], "required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scoredemo: error:")
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_module_entry_point_in_a_subprocess():
+    proc = subprocess.run(
+        [sys.executable, "-m", "scoredemo", "sample", "--density", "nope", "--sampler", "langevin",
+         "--particles", "1", "--steps", "1", "--step-size", "0.1", "--seed", "0"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    help_text = subprocess.run(
+        [sys.executable, "-m", "scoredemo", "sample", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert "x <- x + eps*s(x) + sqrt(2*eps)*z" in help_text
