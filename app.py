@@ -1,7 +1,15 @@
-"""scoredemo's Streamlit entry point (placeholder until the app issue lands)."""
+"""scoredemo's Streamlit entry point: builds the navigation (one page per scene, in lecture order) and nothing else."""
+
+import importlib
 
 import streamlit as st
 
-st.set_page_config(page_title="scoredemo", layout="wide")
-st.title("scoredemo")
-st.write("Score-based generative models, interactively. The scenes are on their way.")
+from scoredemo.scenes import SCENES
+
+st.set_page_config(page_title="scoredemo — score-based generative models", page_icon="🌀", layout="wide")
+pages = [
+    st.Page(importlib.import_module(f"scoredemo.scenes.{module}").render, title=title, url_path=path, icon=icon,
+            default=i == 0)
+    for i, (module, title, path, icon) in enumerate(SCENES)
+]
+st.navigation(pages, position="sidebar", expanded=True).run()

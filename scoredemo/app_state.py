@@ -1,0 +1,640 @@
+"""The app's cached builders and URL-bound controls (the only place the Streamlit pages compute or compile).
+
+Caching: builders take scalars only (names, numbers, strings and tuples of them), never arrays, and every cache
+has ``max_entries``. Compiled kernels (``st.cache_resource``) and trained models (``st.cache_resource``) are
+shared by every session; particle runs and grids (``st.cache_data``) too. Sampler values — π, ε, the noise
+switch — are traced arguments of the compiled program, and every run records the same number of frames
+(``N_FRAMES``), so moving them never recompiles; only a new particle count or sampler does.
+
+URL: every control is a widget with ``bind="query-params"`` whose key is the URL parameter (``?pi=0.3&seed=4``).
+Streamlit ignores an invalid URL value (out of range, not an option, not a number) and uses the default; the
+helpers here also check the raw value first and leave a visible note saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import streamlit as st
+
+from scoredemo.densities import DENSITIES, Density, make_density, mixture
+from scoredemo.samplers import compiled_run, geometric_sigmas, make_params, uniform_init
+
+#: Frames recorded by every animated run (fixed: a new step count or step size never recompiles).
+N_FRAMES = 51
+#: Arrow grid (NCSN Fig. 2 uses 20 × 20) and density grid resolution.
+N_ARROWS = 20
+N_GRID = 100
+CUSTOM = "custom"
+#: Particle counts offered (each is one compiled shape).
+PARTICLE_CHOICES = (250, 500, 1000, 1280, 2000)
+
+
+# ============================================================================================ URL controls
+
+
+def _page_notes() -> dict[str, list[str]]:
+    return st.session_state.setdefault("_url_notes", {})
+
+
+def _registry() -> dict[str, dict[str, Any]]:
+    return st.session_state.setdefault("_controls", {})
+
+
+class Page:
+    """Per-page bookkeeping: which controls exist (for "reset to defaults") and the URL notes shown on top."""
+
+    def __init__(self, page_id: str):
+        self.id = page_id
+        self.defaults: dict[str, Any] = {}
+        self.notes_box = st.container()
+        _page_notes().setdefault(page_id, [])
+
+    # -------------------------------------------------------------------- checks of the raw URL value
+    def _raw(self, key: str) -> str | None:
+        try:
+            return st.query_params.get(key)
+        except Exception:  # noqa: BLE001 - a missing or unreadable param is simply absent
+            return None
+
+    def _note(self, key: str, raw: str, why: str, default: Any) -> None:
+        note = f"URL value `{key}={raw}` {why}; using the default `{key}={_fmt(default)}` instead."
+        notes = _page_notes()[self.id]
+        if note not in notes:
+            notes.append(note)
+
+    def _check_number(self, key: str, lo: float, hi: float, default: Any, *, integer: bool = False) -> None:
+        raw = self._raw(key)
+        if raw is None or raw == "":
+            return
+        try:
+            value = float(raw)
+        except ValueError:
+            self._note(key, raw, "is not a number", default)
+            return
+        if not math.isfinite(value) or value < lo or value > hi:
+            self._note(key, raw, f"is outside [{_fmt(lo)}, {_fmt(hi)}]", default)
+        elif integer and value != int(value):
+            self._note(key, raw, "is not a whole number", default)
+
+    def _check_option(self, key: str, options: Sequence[str], default: Any) -> None:
+        raw = self._raw(key)
+        if raw is not None and raw not in options:
+            self._note(key, raw, f"is not one of {', '.join(options)}", default)
+
+    def _check_bool(self, key: str, default: bool) -> None:
+        raw = self._raw(key)
+        if raw is not None and raw.lower() not in ("true", "false"):
+            self._note(key, raw, "is not true/false", default)
+
+    # -------------------------------------------------------------------------------- the widgets
+    def slider(
+        self, label: str, key: str, default: float, lo: float, hi: float, step: float, *, help: str | None = None,
+        fmt: str | None = None, container: Any = None,
+    ) -> float:
+        """A float slider bound to ``?key=``."""
+        self.defaults[key] = float(default)
+        self._check_number(key, lo, hi, default)
+        where = container or st.sidebar
+        return float(
+            where.slider(label, float(lo), float(hi), float(default), float(step), key=key, help=help, format=fmt,
+                         bind="query-params")
+        )
+
+    def int_slider(
+        self, label: str, key: str, default: int, lo: int, hi: int, step: int = 1, *, help: str | None = None,
+        container: Any = None,
+    ) -> int:
+        """An integer slider bound to ``?key=``."""
+        self.defaults[key] = int(default)
+        self._check_number(key, lo, hi, default, integer=True)
+        where = container or st.sidebar
+        return int(where.slider(label, int(lo), int(hi), int(default), int(step), key=key, help=help,
+                                bind="query-params"))
+
+    def number(self, label: str, key: str, default: int, lo: int, hi: int, *, help: str | None = None,
+               container: Any = None) -> int:
+        """An integer box bound to ``?key=`` (seeds)."""
+        self.defaults[key] = int(default)
+        self._check_number(key, lo, hi, default, integer=True)
+        where = container or st.sidebar
+        return int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help,
+                                      bind="query-params"))
+
+    def select(self, label: str, key: str, options: Sequence[Any], default: Any, *, help: str | None = None,
+               container: Any = None) -> Any:
+        """A select box bound to ``?key=`` (options are shown and stored as their str())."""
+        options = list(options)
+        self.defaults[key] = default
+        self._check_option(key, [str(o) for o in options], default)
+        where = container or st.sidebar
+        return where.selectbox(label, options, index=options.index(default), key=key, help=help,
+                               bind="query-params")
+
+    def toggle(self, label: str, key: str, default: bool, *, help: str | None = None, container: Any = None) -> bool:
+        """A toggle bound to ``?key=true|false``."""
+        self.defaults[key] = bool(default)
+        self._check_bool(key, default)
+        where = container or st.sidebar
+        return bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
+
+    def text(self, label: str, key: str, default: str, *, help: str | None = None, container: Any = None,
+             on_change: Callable[[], None] | None = None) -> str:
+        self.defaults[key] = default
+        where = container or st.sidebar
+        return str(where.text_input(label, value=default, key=key, help=help, bind="query-params",
+                                    on_change=on_change))
+
+    # ------------------------------------------------------------------------------- page footer
+    def finish(self, *, extra_reset: Callable[[], None] | None = None) -> None:
+        """Show URL notes on top of the page and the "reset to defaults" button at the bottom of the sidebar."""
+        _registry()[self.id] = dict(self.defaults)
+        notes = _page_notes().get(self.id, [])
+        if notes:
+            self.notes_box.warning("  \n".join(notes), icon="🔗")
+        st.sidebar.divider()
+        st.sidebar.button(
+            "↺ Reset to defaults",
+            key=f"reset-{self.id}",
+            on_click=_reset,
+            args=(self.id, extra_reset),
+            help="Put every control of this scene back to its default (and clean the URL).",
+            width="stretch",
+        )
+        st.sidebar.caption("Every control is in the URL: copy the address bar to share exactly this view.")
+
+
+def _reset(page_id: str, extra: Callable[[], None] | None) -> None:
+    for key, value in _registry().get(page_id, {}).items():
+        st.session_state[key] = value
+    _page_notes()[page_id] = []
+    if extra is not None:
+        extra()
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# ============================================================================================ densities
+
+
+class DensityKey(NamedTuple):
+    """A hashable description of a density: registry name + parameter values, or "custom" + its table text."""
+
+    name: str
+    params: tuple[tuple[str, float], ...] = ()
+    components: str = ""
+
+
+def parse_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse "x, y, scale, weight; x, y, scale, weight; …" into (means, scales, weights).
+
+    Raises ValueError with a message meant for a student (which row, what is wrong, what is allowed).
+    """
+    rows = [r.strip() for r in str(text).replace("\n", ";").split(";") if r.strip()]
+    if not rows:
+        raise ValueError("the table is empty: add at least one component (a row with mean x, mean y, scale, weight)")
+    if len(rows) > 16:
+        raise ValueError(f"{len(rows)} components is too many for the demo: use at most 16")
+    values = []
+    for i, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row.split(",")]
+        if len(cells) != 4:
+            raise ValueError(f"row {i} has {len(cells)} values; each row needs 4: mean x, mean y, scale, weight")
+        parsed = []
+        for name, cell in zip(("mean x", "mean y", "scale", "weight"), cells, strict=True):
+            try:
+                v = float(cell)
+            except ValueError:
+                raise ValueError(f"row {i}: {name} {cell!r} is not a number") from None
+            if not math.isfinite(v):
+                raise ValueError(f"row {i}: {name} must be a finite number")
+            parsed.append(v)
+        values.append(parsed)
+    arr = np.asarray(values, np.float64)
+    return arr[:, :2], arr[:, 2], arr[:, 3]
+
+
+def validate_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_components` plus the demo's ranges (|mean| ≤ 8, 0.05 ≤ scale ≤ 5, weights ≥ 0, not all 0)."""
+    means, scales, weights = parse_components(text)
+    for i, (m, s, w) in enumerate(zip(means, scales, weights, strict=True), start=1):
+        if np.any(np.abs(m) > 8):
+            raise ValueError(f"row {i}: the mean ({m[0]:g}, {m[1]:g}) is outside the picture; keep |x|, |y| ≤ 8")
+        if s <= 0:
+            raise ValueError(f"row {i}: scale {s:g} must be positive (it is a standard deviation)")
+        if not 0.05 <= s <= 5:
+            raise ValueError(f"row {i}: scale {s:g} is out of range; use 0.05 ≤ scale ≤ 5")
+        if w < 0:
+            raise ValueError(f"row {i}: weight {w:g} is negative; weights must be ≥ 0")
+        if w > 1e6:
+            raise ValueError(f"row {i}: weight {w:g} is huge; weights are relative, use numbers ≤ 1e6")
+    if weights.sum() <= 0:
+        raise ValueError("all weights are zero: give at least one component a positive weight")
+    return means, scales, weights
+
+
+def components_text(means: np.ndarray, scales: np.ndarray, weights: np.ndarray) -> str:
+    return "; ".join(
+        f"{m[0]:g}, {m[1]:g}, {s:g}, {w:g}" for m, s, w in zip(means, scales, weights, strict=True)
+    )
+
+
+DEFAULT_COMPONENTS = "-2, 0, 0.6, 1; 2, 1, 0.8, 2; 0, -2.5, 0.4, 1"
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_density(key: DensityKey) -> Density:
+    """The Density for a key (registry densities via make_density; "custom" via densities.mixture)."""
+    if key.name == CUSTOM:
+        means, scales, weights = validate_components(key.components)
+        mix = mixture(means, scales, weights)
+        box = float(min(10.0, max(4.0, np.max(np.abs(means)) + 3.0 * np.max(scales) + 1.0)))
+        return Density(CUSTOM, mix, box, {}, "a mixture of Gaussians built in the component table")
+    return make_density(key.name, **dict(key.params))
+
+
+def density_key(name: str, **params: float) -> DensityKey:
+    return DensityKey(name, tuple(sorted((k, float(v)) for k, v in params.items())))
+
+
+# ============================================================================================ kernels
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def kernel(sampler: str, n_frames: int) -> Callable[..., Any]:
+    """The compiled sampler program for (sampler, frames) — shared by all sessions."""
+    return compiled_run(sampler, n_frames)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _grid_kernel() -> Callable[..., Any]:
+    """jit(target, points, σ) -> (log p_σ, s_σ); traced σ, so moving the σ slider does not recompile."""
+    return jax.jit(lambda target, pts, sigma: (target.log_prob(pts, sigma), target.score(pts, sigma)))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _score_kernel() -> Callable[..., Any]:
+    return jax.jit(lambda target, pts, sigma: target.score(pts, sigma))
+
+
+def grid(box: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs = np.linspace(-box, box, n, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, xs)
+    return xs, xs.copy(), np.stack([gx.ravel(), gy.ravel()], axis=-1)
+
+
+@dataclasses.dataclass
+class FieldData:
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray  # (n, n) p_σ
+    log_density: np.ndarray  # (n, n) log p_σ
+    points: np.ndarray  # (a*a, 2) arrow tails
+    score: np.ndarray  # (a*a, 2)
+    box: float
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def field(key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS,
+          box: float | None = None) -> FieldData:
+    """Density p_σ on an n_grid² grid and its score on an n_arrows² grid over [−box, box]²."""
+    dens = get_density(key)
+    box = float(box or dens.box)
+    fn = _grid_kernel()
+    xs, ys, pts = grid(box, n_grid)
+    lp, _ = fn(dens.mixture, jnp.asarray(pts), jnp.float32(sigma))
+    lp = np.asarray(lp, np.float64).reshape(n_grid, n_grid)
+    # arrows sit at cell centres (not on the border)
+    half = box / n_arrows
+    axs, _, apts = grid(box - half, n_arrows)
+    _, s = fn(dens.mixture, jnp.asarray(apts), jnp.float32(sigma))
+    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, np.asarray(s, np.float64), box)
+
+
+def marginals(key: DensityKey, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grid, p(x), p(y)) by summing the density over a fine grid (exact up to the grid)."""
+    f = field(key, 0.0, n_grid=n)
+    p = np.exp(f.log_density)
+    dx = float(f.xs[1] - f.xs[0])
+    px = p.sum(axis=0) * dx  # integrate over y (rows)
+    py = p.sum(axis=1) * dx
+    return f.xs, px, py
+
+
+# ============================================================================================ particle runs
+
+
+@dataclasses.dataclass
+class RunData:
+    """A finished particle run, as numpy (what the figures need)."""
+
+    trajectory: np.ndarray  # (F', N, 2) float32, the frames before any divergence (F' ≥ 1)
+    frame_steps: np.ndarray  # (F',)
+    frame_sigmas: np.ndarray  # (F',) the σ in use at each frame (0: the clean density)
+    samples: np.ndarray  # (N', 2) finite final positions
+    fractions: np.ndarray  # (F', M) mode fractions per frame
+    diverged_at: int  # −1, or the first step after which a particle was non-finite
+    n_steps: int
+    seconds: float
+
+
+class InitSpec(NamedTuple):
+    """Where particles start: uniform on [−half, half]² around ``centre``."""
+
+    half: float
+    centre: tuple[float, float] = (0.0, 0.0)
+
+
+class TrainKey(NamedTuple):
+    """Everything that defines a trained model (hashable; see scoredemo.training.TrainConfig)."""
+
+    density: DensityKey
+    objective: str
+    steps: int
+    data_size: int | None = None
+    sigma: float | None = None
+    sigma_max: float | None = None
+    sigma_min: float | None = None
+    levels: int | None = None
+    seed: int = 0
+
+
+def _fractions(mix, traj: np.ndarray) -> np.ndarray:
+    f, n, _ = traj.shape
+    flat = traj.reshape(-1, 2)
+    ok = np.all(np.isfinite(flat), axis=-1)
+    modes = np.full(len(flat), -1)
+    if ok.any():
+        modes[ok] = np.asarray(mix.assign_modes(jnp.asarray(flat[ok])))
+    modes = modes.reshape(f, n)
+    m = mix.n_modes
+    counts = np.stack([(modes == k).sum(axis=1) for k in range(m)], axis=1)
+    return counts / np.maximum(ok.reshape(f, n).sum(axis=1, keepdims=True), 1)
+
+
+@st.cache_data(max_entries=96, show_spinner=False)
+def particles(
+    key: DensityKey,
+    sampler: str,
+    step_size: float,
+    noise: float,
+    n_steps: int,
+    n_particles: int,
+    seed: int,
+    init: InitSpec | None = None,
+    *,
+    sigma: float = 0.0,
+    sigma_max: float = 20.0,
+    sigma_min: float = 1.0,
+    levels: int = 10,
+    model: TrainKey | None = None,
+) -> RunData:
+    """Run a sampler (exact score of ``key``'s density, or the learned score of ``model``) and record N_FRAMES.
+
+    For ``annealed`` ``n_steps`` is T, the steps per level (L·T in total). Values are traced: a new ε, π, noise
+    switch, seed or step count reuses the compiled program.
+    """
+    dens = get_density(key)
+    target = dens.mixture if model is None else trained(model).learned
+    init = init or InitSpec(dens.box)
+    rng = jax.random.PRNGKey(int(seed))
+    init_key, run_key = jax.random.split(rng)
+    position = uniform_init(init_key, n_particles, init.half) + jnp.asarray(init.centre, jnp.float32)
+    if sampler == "annealed":
+        sigmas = geometric_sigmas(sigma_max, sigma_min, levels)
+        total = n_steps * len(sigmas)
+    else:
+        sigmas, total = np.array([sigma], np.float32), n_steps
+    params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps)
+    t0 = time.perf_counter()
+    res = kernel(sampler, N_FRAMES)(run_key, target, position, params, jnp.int32(total))
+    traj = np.asarray(res.trajectory, np.float32)
+    seconds = time.perf_counter() - t0
+    steps = np.asarray(res.frame_steps)
+    diverged = int(res.diverged_at)
+    keep = np.all(np.isfinite(traj), axis=(1, 2))
+    # frames are kept up to the first one holding a non-finite particle (frame 0 is always finite)
+    n_keep = int(np.argmin(keep)) if not keep.all() else len(keep)
+    n_keep = max(n_keep, 1)
+    if diverged < 0 and n_keep < len(keep):
+        diverged = int(steps[n_keep])
+    # also treat runaway-but-finite particles (overflow soon) as divergence
+    far = np.abs(traj[:n_keep]).max(axis=(1, 2)) > 1e6
+    if far.any():
+        first = int(np.argmax(far))
+        if diverged < 0:
+            diverged = int(steps[first])
+        n_keep = max(first, 1)
+    traj = traj[:n_keep]
+    steps = steps[:n_keep]
+    level = np.minimum(steps // max(n_steps, 1), len(sigmas) - 1) if sampler == "annealed" else np.zeros_like(steps)
+    frame_sigmas = np.asarray(sigmas)[level]
+    last = traj[-1]
+    samples = last[np.all(np.isfinite(last), axis=-1)]
+    return RunData(
+        trajectory=np.round(traj, 3).astype(np.float32),
+        frame_steps=steps,
+        frame_sigmas=frame_sigmas.astype(np.float32),
+        samples=samples,
+        fractions=_fractions(dens.mixture, traj),
+        diverged_at=diverged,
+        n_steps=int(total),
+        seconds=seconds,
+    )
+
+
+def frame_labels(run: RunData, *, annealed: bool = False) -> list[str]:
+    if annealed:
+        return [f"step {int(s)} · σ = {float(g):.2f}" for s, g in zip(run.frame_steps, run.frame_sigmas, strict=True)]
+    return [f"step {int(s)}" for s in run.frame_steps]
+
+
+def divergence_message(run: RunData, step_size: float, dens: Density) -> str | None:
+    """A warning naming the cause (ε too large) and the fix, or None when the run stayed finite."""
+    if run.diverged_at < 0:
+        return None
+    smallest = float(np.min(np.asarray(dens.mixture.scales)))
+    safe = 2.0 * smallest**2
+    return (
+        f"**The particles diverged at step {run.diverged_at}.** Cause: the step size ε = {step_size:g} is too large "
+        f"for this density — near a mode of width {smallest:g} the move ε·s(x) overshoots the mode and grows every "
+        f"step until the numbers overflow. Fix: lower ε below about 2·width² ≈ {safe:.3g} "
+        f"(the chart shows the frames before the blow-up)."
+    )
+
+
+# ============================================================================================ training
+
+
+def training_api() -> tuple[Any, str | None]:
+    """(scoredemo.training module, None) or (None, reason) while the training code is not available."""
+    try:
+        from scoredemo import training  # noqa: PLC0415 - optional until the training code lands
+
+        from scoredemo.objectives import OBJECTIVES  # noqa: F401, PLC0415
+    except Exception as err:  # noqa: BLE001 - any import failure disables the learned parts gracefully
+        return None, f"{type(err).__name__}: {err}"
+    return training, None
+
+
+def objective_names() -> list[str]:
+    from scoredemo.objectives import OBJECTIVES  # noqa: PLC0415
+
+    return list(OBJECTIVES)
+
+
+def objective_needs(name: str) -> str:
+    from scoredemo.objectives import OBJECTIVES  # noqa: PLC0415
+
+    return OBJECTIVES[name].needs
+
+
+def train_config(key: TrainKey) -> Any:
+    training, err = training_api()
+    if training is None:
+        raise RuntimeError(err)
+    needs = objective_needs(key.objective)
+    opts: dict[str, Any] = {}
+    if needs == "sigma":
+        opts["sigma"] = key.sigma
+    elif needs == "sigmas":
+        opts.update(sigma_max=key.sigma_max, sigma_min=key.sigma_min, levels=key.levels)
+    return training.TrainConfig(objective=key.objective, steps=int(key.steps), data_size=key.data_size,
+                                seed=int(key.seed), **opts)
+
+
+class ModelStore:
+    """Trained models shared by every session (LRU, ``max_entries``); one lock per key so two sessions asking for
+    the same model train it once. Not an ``st.cache_resource`` function because training reports progress to
+    the page (a live loss curve), which must not be recorded and replayed by Streamlit's cache."""
+
+    def __init__(self, max_entries: int = 12):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._key_locks: dict[TrainKey, threading.Lock] = {}
+        self._items: OrderedDict[TrainKey, Any] = OrderedDict()
+
+    def has(self, key: TrainKey) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def get(self, key: TrainKey, progress: Callable[..., Any] | None = None, *, force: bool = False) -> Any:
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if not force and key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            training, err = training_api()
+            if training is None:
+                raise RuntimeError(err)
+            result = training.train(get_density(key.density), train_config(key), progress=progress)
+            with self._lock:
+                self._items[key] = result
+                self._items.move_to_end(key)
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
+            return result
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def model_store() -> ModelStore:
+    return ModelStore()
+
+
+def trained(key: TrainKey, progress: Callable[..., Any] | None = None, *, force: bool = False) -> Any:
+    """The TrainResult for ``key``: trained once per server (``force`` trains again), shared by all sessions."""
+    return model_store().get(key, progress, force=force)
+
+
+def is_trained(key: TrainKey) -> bool:
+    return model_store().has(key)
+
+
+@dataclasses.dataclass
+class LearnedField:
+    xs: np.ndarray
+    ys: np.ndarray
+    log_density: np.ndarray  # (n, n) of the density the model should have learned (p_σ at eval σ)
+    true_score: np.ndarray  # (n*n, 2) on the fine grid
+    learned_score: np.ndarray  # (n*n, 2)
+    error: np.ndarray  # (n, n) ‖s_θ − s‖
+    rel_error: np.ndarray  # (n, n) ‖s_θ − s‖ / (‖s‖ + 1)
+    eval_sigma: float
+    box: float
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def learned_field(model: TrainKey, n: int = 60, sigma: float | None = None) -> LearnedField:
+    """True and learned scores on an n² grid, the error map, and log p_σ (σ = the model's eval σ by default)."""
+    res = trained(model)
+    dens = get_density(model.density)
+    eval_sigma = float(res.config.eval_sigma if sigma is None else sigma)
+    xs, ys, pts = grid(dens.box, n)
+    lp, s_true = _grid_kernel()(dens.mixture, jnp.asarray(pts), jnp.float32(eval_sigma))
+    s_learn = _score_kernel()(res.learned, jnp.asarray(pts), jnp.float32(eval_sigma))
+    s_true = np.asarray(s_true, np.float64)
+    s_learn = np.nan_to_num(np.asarray(s_learn, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    err = np.linalg.norm(s_learn - s_true, axis=-1)
+    rel = err / (np.linalg.norm(s_true, axis=-1) + 1.0)
+    return LearnedField(xs, ys, np.asarray(lp, np.float64).reshape(n, n), s_true, s_learn, err.reshape(n, n),
+                        rel.reshape(n, n), eval_sigma, dens.box)
+
+
+def arrows_from(points_fine: np.ndarray, field_fine: np.ndarray, n_fine: int, n_arrows: int = N_ARROWS):
+    """Subsample an n_fine² field to about n_arrows² arrows (for drawing)."""
+    idx = np.linspace(0, n_fine - 1, n_arrows).round().astype(int)
+    sel = (idx[:, None] * n_fine + idx[None, :]).ravel()
+    return points_fine[sel], field_fine[sel]
+
+
+# ============================================================================================ warm-up
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def warm_up() -> float:
+    """Compile what the default scenes need once per server (the first visitor pays, everyone else reuses)."""
+    t0 = time.perf_counter()
+    key = density_key("eight-gaussians")
+    field(key, 0.0)
+    particles(key, "langevin", 0.02, 1.0, 400, 1000, 0)
+    return time.perf_counter() - t0
+
+
+def registry_names() -> list[str]:
+    """Density picker options: the whole registry, then "custom"."""
+    return [*DENSITIES, CUSTOM]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
+    """n exact samples of the density (for reference statistics)."""
+    return np.asarray(get_density(key).sample(jax.random.PRNGKey(seed), n), np.float32)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """(thickness w, E_p‖s(x)‖) for rings of radius ``radius``: the score's typical size grows like 1/w."""
+    ws = np.geomspace(0.01, 2.0, n_thickness)
+    fn = _score_kernel()
+    out = []
+    for j, w in enumerate(ws):
+        mix = make_density("ring", radius=radius, thickness=float(w)).mixture
+        x = mix.sample(jax.random.PRNGKey(j), n_samples)
+        s = np.asarray(fn(mix, x, jnp.float32(0.0)), np.float64)
+        out.append(np.linalg.norm(s, axis=-1).mean())
+    return ws, np.asarray(out)

@@ -1,0 +1,639 @@
+"""Pure figure builders for the app: numpy arrays in, ``plotly.graph_objects.Figure`` out (no Streamlit here).
+
+Conventions for a projector: large fonts, the Okabe–Ito colour-blind-safe palette, fixed square axes on
+[−box, box]², and every figure tagged with ``layout.meta = {"kind": ...}`` so tests can find it in a page.
+Animations are Plotly frames played in the browser (play/pause buttons and a scrub slider); coordinates are
+float32 rounded to 3 decimals to keep the payload small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+#: Order used for categorical series (modes, runs).
+SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+#: Light sequential scale for densities: white (p = 0) to Okabe–Ito blue; dark particles stay visible on it.
+DENSITY_SCALE = [[0.0, "#FFFFFF"], [0.35, "#CFE6F5"], [0.7, "#7FBCE6"], [1.0, "#2F7FB8"]]
+#: Sequential scale for errors / magnitudes: white to vermillion.
+ERROR_SCALE = [[0.0, "#FFFFFF"], [0.4, "#F6C9A8"], [1.0, "#B24400"]]
+
+FONT_SIZE = 18
+LEGEND_FONT = 16
+COORD_DECIMALS = 3
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _clean(a: np.ndarray) -> np.ndarray:
+    """float32, rounded to 3 decimals, non-finite values replaced (never NaN/inf in a chart)."""
+    a = np.asarray(a, np.float32)
+    a = np.nan_to_num(a, nan=0.0, posinf=1e6, neginf=-1e6)
+    return np.round(a, COORD_DECIMALS).astype(np.float32)
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(np.asarray(a, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def style(fig: go.Figure, *, kind: str, title: str | None = None, height: int = 560) -> go.Figure:
+    """Projector styling shared by every figure (fonts, white background, legend on top)."""
+    fig.update_layout(
+        template="simple_white",
+        font=dict(size=FONT_SIZE, family="Arial, Helvetica, sans-serif"),
+        legend=dict(font=dict(size=LEGEND_FONT), orientation="h", yanchor="bottom", y=1.02, x=0.0),
+        margin=dict(l=60, r=30, t=80 if title else 50, b=60),
+        height=height,
+        meta={"kind": kind},
+    )
+    if title:
+        fig.update_layout(title=dict(text=title, font=dict(size=FONT_SIZE + 2), x=0.0, xanchor="left"))
+    return fig
+
+
+def _square_axes(fig: go.Figure, box: float, *, row: int | None = None, col: int | None = None) -> None:
+    kw = {} if row is None else dict(row=row, col=col)
+    fig.update_xaxes(range=[-box, box], autorange=False, constrain="domain", showgrid=False, **kw)
+    fig.update_yaxes(range=[-box, box], autorange=False, constrain="domain", showgrid=False, **kw)
+    # Equal scales: one unit is as long horizontally as vertically.
+    if row is None:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    else:
+        xref = fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")
+        fig.update_yaxes(scaleanchor=xref, scaleratio=1, row=row, col=col)
+
+
+def density_trace(
+    xs: np.ndarray, ys: np.ndarray, z: np.ndarray, *, name: str = "density", showscale: bool = False, log: bool = False
+) -> go.Heatmap:
+    """A heatmap of a density on a grid (z: (len(ys), len(xs))), normalised to [0, 1] (or log p, clipped)."""
+    z = _finite(z)
+    if log:
+        top = float(z.max()) if z.size else 0.0
+        z = np.clip(z, top - 30.0, top)
+        scale, zmin, zmax = DENSITY_SCALE, top - 30.0, top
+    else:
+        z = z / max(float(z.max()), 1e-300)
+        scale, zmin, zmax = DENSITY_SCALE, 0.0, 1.0
+    return go.Heatmap(
+        x=_clean(xs),
+        y=_clean(ys),
+        z=np.round(z, 4).astype(np.float32),
+        colorscale=scale,
+        zmin=zmin,
+        zmax=zmax,
+        showscale=showscale,
+        name=name,
+        hoverinfo="skip",
+        colorbar=dict(title=dict(text="log p" if log else "p / max p")) if showscale else None,
+    )
+
+
+def _colour_table(scale: list, n: int = 256) -> np.ndarray:
+    stops = np.array([v for v, _ in scale])
+    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in scale], np.float64)
+    t = np.linspace(0.0, 1.0, n)
+    return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1).astype(np.uint8)
+
+
+def density_image(z: np.ndarray, *, log: bool = False) -> str:
+    """A density grid (rows = increasing y) as a PNG data URI in DENSITY_SCALE colours.
+
+    Used under arrows: Plotly draws heatmaps above quiver traces, so the density goes into a layout image
+    (layer "below") instead — which is also a smaller payload than a heatmap.
+    """
+    import base64  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415 - Pillow ships with Streamlit
+
+    z = _finite(z)
+    if log:
+        top = float(z.max())
+        z = (np.clip(z, top - 30.0, top) - (top - 30.0)) / 30.0
+    else:
+        z = z / max(float(z.max()), 1e-300)
+    idx = np.clip((z * 255).round().astype(int), 0, 255)
+    rgb = _colour_table(DENSITY_SCALE)[idx[::-1]]  # image row 0 is the top (largest y)
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def arrow_vectors(score: np.ndarray, cell: float, *, mode: str = "direction") -> np.ndarray:
+    """Arrow (u, v) for a score field on a grid of spacing ``cell``.
+
+    mode="direction": every arrow 0.8 cell long (s/‖s‖). mode="magnitude": length ∝ ‖s‖, scaled so the
+    95th-percentile magnitude is one cell, and capped at 2 cells (a thin ring's score is huge near its centre).
+    """
+    s = _finite(score)
+    mag = np.linalg.norm(s, axis=-1, keepdims=True)
+    if mode == "direction":
+        return 0.8 * cell * s / np.maximum(mag, 1e-12)
+    ref = max(float(np.quantile(mag, 0.95)), 1e-12)
+    length = np.minimum(mag / ref, 2.0) * cell
+    return length * s / np.maximum(mag, 1e-12)
+
+
+def quiver_trace(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> go.Quiver:
+    """Arrows at ``points`` (n, 2) with vectors ``uv`` (n, 2) in data units (anchored at the tail)."""
+    return go.Quiver(
+        x=_clean(points[:, 0]),
+        y=_clean(points[:, 1]),
+        u=_clean(uv[:, 0]),
+        v=_clean(uv[:, 1]),
+        anchor="tail",
+        arrowref="data",
+        lengthmode="raw",
+        marker=dict(color=color, line=dict(width=1.6), arrowsize=1.2),
+        name=name,
+        hoverinfo="skip",
+    )
+
+
+# ------------------------------------------------------------------------------------------------ static
+
+
+@dataclass
+class FieldPanel:
+    """One panel of a score-field picture: the density grid under the arrow grid."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray  # (len(ys), len(xs))
+    points: np.ndarray  # (n, 2) arrow tails
+    score: np.ndarray  # (n, 2)
+    title: str = ""
+    log: bool = False
+    color: str = "#000000"
+    overlay: np.ndarray | None = None  # optional (m, 2) points drawn on top (e.g. data samples)
+
+
+def score_field_figure(
+    panels: Sequence[FieldPanel], *, box: float, mode: str = "direction", title: str | None = None, height: int = 560
+) -> go.Figure:
+    """Side-by-side density + score-arrow panels on identical fixed axes (kind="score-field")."""
+    n = len(panels)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels], horizontal_spacing=0.06)
+    for j, p in enumerate(panels, start=1):
+        cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
+        suffix = "" if j == 1 else str(j)
+        dx = float(p.xs[1] - p.xs[0]) if len(p.xs) > 1 else 0.0
+        fig.add_layout_image(
+            source=density_image(p.density, log=p.log),
+            xref=f"x{suffix}",
+            yref=f"y{suffix}",
+            x=float(p.xs[0]) - dx / 2,
+            y=float(p.ys[-1]) + dx / 2,
+            sizex=float(p.xs[-1] - p.xs[0]) + dx,
+            sizey=float(p.ys[-1] - p.ys[0]) + dx,
+            sizing="stretch",
+            layer="below",
+            name=f"density {j}",
+        )
+        fig.add_trace(
+            quiver_trace(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"),
+            row=1,
+            col=j,
+        )
+        if p.overlay is not None and len(p.overlay):
+            fig.add_trace(
+                go.Scatter(
+                    x=_clean(p.overlay[:, 0]),
+                    y=_clean(p.overlay[:, 1]),
+                    mode="markers",
+                    marker=dict(size=4, color=OKABE_ITO["vermillion"], opacity=0.6),
+                    name="data samples",
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=j,
+            )
+        _square_axes(fig, box, row=1, col=j)
+    fig.update_layout(showlegend=False)
+    for a in fig.layout.annotations:
+        a.font = dict(size=FONT_SIZE)
+    return style(fig, kind="score-field", title=title, height=height)
+
+
+def heatmap_figure(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    *,
+    box: float,
+    kind: str,
+    title: str | None = None,
+    colorbar: str = "",
+    overlay: np.ndarray | None = None,
+    overlay_name: str = "data samples",
+    zmax: float | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """A non-negative scalar map (errors, differences) in white→vermillion, optionally with points on top."""
+    z = np.abs(_finite(z))
+    top = float(zmax) if zmax is not None else max(float(np.quantile(z, 0.99)), 1e-12)
+    fig = go.Figure(
+        go.Heatmap(
+            x=_clean(xs),
+            y=_clean(ys),
+            z=np.round(np.minimum(z, top), 4).astype(np.float32),
+            zmin=0.0,
+            zmax=top,
+            colorscale=ERROR_SCALE,
+            colorbar=dict(title=dict(text=colorbar)),
+            name=colorbar,
+        )
+    )
+    if overlay is not None and len(overlay):
+        fig.add_trace(
+            go.Scatter(
+                x=_clean(overlay[:, 0]),
+                y=_clean(overlay[:, 1]),
+                mode="markers",
+                marker=dict(size=4, color=OKABE_ITO["blue"], opacity=0.55),
+                name=overlay_name,
+                hoverinfo="skip",
+            )
+        )
+    _square_axes(fig, box)
+    return style(fig, kind=kind, title=title, height=height)
+
+
+def marginals_figure(samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float):
+    """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals")."""
+    x = np.asarray(samples, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
+    bins = np.linspace(-box, box, 61)
+    width = bins[1] - bins[0]
+    centres = 0.5 * (bins[1:] + bins[:-1])
+    for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
+        hist = np.histogram(x[:, coord], bins=bins)[0] if len(x) else np.zeros(len(centres))
+        dens = hist / max(hist.sum() * width, 1e-12)
+        fig.add_trace(
+            go.Bar(
+                x=_clean(centres),
+                y=np.round(dens, 4).astype(np.float32),
+                width=width,
+                marker=dict(color=OKABE_ITO["sky"], line=dict(width=0)),
+                name="particles",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=_clean(grid),
+                y=np.round(_finite(truth), 4).astype(np.float32),
+                mode="lines",
+                line=dict(color=OKABE_ITO["vermillion"], width=3),
+                name="true marginal",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(range=[-box, box], autorange=False, title="x" if col == 1 else "y", row=1, col=col)
+    fig.update_yaxes(title="density", row=1, col=1)
+    fig.update_layout(bargap=0)
+    return style(fig, kind="marginals", title="marginals: particles vs truth", height=380)
+
+
+def mode_fraction_figure(
+    steps: np.ndarray,
+    runs: Mapping[str, np.ndarray],
+    true_weights: np.ndarray,
+    *,
+    mode_names: Sequence[str] | None = None,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step.
+
+    ``runs`` maps a run label to its (F, M) fractions; each mode has one colour, runs differ by dash; the true
+    weights are horizontal lines named "true π …" in the mode's colour.
+    """
+    steps = np.asarray(steps)
+    true_weights = np.asarray(true_weights, np.float64)
+    m = len(true_weights)
+    names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(m)]
+    shown = range(m) if m <= 4 else range(min(m, 8))
+    dashes = ["solid", "dash", "dot", "dashdot"]
+    fig = go.Figure()
+    for r, (label, frac) in enumerate(runs.items()):
+        frac = np.asarray(frac, np.float64)
+        for k in shown:
+            fig.add_trace(
+                go.Scatter(
+                    x=steps,
+                    y=np.round(_finite(frac[:, k]), 4),
+                    mode="lines",
+                    line=dict(color=SERIES[k % len(SERIES)], width=3.5, dash=dashes[r % len(dashes)]),
+                    name=f"{label}: {names[k]}",
+                    meta={"role": "fraction", "run": label, "mode": k},
+                )
+            )
+    for k in shown:
+        fig.add_trace(
+            go.Scatter(
+                x=[float(steps[0]), float(steps[-1])],
+                y=[float(true_weights[k])] * 2,
+                mode="lines",
+                line=dict(color=SERIES[k % len(SERIES)], width=2, dash="longdash"),
+                opacity=0.6,
+                name=f"true weight {names[k]} = {true_weights[k]:.2f}",
+                meta={"role": "true", "mode": k},
+            )
+        )
+    fig.update_yaxes(range=[0, 1], autorange=False, title="fraction of particles")
+    fig.update_xaxes(range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title="step")
+    fig = style(fig, kind="mode-fractions", title=title, height=height)
+    fig.update_layout(legend=dict(orientation="h", y=-0.32, yanchor="top", x=0.0, font=dict(size=14)),
+                      margin=dict(b=150))
+    return fig
+
+
+def weights_bar_figure(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray], *, mode_names=None):
+    """Final mode weights, true vs sampled, as grouped bars (kind="weights")."""
+    true_weights = np.asarray(true_weights, np.float64)
+    names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(len(true_weights))]
+    fig = go.Figure(
+        go.Bar(x=names, y=np.round(true_weights, 4), name="true weights", marker_color=OKABE_ITO["black"])
+    )
+    colours = [OKABE_ITO["orange"], OKABE_ITO["sky"], OKABE_ITO["green"]]
+    for j, (label, w) in enumerate(sampled.items()):
+        w = np.round(_finite(w), 4)
+        fig.add_trace(go.Bar(x=names, y=w, name=label, marker_color=colours[j % len(colours)]))
+    fig.update_yaxes(range=[0, 1], autorange=False, title="weight")
+    fig.update_layout(barmode="group")
+    return style(fig, kind="weights", height=380)
+
+
+def loss_curve_figure(
+    curves: Mapping[str, np.ndarray], *, title: str | None = None, height: int = 380, log_y: bool = False
+) -> go.Figure:
+    """Training loss vs step for one or more runs (kind="loss"). Each curve: (n,) or (n, 2) [step, loss]."""
+    fig = go.Figure()
+    for j, (label, c) in enumerate(curves.items()):
+        c = np.asarray(c, np.float64)
+        if c.ndim == 1:
+            x, y = np.arange(1, len(c) + 1), c
+        else:
+            x, y = c[:, 0], c[:, 1]
+        keep = np.isfinite(y)
+        fig.add_trace(
+            go.Scatter(
+                x=x[keep],
+                y=np.round(y[keep], 5),
+                mode="lines",
+                line=dict(color=SERIES[j % len(SERIES)], width=2.5),
+                name=label,
+            )
+        )
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    return style(fig, kind="loss", title=title, height=height)
+
+
+def scatter_xy_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    kind: str,
+    x_title: str,
+    y_title: str,
+    title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    mode: str = "markers",
+    name: str = "",
+    reference: tuple[np.ndarray, np.ndarray, str] | None = None,
+    marker_x: float | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """A generic y-vs-x plot (error vs log-density, score magnitude vs thickness) with an optional reference."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    fig = go.Figure(
+        go.Scatter(
+            x=np.round(x[keep], 5),
+            y=np.round(y[keep], 5),
+            mode=mode,
+            name=name,
+            marker=dict(size=5, color=OKABE_ITO["blue"], opacity=0.5),
+            line=dict(color=OKABE_ITO["blue"], width=3),
+        )
+    )
+    if reference is not None:
+        rx, ry, rname = reference
+        fig.add_trace(
+            go.Scatter(
+                x=np.round(np.asarray(rx, np.float64), 5),
+                y=np.round(_finite(ry), 5),
+                mode="lines",
+                line=dict(color=OKABE_ITO["vermillion"], width=3, dash="dash"),
+                name=rname,
+            )
+        )
+    if marker_x is not None:
+        fig.add_vline(x=marker_x, line=dict(color=OKABE_ITO["black"], width=2, dash="dot"))
+    fig.update_xaxes(title=x_title, type="log" if log_x else "linear")
+    fig.update_yaxes(title=y_title, type="log" if log_y else "linear")
+    return style(fig, kind=kind, title=title, height=height)
+
+
+# ------------------------------------------------------------------------------------------------ animation
+
+
+@dataclass
+class ParticleSet:
+    """One group of animated particles: trajectory (F, N, 2), a legend label and a colour."""
+
+    trajectory: np.ndarray
+    name: str
+    color: str = OKABE_ITO["vermillion"]
+    size: float = 4.0
+
+
+@dataclass
+class Animation:
+    """Everything an animation needs (all numpy); see :func:`animation_figure`."""
+
+    sets: list[ParticleSet]
+    box: float
+    frame_labels: list[str]
+    background: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # xs, ys, density grid
+    log_background: bool = False
+    n_trails: int = 6
+    trail_frames: int = 8  # a trail shows the last few frames only (a comet tail, not a scribble)
+    title: str | None = None
+    frame_duration_ms: int = 80
+    extra: list[go.BaseTraceType] = field(default_factory=list)  # static traces drawn under the particles
+
+
+#: Caps on what an animation ships to the browser.
+MAX_FRAMES = 61
+MAX_DRAWN_PARTICLES = 1500
+
+
+def _subsample(n: int, cap: int) -> np.ndarray:
+    return np.arange(n) if n <= cap else np.linspace(0, n - 1, cap).round().astype(int)
+
+
+def animation_figure(anim: Animation) -> go.Figure:
+    """Particles over a density, played client-side by Plotly frames (kind="animation").
+
+    Trace order: [background heatmap], [extra static traces], one scatter per particle set, then one line per
+    highlighted particle (its trail up to the frame) and one marker trace for the highlighted heads. Frames
+    update only the particle/trail traces. The figure opens on the LAST frame (the result, no click needed);
+    "Play" replays from step 0; the slider scrubs. Frame and particle counts are capped (MAX_FRAMES,
+    MAX_DRAWN_PARTICLES); coordinates are float32 rounded to 3 decimals.
+    """
+    if not anim.sets:
+        raise ValueError("an animation needs at least one particle set")
+    n_frames = anim.sets[0].trajectory.shape[0]
+    frame_idx = _subsample(n_frames, MAX_FRAMES)
+    labels = [anim.frame_labels[i] for i in frame_idx]
+    trajs = []
+    for s in anim.sets:
+        t = np.asarray(s.trajectory)[frame_idx]
+        t = t[:, _subsample(t.shape[1], MAX_DRAWN_PARTICLES)]
+        trajs.append(_clean(t))
+    fig = go.Figure()
+    if anim.background is not None:
+        xs, ys, z = anim.background
+        fig.add_trace(density_trace(xs, ys, z, log=anim.log_background))
+    for tr in anim.extra:
+        fig.add_trace(tr)
+    first_dynamic = len(fig.data)
+    lead = trajs[0]
+    n_trails = min(anim.n_trails, lead.shape[1])
+    trail_ids = _subsample(lead.shape[1], n_trails) if n_trails else np.array([], int)
+    last = len(frame_idx) - 1
+
+    def dynamic(k: int) -> list[go.Scatter]:
+        out = []
+        for s, t in zip(anim.sets, trajs, strict=True):
+            out.append(
+                go.Scatter(
+                    x=t[k, :, 0],
+                    y=t[k, :, 1],
+                    mode="markers",
+                    marker=dict(size=s.size, color=s.color, opacity=0.75),
+                    name=s.name,
+                    hoverinfo="skip",
+                )
+            )
+        start = max(0, k - anim.trail_frames)
+        for j, p in enumerate(trail_ids):
+            out.append(
+                go.Scatter(
+                    x=lead[start : k + 1, p, 0],
+                    y=lead[start : k + 1, p, 1],
+                    mode="lines",
+                    line=dict(color=OKABE_ITO["black"], width=1.5),
+                    opacity=0.8,
+                    name="highlighted paths",
+                    legendgroup="trails",
+                    showlegend=j == 0,
+                    hoverinfo="skip",
+                )
+            )
+        if len(trail_ids):
+            out.append(
+                go.Scatter(
+                    x=lead[k, trail_ids, 0],
+                    y=lead[k, trail_ids, 1],
+                    mode="markers",
+                    marker=dict(size=11, color=OKABE_ITO["yellow"], line=dict(color="#000000", width=2)),
+                    name="highlighted particles",
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+        return out
+
+    for tr in dynamic(last):
+        fig.add_trace(tr)
+    dyn_ids = list(range(first_dynamic, len(fig.data)))
+    fig.frames = [go.Frame(name=str(k), data=dynamic(k), traces=dyn_ids) for k in range(len(frame_idx))]
+    play = dict(
+        frame=dict(duration=anim.frame_duration_ms, redraw=False),
+        transition=dict(duration=0),
+        fromcurrent=False,
+        mode="immediate",
+    )
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0.0,
+                y=0.0,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=62, r=10),
+                showactive=False,
+                font=dict(size=LEGEND_FONT),
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=last,
+                x=0.3,
+                len=0.7,
+                y=0.0,
+                yanchor="top",
+                pad=dict(t=50, b=0),
+                font=dict(size=10, color="rgba(0,0,0,0)"),  # 61 tick labels would overlap: show the current one
+                ticklen=3,
+                currentvalue=dict(prefix="", font=dict(size=LEGEND_FONT + 2, color="#000000"), visible=True,
+                                  xanchor="left", offset=8),
+                transition=dict(duration=0),
+                steps=[
+                    dict(
+                        label=labels[k],
+                        method="animate",
+                        args=[
+                            [str(k)],
+                            dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate"),
+                        ],
+                    )
+                    for k in range(len(frame_idx))
+                ],
+            )
+        ],
+    )
+    _square_axes(fig, anim.box)
+    fig = style(fig, kind="animation", title=anim.title, height=720)
+    fig.update_layout(margin=dict(l=50, r=20, t=90, b=120), legend=dict(y=1.0, yanchor="bottom"))
+    return fig
+
+
+def animation_html(fig: go.Figure) -> str:
+    """The animation as a self-contained HTML page (plotly.js inlined; works offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False, config={"displaylogo": False})

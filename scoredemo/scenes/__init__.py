@@ -1,0 +1,12 @@
+"""The lecture's scenes, one module each, in lecture order; each exposes ``render()`` (read controls, call cached
+builders, draw figures). ``SCENES`` lists (module name, title, url path, icon) for the navigation."""
+
+SCENES = [
+    ("score_fields", "1 · Score fields", "score-fields", ":material/air:"),
+    ("follow_score", "2 · Follow the score", "follow-the-score", ":material/directions_run:"),
+    ("learning", "3 · Learning the score", "learning-the-score", ":material/school:"),
+    ("low_density", "4 · Pitfall: low density", "low-density", ":material/blur_off:"),
+    ("manifolds", "5 · Pitfall: manifolds", "manifolds", ":material/donut_large:"),
+    ("mixing", "6 · Pitfall: mixing and π", "mixing", ":material/balance:"),
+    ("annealed", "7 · The fix: annealed Langevin", "annealed-langevin", ":material/thermostat:"),
+]

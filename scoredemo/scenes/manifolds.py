@@ -1,0 +1,70 @@
+"""Scene 5 — pitfall: manifolds. Data on a thin ring: the score blows up like 1/thickness and SSM's loss gets bumpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from scoredemo import app_state as S
+from scoredemo import figures as F
+from scoredemo.scenes import _common as C
+
+PAGE = "manifolds"
+THICK = 0.5
+
+
+def render() -> None:
+    C.intro(
+        "Pitfall: manifolds",
+        "Real data sits near a thin, low-dimensional set (a manifold). Squeeze a ring to zero thickness and "
+        "∇ log p is undefined: across the ring the arrows grow without bound, roughly like 1/thickness. "
+        "Sliced score matching then trains badly — its loss on the thin ring is large and bumpy, while on a "
+        "thick ring it is smooth.",
+        r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \qquad "
+        r"\mathbb{E}_{p_w}\|\nabla_x \log p_w(x)\| \;\propto\; \frac{1}{w} \xrightarrow[w \to 0]{} \infty",
+    )
+    page = S.Page(PAGE)
+    st.sidebar.header("Ring")
+    thickness = page.slider("ring thickness w", "thickness", 0.02, 0.01, 1.0, 0.01)
+    radius = page.slider("ring radius r", "radius", 2.5, 0.5, 5.0, 0.1)
+    arrows = page.select("arrows", "arrows", ["magnitude", "direction"], "magnitude")
+    training, reason = S.training_api()
+    if training is not None:
+        st.sidebar.header("Sliced score matching")
+        steps = page.int_slider("training steps", "train_steps", 1500, 250, 10000, 250)
+        seed = page.number("seed", "seed", 0, 0, 9999)
+    page.finish()
+
+    dkey = S.density_key("ring", radius=radius, thickness=thickness)
+    f = S.field(dkey, 0.0)
+    ws, mags = S.ring_magnitudes(radius)
+    c1, c2 = st.columns(2)
+    with c1:
+        panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"ring, w = {thickness:g}")
+        C.chart(F.score_field_figure([panel], box=f.box, mode=arrows, height=520), "score-field")
+    with c2:
+        ref = mags[0] * ws[0] / ws
+        C.chart(
+            F.scatter_xy_figure(ws, mags, kind="magnitude-vs-thickness", x_title="thickness w",
+                                y_title="E‖s(x)‖ under p_w", title="score magnitude vs thickness", log_x=True,
+                                log_y=True, mode="lines+markers", name="E‖s‖", reference=(ws, ref, "∝ 1/w"),
+                                marker_x=thickness, height=520),
+            "magnitude",
+        )
+    if training is None:
+        C.learned_unavailable(reason)
+        return
+    st.subheader(f"Sliced score matching on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
+    thick_key = S.TrainKey(S.density_key("ring", radius=radius, thickness=THICK), "ssm", steps, None, seed=seed)
+    thin_key = S.TrainKey(dkey, "ssm", steps, None, seed=seed)
+    results = C.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
+    if results is None:
+        return
+    cols = st.columns(2)
+    for col, res, w in zip(cols, results, (THICK, thickness), strict=True):
+        with col:
+            C.chart(F.loss_curve_figure({f"ssm, w = {w:g}": res.loss_curve}, title=f"ssm loss, w = {w:g}"),
+                    f"loss-{'thick' if w == THICK and col is cols[0] else 'thin'}")
+            tail = res.loss_curve[len(res.loss_curve) // 2:]
+            st.caption(f"second half of training: mean {np.mean(tail):.3g}, std {np.std(tail):.3g} "
+                       f"(std / |mean| = {np.std(tail) / max(abs(np.mean(tail)), 1e-12):.2f})")
