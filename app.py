@@ -8,8 +8,13 @@ from scoredemo.scenes import SCENES
 
 st.set_page_config(page_title="scoredemo — score-based generative models", page_icon="🌀", layout="wide")
 pages = [
-    st.Page(importlib.import_module(f"scoredemo.scenes.{module}").render, title=title, url_path=path, icon=icon,
-            default=i == 0)
+    st.Page(
+        importlib.import_module(f"scoredemo.scenes.{module}").render,
+        title=title,
+        url_path=path,
+        icon=icon,
+        default=i == 0,
+    )
     for i, (module, title, path, icon) in enumerate(SCENES)
 ]
 st.navigation(pages, position="sidebar", expanded=True).run()

@@ -98,47 +98,83 @@ class Page:
 
     # -------------------------------------------------------------------------------- the widgets
     def slider(
-        self, label: str, key: str, default: float, lo: float, hi: float, step: float, *, help: str | None = None,
-        fmt: str | None = None, container: Any = None,
+        self,
+        label: str,
+        key: str,
+        default: float,
+        lo: float,
+        hi: float,
+        step: float,
+        *,
+        help: str | None = None,
+        fmt: str | None = None,
+        container: Any = None,
     ) -> float:
         """A float slider bound to ``?key=``."""
         self.defaults[key] = float(default)
         self._check_number(key, lo, hi, default)
         where = container or st.sidebar
         return float(
-            where.slider(label, float(lo), float(hi), float(default), float(step), key=key, help=help, format=fmt,
-                         bind="query-params")
+            where.slider(
+                label,
+                float(lo),
+                float(hi),
+                float(default),
+                float(step),
+                key=key,
+                help=help,
+                format=fmt,
+                bind="query-params",
+            )
         )
 
     def int_slider(
-        self, label: str, key: str, default: int, lo: int, hi: int, step: int = 1, *, help: str | None = None,
+        self,
+        label: str,
+        key: str,
+        default: int,
+        lo: int,
+        hi: int,
+        step: int = 1,
+        *,
+        help: str | None = None,
         container: Any = None,
     ) -> int:
         """An integer slider bound to ``?key=``."""
         self.defaults[key] = int(default)
         self._check_number(key, lo, hi, default, integer=True)
         where = container or st.sidebar
-        return int(where.slider(label, int(lo), int(hi), int(default), int(step), key=key, help=help,
-                                bind="query-params"))
+        return int(
+            where.slider(label, int(lo), int(hi), int(default), int(step), key=key, help=help, bind="query-params")
+        )
 
-    def number(self, label: str, key: str, default: int, lo: int, hi: int, *, help: str | None = None,
-               container: Any = None) -> int:
+    def number(
+        self, label: str, key: str, default: int, lo: int, hi: int, *, help: str | None = None, container: Any = None
+    ) -> int:
         """An integer box bound to ``?key=`` (seeds)."""
         self.defaults[key] = int(default)
         self._check_number(key, lo, hi, default, integer=True)
         where = container or st.sidebar
-        return int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help,
-                                      bind="query-params"))
+        return int(
+            where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind="query-params")
+        )
 
-    def select(self, label: str, key: str, options: Sequence[Any], default: Any, *, help: str | None = None,
-               container: Any = None) -> Any:
+    def select(
+        self,
+        label: str,
+        key: str,
+        options: Sequence[Any],
+        default: Any,
+        *,
+        help: str | None = None,
+        container: Any = None,
+    ) -> Any:
         """A select box bound to ``?key=`` (options are shown and stored as their str())."""
         options = list(options)
         self.defaults[key] = default
         self._check_option(key, [str(o) for o in options], default)
         where = container or st.sidebar
-        return where.selectbox(label, options, index=options.index(default), key=key, help=help,
-                               bind="query-params")
+        return where.selectbox(label, options, index=options.index(default), key=key, help=help, bind="query-params")
 
     def toggle(self, label: str, key: str, default: bool, *, help: str | None = None, container: Any = None) -> bool:
         """A toggle bound to ``?key=true|false``."""
@@ -147,12 +183,19 @@ class Page:
         where = container or st.sidebar
         return bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
 
-    def text(self, label: str, key: str, default: str, *, help: str | None = None, container: Any = None,
-             on_change: Callable[[], None] | None = None) -> str:
+    def text(
+        self,
+        label: str,
+        key: str,
+        default: str,
+        *,
+        help: str | None = None,
+        container: Any = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> str:
         self.defaults[key] = default
         where = container or st.sidebar
-        return str(where.text_input(label, value=default, key=key, help=help, bind="query-params",
-                                    on_change=on_change))
+        return str(where.text_input(label, value=default, key=key, help=help, bind="query-params", on_change=on_change))
 
     # ------------------------------------------------------------------------------- page footer
     def finish(self, *, extra_reset: Callable[[], None] | None = None) -> None:
@@ -247,9 +290,7 @@ def validate_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def components_text(means: np.ndarray, scales: np.ndarray, weights: np.ndarray) -> str:
-    return "; ".join(
-        f"{m[0]:g}, {m[1]:g}, {s:g}, {w:g}" for m, s, w in zip(means, scales, weights, strict=True)
-    )
+    return "; ".join(f"{m[0]:g}, {m[1]:g}, {s:g}, {w:g}" for m, s, w in zip(means, scales, weights, strict=True))
 
 
 DEFAULT_COMPONENTS = "-2, 0, 0.6, 1; 2, 1, 0.8, 2; 0, -2.5, 0.4, 1"
@@ -308,8 +349,9 @@ class FieldData:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def field(key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS,
-          box: float | None = None) -> FieldData:
+def field(
+    key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS, box: float | None = None
+) -> FieldData:
     """Density p_σ on an n_grid² grid and its score on an n_arrows² grid over [−box, box]²."""
     dens = get_density(key)
     box = float(box or dens.box)
@@ -483,7 +525,6 @@ def training_api() -> tuple[Any, str | None]:
     """(scoredemo.training module, None) or (None, reason) while the training code is not available."""
     try:
         from scoredemo import training  # noqa: PLC0415 - optional until the training code lands
-
         from scoredemo.objectives import OBJECTIVES  # noqa: F401, PLC0415
     except Exception as err:  # noqa: BLE001 - any import failure disables the learned parts gracefully
         return None, f"{type(err).__name__}: {err}"
@@ -512,8 +553,9 @@ def train_config(key: TrainKey) -> Any:
         opts["sigma"] = key.sigma
     elif needs == "sigmas":
         opts.update(sigma_max=key.sigma_max, sigma_min=key.sigma_min, levels=key.levels)
-    return training.TrainConfig(objective=key.objective, steps=int(key.steps), data_size=key.data_size,
-                                seed=int(key.seed), **opts)
+    return training.TrainConfig(
+        objective=key.objective, steps=int(key.steps), data_size=key.data_size, seed=int(key.seed), **opts
+    )
 
 
 class ModelStore:
@@ -591,8 +633,17 @@ def learned_field(model: TrainKey, n: int = 60, sigma: float | None = None) -> L
     s_learn = np.nan_to_num(np.asarray(s_learn, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     err = np.linalg.norm(s_learn - s_true, axis=-1)
     rel = err / (np.linalg.norm(s_true, axis=-1) + 1.0)
-    return LearnedField(xs, ys, np.asarray(lp, np.float64).reshape(n, n), s_true, s_learn, err.reshape(n, n),
-                        rel.reshape(n, n), eval_sigma, dens.box)
+    return LearnedField(
+        xs,
+        ys,
+        np.asarray(lp, np.float64).reshape(n, n),
+        s_true,
+        s_learn,
+        err.reshape(n, n),
+        rel.reshape(n, n),
+        eval_sigma,
+        dens.box,
+    )
 
 
 def arrows_from(points_fine: np.ndarray, field_fine: np.ndarray, n_fine: int, n_arrows: int = N_ARROWS):
@@ -638,3 +689,26 @@ def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000)
         s = np.asarray(fn(mix, x, jnp.float32(0.0)), np.float64)
         out.append(np.linalg.norm(s, axis=-1).mean())
     return ws, np.asarray(out)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3) -> float:
+    """E_p‖s(x)‖² by Monte Carlo with the exact score; −½ of it is the smallest (sliced) score-matching loss."""
+    dens = get_density(key)
+    x = dens.sample(jax.random.PRNGKey(seed), n)
+    s = np.asarray(_score_kernel()(dens.mixture, x, jnp.float32(0.0)), np.float64)
+    return float(np.mean(np.sum(s * s, axis=-1)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def score_difference(key_a: DensityKey, key_b: DensityKey, n: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
+    """(xs, ‖s_a − s_b‖ on an n² grid, max of it where p_a > 10⁻⁶·max p_a) over density a's box."""
+    a, b = get_density(key_a), get_density(key_b)
+    xs, _, pts = grid(a.box, n)
+    fn = _grid_kernel()
+    lp, sa = fn(a.mixture, jnp.asarray(pts), jnp.float32(0.0))
+    _, sb = fn(b.mixture, jnp.asarray(pts), jnp.float32(0.0))
+    diff = np.linalg.norm(np.asarray(sa, np.float64) - np.asarray(sb, np.float64), axis=-1)
+    lp = np.asarray(lp, np.float64)
+    support = lp > lp.max() + np.log(1e-6)
+    return xs, diff.reshape(n, n), float(diff[support].max()) if support.any() else 0.0

@@ -38,8 +38,13 @@ def chart(fig, key: str) -> None:
 
 
 def density_controls(
-    page: S.Page, default: str, *, allow_custom: bool = False, names: Sequence[str] | None = None,
-    key: str = "density", label: str = "Density",
+    page: S.Page,
+    default: str,
+    *,
+    allow_custom: bool = False,
+    names: Sequence[str] | None = None,
+    key: str = "density",
+    label: str = "Density",
 ) -> tuple[S.DensityKey, Density, str | None]:
     """The density picker (the whole registry, read from ``DENSITIES``) and its parameter sliders.
 
@@ -47,8 +52,13 @@ def density_controls(
     then drawn instead, so the page never goes empty).
     """
     options = list(names) if names is not None else (S.registry_names() if allow_custom else list(DENSITIES))
-    name = page.select(label, key, options, default, help="Any density of the registry" +
-                       (", or build your own in the component table." if allow_custom else "."))
+    name = page.select(
+        label,
+        key,
+        options,
+        default,
+        help="Any density of the registry" + (", or build your own in the component table." if allow_custom else "."),
+    )
     if name == S.CUSTOM:
         text, error = custom_table(page)
         dkey = S.DensityKey(S.CUSTOM, (), text if error is None else S.DEFAULT_COMPONENTS)
@@ -70,17 +80,19 @@ def _editor_frame(text: str) -> pd.DataFrame:
         means, scales, weights = S.parse_components(text)
     except ValueError:
         means, scales, weights = S.parse_components(S.DEFAULT_COMPONENTS)
-    return pd.DataFrame(
-        {"mean x": means[:, 0], "mean y": means[:, 1], "scale": scales, "weight": weights}
-    ).astype("float64")
+    return pd.DataFrame({"mean x": means[:, 0], "mean y": means[:, 1], "scale": scales, "weight": weights}).astype(
+        "float64"
+    )
 
 
 def _frame_text(df: pd.DataFrame) -> str:
     def cell(v) -> str:
         return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{float(v):g}"
 
-    return "; ".join(", ".join(cell(v) for v in row) for row in df[["mean x", "mean y", "scale", "weight"]].itertuples(
-        index=False, name=None))
+    return "; ".join(
+        ", ".join(cell(v) for v in row)
+        for row in df[["mean x", "mean y", "scale", "weight"]].itertuples(index=False, name=None)
+    )
 
 
 def _rebase_editor() -> None:
@@ -127,8 +139,9 @@ def custom_table(page: S.Page) -> tuple[str, str | None]:
     try:
         S.validate_components(text)
     except ValueError as err:
-        st.error(f"**The component table has a problem:** {err}. Showing the default table until it is fixed.",
-                 icon="✏️")
+        st.error(
+            f"**The component table has a problem:** {err}. Showing the default table until it is fixed.", icon="✏️"
+        )
         return text, str(err)
     return text, None
 
@@ -145,20 +158,19 @@ def trajectories_csv(samples: np.ndarray) -> bytes:
 
 def samples_npz(run: S.RunData) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(buf, samples=run.samples, trajectory=run.trajectory, frame_steps=run.frame_steps,
-                        frame_sigmas=run.frame_sigmas)
+    np.savez_compressed(
+        buf, samples=run.samples, trajectory=run.trajectory, frame_steps=run.frame_steps, frame_sigmas=run.frame_sigmas
+    )
     return buf.getvalue()
 
 
-def animation_block(
-    anim: F.Animation, run: S.RunData, *, key: str, file_stem: str
-) -> None:
+def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: str) -> None:
     """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
     fig = F.animation_figure(anim)
     chart(fig, key)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
-        "⬇ Animation (HTML)",
+        "⬇ Animation .html",
         data=lambda: F.animation_html(fig).encode(),
         file_name=f"{file_stem}.html",
         mime="text/html",
@@ -166,10 +178,22 @@ def animation_block(
         on_click="ignore",
         help="The same animation as a single self-contained file: opens offline in any browser.",
     )
-    c2.download_button("⬇ Final samples (.npz)", data=samples_npz(run), file_name=f"{file_stem}.npz",
-                       mime="application/octet-stream", key=f"{key}-npz", on_click="ignore")
-    c3.download_button("⬇ Final samples (CSV)", data=trajectories_csv(run.samples), file_name=f"{file_stem}.csv",
-                       mime="text/csv", key=f"{key}-csv", on_click="ignore")
+    c2.download_button(
+        "⬇ Samples .npz",
+        data=samples_npz(run),
+        file_name=f"{file_stem}.npz",
+        mime="application/octet-stream",
+        key=f"{key}-npz",
+        on_click="ignore",
+    )
+    c3.download_button(
+        "⬇ Samples .csv",
+        data=trajectories_csv(run.samples),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+    )
 
 
 def warn_divergence(run: S.RunData, step_size: float, dens: Density) -> None:
@@ -220,10 +244,13 @@ def train_block(tkey: S.TrainKey | Sequence[S.TrainKey], *, page_id: str, label:
         bar = st.progress(0.0, text=f"{what}compiling the training program…")
         live = st.empty()
 
-        def progress(done: int, total: int, curve: np.ndarray, bar=bar, live=live, what=what, key=key) -> None:
+        def progress(done: int, total: int, curve: np.ndarray, bar=bar, live=live, what=what, key=key, j=j) -> None:
             bar.progress(min(done / total, 1.0), text=f"{what}training step {done} / {total}")
-            live.plotly_chart(F.loss_curve_figure({key.objective: curve}, title="loss so far", height=300),
-                              theme=None, key=f"live-{page_id}-{j}-{done}")
+            live.plotly_chart(
+                F.loss_curve_figure({key.objective: curve}, title="loss so far", height=300),
+                theme=None,
+                key=f"live-{page_id}-{j}-{done}",
+            )
 
         results.append(S.trained(key, progress, force=again))
         bar.empty()

@@ -34,8 +34,13 @@ def render() -> None:
     pi = page.slider("π (weight of the lower-left mode)", "pi", 0.2, 0.05, 0.95, 0.01)
     n = page.select("particles", "n_particles", list(S.PARTICLE_CHOICES), 1280)
     seed = page.number("seed", "seed", 0, 0, 9999)
-    source = page.select("score", "score", SCORES, SCORES[0],
-                         help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).")
+    source = page.select(
+        "score",
+        "score",
+        SCORES,
+        SCORES[0],
+        help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).",
+    )
     training, reason = S.training_api()
     if source != SCORES[0] and training is not None:
         st.sidebar.header("Noise-conditional model")
@@ -56,10 +61,23 @@ def render() -> None:
         model = tkey
     init = S.InitSpec(8.0)
     total = levels * per_level
-    annealed = S.particles(dkey, "annealed", eps, 1.0, per_level, int(n), seed, init, sigma_max=sigma_max,
-                           sigma_min=sigma_min, levels=levels, model=model)
-    plain = S.particles(dkey, "langevin", eps, 1.0, total, int(n), seed, init, sigma=sigma_min if model else 0.0,
-                        model=model)
+    annealed = S.particles(
+        dkey,
+        "annealed",
+        eps,
+        1.0,
+        per_level,
+        int(n),
+        seed,
+        init,
+        sigma_max=sigma_max,
+        sigma_min=sigma_min,
+        levels=levels,
+        model=model,
+    )
+    plain = S.particles(
+        dkey, "langevin", eps, 1.0, total, int(n), seed, init, sigma=sigma_min if model else 0.0, model=model
+    )
     for run in (annealed, plain):
         C.warn_divergence(run, eps, dens)
     f = S.field(dkey, 0.0)
@@ -75,11 +93,25 @@ def render() -> None:
         )
         C.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
     with right:
-        C.chart(F.mode_fraction_figure(annealed.frame_steps, {"annealed": annealed.fractions,
-                                                              "plain": plain.fractions},
-                                       dens.true_weights, mode_names=names, title="mode-fraction meter"), "meter")
-        C.chart(F.weights_bar_figure(dens.true_weights, {"plain Langevin": plain.fractions[-1],
-                                                          "annealed": annealed.fractions[-1]}, mode_names=names),
-                "weights")
-        st.caption(f"After {total} steps each: plain Langevin puts {plain.fractions[-1][0]:.0%} in the lower-left "
-                   f"mode, annealed {annealed.fractions[-1][0]:.0%}; the truth is π = {pi:.0%}.")
+        C.chart(
+            F.mode_fraction_figure(
+                annealed.frame_steps,
+                {"annealed": annealed.fractions, "plain": plain.fractions},
+                dens.true_weights,
+                mode_names=names,
+                title="mode-fraction meter",
+            ),
+            "meter",
+        )
+        C.chart(
+            F.weights_bar_figure(
+                dens.true_weights,
+                {"plain Langevin": plain.fractions[-1], "annealed": annealed.fractions[-1]},
+                mode_names=names,
+            ),
+            "weights",
+        )
+        st.caption(
+            f"After {total} steps each: plain Langevin puts {plain.fractions[-1][0]:.0%} in the lower-left "
+            f"mode, annealed {annealed.fractions[-1][0]:.0%}; the truth is π = {pi:.0%}."
+        )

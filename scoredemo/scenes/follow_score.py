@@ -12,11 +12,27 @@ from scoredemo.scenes import _common as C
 PAGE = "follow-the-score"
 
 
-def sampler_controls(page: S.Page, *, step_size: float = 0.02, n_steps: int = 400, n_particles: int = 1000,
-                     noise: bool = True, max_steps: int = 2000, with_seed: bool = True):
+def sampler_controls(
+    page: S.Page,
+    *,
+    step_size: float = 0.02,
+    n_steps: int = 400,
+    n_particles: int = 1000,
+    noise: bool = True,
+    max_steps: int = 2000,
+    with_seed: bool = True,
+):
     """ε, steps, particles, seed — the controls every particle scene shares (URL names step_size, n_steps, …)."""
-    eps = page.slider("step size ε", "step_size", step_size, 0.001, 1.0, 0.001, fmt="%.3f",
-                      help="Too large and the particles overshoot and blow up; the page then says so.")
+    eps = page.slider(
+        "step size ε",
+        "step_size",
+        step_size,
+        0.001,
+        1.0,
+        0.001,
+        fmt="%.3f",
+        help="Too large and the particles overshoot and blow up; the page then says so.",
+    )
     steps = page.int_slider("steps", "n_steps", n_steps, 10, max_steps, 10)
     n = page.select("particles", "n_particles", list(S.PARTICLE_CHOICES), n_particles)
     seed = None
@@ -36,8 +52,12 @@ def render() -> None:
     )
     page = S.Page(PAGE)
     st.sidebar.header("Controls")
-    noise = page.toggle("noise (on: Langevin · off: gradient ascent)", "noise", True,
-                        help="The only difference between the two algorithms.")
+    noise = page.toggle(
+        "noise (on: Langevin · off: gradient ascent)",
+        "noise",
+        True,
+        help="The only difference between the two algorithms.",
+    )
     dkey, dens, _ = C.density_controls(page, "eight-gaussians")
     eps, steps, n, seed = sampler_controls(page)
     page.finish()
@@ -63,7 +83,13 @@ def render() -> None:
         C.chart(F.marginals_figure(run.samples, grid_x, px, py, box=f.box), "marginals")
         spread = within_mode_spread(dens.mixture, run.samples) if len(run.samples) else float("nan")
         true_spread = within_mode_spread(dens.mixture, S.true_samples(dkey))
-        st.metric("spread of particles within their mode", f"{spread:.3f}",
-                  delta=f"{spread - true_spread:+.3f} vs true samples ({true_spread:.3f})", delta_color="off")
-        st.caption("Gradient ascent collapses each mode's particles onto its peak (spread → 0); Langevin keeps "
-                   "the spread of real samples. Press ▶ Play to watch, drag the slider to scrub.")
+        st.metric(
+            "spread of particles within their mode",
+            f"{spread:.3f}",
+            delta=f"{spread - true_spread:+.3f} vs true samples ({true_spread:.3f})",
+            delta_color="off",
+        )
+        st.caption(
+            "Gradient ascent collapses each mode's particles onto its peak (spread → 0); Langevin keeps "
+            "the spread of real samples. Press ▶ Play to watch, drag the slider to scrub."
+        )

@@ -14,12 +14,24 @@ PAGE = "learning-the-score"
 DATA_CHOICES = ["fresh samples", "100", "500", "1000", "5000"]
 
 
-def model_controls(page: S.Page, dkey: S.DensityKey, *, objective: str = "ssm-vr", steps: int = 2000,
-                   data: str = "1000", seed_key: str = "seed") -> S.TrainKey:
+def model_controls(
+    page: S.Page,
+    dkey: S.DensityKey,
+    *,
+    objective: str = "ssm-vr",
+    steps: int = 2000,
+    data: str = "1000",
+    seed_key: str = "seed",
+) -> S.TrainKey:
     """Objective (read from the registry), its noise settings, steps, data-set size and seed → a TrainKey."""
     names = S.objective_names()
-    obj = page.select("objective", "objective", names, objective if objective in names else names[0],
-                      help="esm: exact; ssm / ssm-vr: sliced; dsm: denoising at one σ; ncsn: many σ's.")
+    obj = page.select(
+        "objective",
+        "objective",
+        names,
+        objective if objective in names else names[0],
+        help="esm: exact; ssm / ssm-vr: sliced; dsm: denoising at one σ; ncsn: many σ's.",
+    )
     needs = S.objective_needs(obj)
     sigma = sigma_max = sigma_min = levels = None
     if needs == "sigma":
@@ -30,11 +42,25 @@ def model_controls(page: S.Page, dkey: S.DensityKey, *, objective: str = "ssm-vr
         levels = page.int_slider("noise levels L", "levels", 10, 2, 20)
         sigma_min = min(sigma_min, sigma_max)
     n_steps = page.int_slider("training steps", "train_steps", steps, 250, 10000, 250)
-    data_size = page.select("data set", "data_size", DATA_CHOICES, data,
-                            help="A fixed data set of n samples, or fresh exact samples every step.")
+    data_size = page.select(
+        "data set",
+        "data_size",
+        DATA_CHOICES,
+        data,
+        help="A fixed data set of n samples, or fresh exact samples every step.",
+    )
     seed = page.number("seed", seed_key, 0, 0, 9999)
-    return S.TrainKey(dkey, obj, n_steps, None if data_size == DATA_CHOICES[0] else int(data_size),
-                      sigma, sigma_max, sigma_min, levels, seed)
+    return S.TrainKey(
+        dkey,
+        obj,
+        n_steps,
+        None if data_size == DATA_CHOICES[0] else int(data_size),
+        sigma,
+        sigma_max,
+        sigma_min,
+        levels,
+        seed,
+    )
 
 
 def render() -> None:
@@ -70,8 +96,15 @@ def render() -> None:
         sig = f" (of p_σ, σ = {lf.eval_sigma:g})" if lf.eval_sigma > 0 else ""
         panels = [
             F.FieldPanel(lf.xs, lf.ys, dens_grid, pts, true_s, title="true score" + sig),
-            F.FieldPanel(lf.xs, lf.ys, dens_grid, pts, learn_s, title=f"learned score ({tkey.objective})",
-                         color=F.OKABE_ITO["vermillion"]),
+            F.FieldPanel(
+                lf.xs,
+                lf.ys,
+                dens_grid,
+                pts,
+                learn_s,
+                title=f"learned score ({tkey.objective})",
+                color=F.OKABE_ITO["vermillion"],
+            ),
         ]
         C.chart(F.score_field_figure(panels, box=lf.box, height=520), "fields")
     with right:
@@ -79,10 +112,20 @@ def render() -> None:
     data = result.data if result.data is not None else S.true_samples(dkey, 500)
     c1, c2 = st.columns(2)
     with c1:
-        C.chart(F.heatmap_figure(lf.xs, lf.ys, lf.error, box=lf.box, kind="error-map",
-                                 title="error ‖s_θ(x) − s(x)‖", colorbar="error", overlay=data[:1000],
-                                 overlay_name="training data" if result.data is not None else "samples of p"),
-                "error-map")
+        C.chart(
+            F.heatmap_figure(
+                lf.xs,
+                lf.ys,
+                lf.error,
+                box=lf.box,
+                kind="error-map",
+                title="error ‖s_θ(x) − s(x)‖",
+                colorbar="error",
+                overlay=data[:1000],
+                overlay_name="training data" if result.data is not None else "samples of p",
+            ),
+            "error-map",
+        )
     with c2:
         st.subheader("Sample with the learned score")
         run = S.particles(dkey, "langevin", eps, 1.0, steps, n, tkey.seed, model=tkey, sigma=lf.eval_sigma)

@@ -18,7 +18,8 @@ def render() -> None:
         "Pitfall: low-density regions",
         "The score-matching loss is an average **under p**, estimated with samples. Where p is tiny there are "
         "no samples, so nothing forces the learned arrows to be right there. A Langevin chain that starts in "
-        "such a region follows wrong arrows and can get lost, while the true score brings it home.",
+        "such a region follows wrong arrows: it takes another road than the true score would and can end up in "
+        "the wrong place.",
         r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
         r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
     )
@@ -47,26 +48,47 @@ def render() -> None:
     rel = lf.rel_error.ravel()
     c1, c2 = st.columns(2)
     with c1:
-        C.chart(F.heatmap_figure(lf.xs, lf.ys, lf.rel_error, box=lf.box, kind="error-map",
-                                 title="relative error ‖s_θ − s‖ / (‖s‖ + 1), data on top", colorbar="rel. error",
-                                 overlay=data[:1000], overlay_name="training data"), "error-map")
+        C.chart(
+            F.heatmap_figure(
+                lf.xs,
+                lf.ys,
+                lf.rel_error,
+                box=lf.box,
+                kind="error-map",
+                title="relative error ‖s_θ − s‖ / (‖s‖ + 1), data on top",
+                colorbar="rel. error",
+                overlay=data[:1000],
+                overlay_name="training data",
+            ),
+            "error-map",
+        )
     with c2:
-        C.chart(F.scatter_xy_figure(logp, rel, kind="error-vs-logp", x_title="log p(x)",
-                                    y_title="relative error", title="error vs log-density (grid points)"),
-                "error-vs-logp")
+        C.chart(
+            F.scatter_xy_figure(
+                logp,
+                rel,
+                kind="error-vs-logp",
+                x_title="log p(x)",
+                y_title="relative error",
+                title="error vs log-density (grid points)",
+            ),
+            "error-vs-logp",
+        )
     low = logp < logp.max() - 20
-    st.caption(f"Mean relative error where log p > max − 5: {rel[logp > logp.max() - 5].mean():.3f};  "
-               f"where log p < max − 20 (no data): {rel[low].mean() if low.any() else float('nan'):.3f}.")
+    st.caption(
+        f"Mean relative error where log p > max − 5: {rel[logp > logp.max() - 5].mean():.3f};  "
+        f"where log p < max − 20 (no data): {rel[low].mean() if low.any() else float('nan'):.3f}."
+    )
 
     init = S.InitSpec(1.0, (cx, cy))
     n = 500
-    learned = S.particles(dkey, "langevin", eps, float(noise), steps, n, tkey.seed, init, model=tkey,
-                          sigma=lf.eval_sigma)
+    learned = S.particles(
+        dkey, "langevin", eps, float(noise), steps, n, tkey.seed, init, model=tkey, sigma=lf.eval_sigma
+    )
     exact = S.particles(dkey, "langevin", eps, float(noise), steps, n, tkey.seed, init)
     for run in (learned, exact):
         C.warn_divergence(run, eps, dens)
     frames = min(len(learned.frame_steps), len(exact.frame_steps))
-    home_l, home_t = _home(dens, learned.samples), _home(dens, exact.samples)
     st.subheader("Start in the empty corner: who gets home?")
     anim = F.Animation(
         sets=[
@@ -83,9 +105,27 @@ def render() -> None:
     with left:
         C.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
     with right:
-        st.metric("reached a mode — true score", f"{home_t:.0%}")
-        st.metric("reached a mode — learned score", f"{home_l:.0%}")
-        st.caption("'Reached a mode': within 2 standard deviations of a component's centre at the end.")
+        names = _mode_names(dens)
+        for label, run in (("true score", exact), ("learned score", learned)):
+            where = ", ".join(f"{f:.0%} {n}" for f, n in zip(run.fractions[-1], names, strict=True))
+            st.metric(
+                f"{label}: reached a mode",
+                f"{_home(dens, run.samples):.0%}",
+                delta=f"ended: {where}",
+                delta_color="off",
+            )
+        st.caption(
+            "Same start, same noise: only the arrows differ. Where the learned arrows are wrong (the empty "
+            "region) the particles take another road and end somewhere else. 'Reached a mode': within 2 "
+            "standard deviations of a component's centre at the end."
+        )
+
+
+def _mode_names(dens) -> list[str]:
+    """'mode at (x, y)' for each mode (the mean of its components' centres)."""
+    onehot = np.asarray(dens.mixture.mode_onehot)
+    centres = onehot.T @ np.asarray(dens.mixture.means) / np.maximum(onehot.sum(axis=0), 1)[:, None]
+    return [f"at ({c[0]:.0f}, {c[1]:.0f})" for c in centres]
 
 
 def _home(dens, x: np.ndarray) -> float:

@@ -25,8 +25,13 @@ def render() -> None:
     st.sidebar.header("Controls")
     dkey, dens, error = C.density_controls(page, "two-moons", allow_custom=True)
     sigma = page.slider("noise σ (shows p_σ and its score)", "sigma", 0.0, 0.0, 3.0, 0.05)
-    arrows = page.select("arrows", "arrows", ["direction", "magnitude"], "direction",
-                         help="direction: unit arrows; magnitude: length ∝ ‖s(x)‖ (capped at 2 cells).")
+    arrows = page.select(
+        "arrows",
+        "arrows",
+        ["direction", "magnitude"],
+        "direction",
+        help="direction: unit arrows; magnitude: length ∝ ‖s(x)‖ (capped at 2 cells).",
+    )
     page.finish(extra_reset=_reset_editor)
 
     f = S.field(dkey, sigma)

@@ -56,8 +56,21 @@ def server():
     port = _free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -117,7 +130,8 @@ def wait_idle(pg, timeout: float = 180.0, settle: float = 1.0) -> None:
 
 
 def no_errors(pg) -> None:
-    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator('[data-testid="stException"]').first.inner_text()
+    errors = pg.locator('[data-testid="stException"]')
+    assert errors.count() == 0, errors.first.inner_text()
 
 
 def shot(pg, name: str) -> None:
@@ -136,7 +150,8 @@ def chart(pg, kind: str):
 
 
 def current_label(el) -> str:
-    return el.evaluate("d => { const t = d.querySelector('.slider-group text.slider-label'); return t ? t.textContent : ''; }")
+    js = "d => { const t = d.querySelector('.slider-group text.slider-label'); return t ? t.textContent : ''; }"
+    return el.evaluate(js)
 
 
 def goto(pg, base: str, path: str) -> float:

@@ -1,0 +1,276 @@
+"""AppTest per scene: every page runs without an exception, and its controls change what is drawn.
+
+Charts are read back from the page (the Plotly JSON Streamlit sends) and found by ``layout.meta.kind``.
+URL binding is exercised through ``AppTest.query_params``. Small particle counts and step counts keep it fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scoredemo import app_state as S
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TIMEOUT = 180
+_DTYPES = {
+    "f4": np.float32,
+    "f8": np.float64,
+    "i4": np.int32,
+    "i2": np.int16,
+    "i1": np.int8,
+    "u1": np.uint8,
+    "u2": np.uint16,
+    "u4": np.uint32,
+    "i8": np.int64,
+}
+
+
+def scene(module: str, **query) -> AppTest:
+    at = AppTest.from_string(f"from scoredemo.scenes import {module}\n{module}.render()", default_timeout=TIMEOUT)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def decode(obj):
+    """Plotly JSON with typed arrays ({"dtype", "bdata", "shape"}) -> numpy arrays."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), _DTYPES[obj["dtype"]])
+            if "shape" in obj:
+                arr = arr.reshape([int(s) for s in str(obj["shape"]).split(",")])
+            return arr
+        return {k: decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [decode(v) for v in obj]
+    return obj
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = decode(json.loads(el.proto.spec))
+        kind = (spec.get("layout", {}).get("meta") or {}).get("kind", "?")
+        out.setdefault(kind, spec)
+    return out
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def all_numbers_finite(spec) -> bool:
+    def walk(o):
+        if isinstance(o, np.ndarray) and o.dtype.kind == "f":
+            yield bool(np.all(np.isfinite(o)))
+        elif isinstance(o, dict):
+            for v in o.values():
+                yield from walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                yield from walk(v)
+        elif isinstance(o, float):
+            yield bool(np.isfinite(o))
+
+    return all(walk({"data": spec["data"], "frames": spec.get("frames", [])}))
+
+
+def final_particles(spec) -> np.ndarray:
+    tr = next(t for t in spec["data"] if t.get("type") == "scatter" and t.get("mode") == "markers")
+    return np.stack([np.asarray(tr["x"], float), np.asarray(tr["y"], float)], -1)
+
+
+# ------------------------------------------------------------------------------------------------ navigation
+
+
+def test_app_builds_navigation_and_opens_scene_one():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    ok(at)
+    assert "score-field" in charts(at)
+    assert at.title[0].value == "Score fields"
+
+
+# ------------------------------------------------------------------------------------------------ scene 1
+
+
+def test_score_fields_sigma_and_registry():
+    at = scene("score_fields")
+    ok(at)
+    density = at.selectbox(key="density")
+    assert set(density.options) == set(S.registry_names())  # the whole registry, read from DENSITIES
+    q0 = next(t for t in charts(at)["score-field"]["data"] if t["type"] == "quiver")
+    at.slider(key="sigma").set_value(2.0).run()
+    ok(at)
+    q1 = next(t for t in charts(at)["score-field"]["data"] if t["type"] == "quiver")
+    assert not np.allclose(q0["u"], q1["u"])  # p_σ has another score
+    assert at.latex  # the formula is on the page
+
+
+@pytest.mark.parametrize(
+    ("components", "message"),
+    [
+        ("0, 0, abc, 1", "not a number"),
+        ("0, 0, -1, 1", "must be positive"),
+        ("0, 0, 1, 0; 2, 2, 1, 0", "all weights are zero"),
+        ("0, 0, 1, 1e12", "huge"),
+        ("1e9, 0, 1, 1", "outside the picture"),
+        ("0, 0, 1", "needs 4"),
+    ],
+)
+def test_custom_mixture_bad_input_gives_a_clear_message(components, message):
+    at = scene("score_fields", density="custom", components=components)
+    ok(at)
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert "score-field" in charts(at)  # never an empty page: the default table is drawn
+
+
+def test_custom_mixture_builds_the_table():
+    at = scene("score_fields", density="custom", components="-3, 0, 0.5, 1; 3, 0, 0.5, 3")
+    ok(at)
+    assert not at.error
+    assert at.data_editor[0].value.shape == (2, 4)
+    img = charts(at)["score-field"]["layout"]["images"][0]["source"]
+    assert img.startswith("data:image/png")
+
+
+def test_out_of_range_url_values_fall_back_with_a_note():
+    at = scene("score_fields", sigma=99, arrows="sideways")
+    ok(at)
+    assert at.slider(key="sigma").value == 0.0
+    assert at.selectbox(key="arrows").value == "direction"
+    notes = " ".join(w.value for w in at.warning)
+    assert "sigma=99" in notes and "outside" in notes and "arrows=sideways" in notes
+
+
+# ------------------------------------------------------------------------------------------------ scene 2
+
+
+def test_noise_toggle_changes_the_spread_and_never_recompiles():
+    at = scene("follow_score", n_particles=250, n_steps=300)
+    ok(at)
+    spec = charts(at)["animation"]
+    assert all_numbers_finite(spec)
+    assert len(spec["frames"]) == S.N_FRAMES
+    mix = S.get_density(S.density_key("eight-gaussians")).mixture
+    from scoredemo.metrics import within_mode_spread
+
+    langevin_spread = within_mode_spread(mix, final_particles(spec))
+    assert "0.02" in " ".join(lx.value for lx in at.latex)  # the update rule with the current ε
+    kernel = S.kernel("langevin", S.N_FRAMES)
+    before = kernel._cache_size()
+    at.toggle(key="noise").set_value(False).run()
+    ok(at)
+    ascent_spread = within_mode_spread(mix, final_particles(charts(at)["animation"]))
+    assert langevin_spread > 0.25 and ascent_spread < 0.05
+    at.slider(key="step_size").set_value(0.05).run()
+    assert kernel._cache_size() == before  # noise and ε are traced values: no new program
+
+
+def test_diverging_step_size_warns_without_nan():
+    at = scene("follow_score", n_particles=250, n_steps=200, step_size=0.9)
+    ok(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "diverged" in warning and "step size" in warning and "lower ε" in warning
+    spec = charts(at)["animation"]
+    assert spec["frames"] and all_numbers_finite(spec)
+
+
+def test_reset_to_defaults():
+    at = scene("follow_score", n_particles=250, n_steps=100, seed=7)
+    assert at.number_input(key="seed").value == 7
+    at.button(key="reset-follow-the-score").click().run()
+    ok(at)
+    assert at.number_input(key="seed").value == 0
+    assert at.slider(key="n_steps").value == 400
+
+
+# ------------------------------------------------------------------------------------------------ scene 6
+
+
+def test_pi_moves_the_true_line_not_the_score():
+    at = scene("mixing", n_particles=250, n_steps=200)
+    ok(at)
+    c0 = charts(at)
+    true0 = [t["y"][0] for t in c0["mode-fractions"]["data"] if t.get("meta", {}).get("role") == "true"]
+    q0 = [t for t in c0["score-field"]["data"] if t["type"] == "quiver"][0]
+    at.slider(key="pi").set_value(0.3).run()
+    ok(at)
+    c1 = charts(at)
+    true1 = [t["y"][0] for t in c1["mode-fractions"]["data"] if t.get("meta", {}).get("role") == "true"]
+    q1 = [t for t in c1["score-field"]["data"] if t["type"] == "quiver"][0]
+    assert true0[0] == pytest.approx(0.67, abs=1e-6) and true1[0] == pytest.approx(0.3, abs=1e-6)
+    # the arrows do not move, except in the empty gap between the modes (|x| < 1): the score does not see π there
+    x = np.asarray(q0["x"], float)
+    away = np.abs(x) > 1.0
+    for c in ("u", "v"):
+        a, b = np.asarray(q0[c], float), np.asarray(q1[c], float)
+        np.testing.assert_allclose(a[away], b[away], atol=2e-3)
+    assert not np.allclose(np.asarray(q0["u"], float), np.asarray(q1["u"], float))  # ...but the gap does differ
+    frac = [t for t in c1["mode-fractions"]["data"] if t.get("meta", {}).get("role") == "fraction"]
+    assert abs(np.asarray(frac[0]["y"], float)[-1] - 0.5) < 0.1  # Langevin stays about half and half
+
+
+# ------------------------------------------------------------------------------------------------ scene 7
+
+
+def test_annealed_recovers_the_weights_plain_does_not():
+    at = scene("annealed")  # the NCSN toy's own settings: 1280 particles, σ 20 → 1, L = 10, T = 100, ε = 0.05
+    ok(at)
+    meter = charts(at)["mode-fractions"]
+    final = {
+        t["meta"]["run"]: np.asarray(t["y"], float)[-1]
+        for t in meter["data"]
+        if t.get("meta", {}).get("role") == "fraction" and t["meta"]["mode"] == 0
+    }
+    assert abs(final["annealed"] - 0.2) < 0.08
+    assert abs(final["plain"] - 0.5) < 0.08
+    label = charts(at)["animation"]["layout"]["sliders"][0]["steps"][-1]["label"]
+    assert "σ = 1.00" in label
+
+
+# ------------------------------------------------------------------------------------------------ learned scenes
+
+
+def test_learning_trains_and_draws_loss_and_error_map():
+    at = scene("learning", train_steps=250, n_particles=250, n_steps=100)
+    ok(at)
+    c = charts(at)
+    loss = next(t for t in c["loss"]["data"] if t["meta"]["role"] == "raw")
+    assert len(loss["x"]) == 250 and np.all(np.isfinite(np.asarray(loss["y"], float)))
+    err = np.asarray(c["error-map"]["data"][0]["z"], float)
+    assert err.shape == (60, 60) and err.max() > 0
+    assert "animation" in c and "score-field" in c
+    # training can be re-run
+    at.button(key="again-learning-the-score").click().run()
+    ok(at)
+    assert "loss" in charts(at)
+
+
+def test_low_density_and_manifolds_pages():
+    at = scene("low_density", train_steps=250, n_steps=50)
+    ok(at)
+    c = charts(at)
+    assert {"error-map", "error-vs-logp", "animation"} <= set(c)
+    assert len(c["animation"]["frames"][0]["data"]) >= 2  # true-score and learned-score particles
+    at = scene("manifolds", train_steps=250)
+    ok(at)
+    c = charts(at)
+    assert {"score-field", "magnitude-vs-thickness", "loss"} <= set(c)
+    mag = c["magnitude-vs-thickness"]["data"][0]
+    y = np.asarray(mag["y"], float)
+    assert y[0] > 20 * y[-1]  # the score magnitude blows up as the ring gets thin
+
+
+def test_components_parser():
+    means, scales, weights = S.validate_components("0, 0, 1, 2; 1.5, -2, 0.5, 1")
+    assert means.shape == (2, 2) and scales.tolist() == [1.0, 0.5] and weights.tolist() == [2.0, 1.0]
+    with pytest.raises(ValueError, match="empty"):
+        S.parse_components(" ; ")
+    with pytest.raises(ValueError, match="too many"):
+        S.parse_components("; ".join(["0,0,1,1"] * 17))

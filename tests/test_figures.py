@@ -1,0 +1,223 @@
+"""The figure builders are pure (numpy in, go.Figure out): traces, frames, fixed axes, no NaN, capped payloads."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from scoredemo import figures as F
+
+
+def numeric_arrays(obj):
+    """Every numeric array (or list of numbers) inside a plotly JSON-like structure."""
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "fiu":
+            yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from numeric_arrays(v)
+    elif isinstance(obj, (list, tuple)):
+        if obj and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in obj):
+            yield np.asarray(obj, np.float64)
+        else:
+            for v in obj:
+                yield from numeric_arrays(v)
+
+
+def assert_no_nan(fig: go.Figure) -> None:
+    spec = fig.to_plotly_json()
+    for arr in numeric_arrays({"data": spec["data"], "frames": spec.get("frames", [])}):
+        assert np.all(np.isfinite(arr)), "a chart must never contain NaN/inf"
+
+
+def walk(n_frames=30, n=200, seed=0, box=5.0):
+    rng = np.random.default_rng(seed)
+    return np.clip(np.cumsum(rng.normal(size=(n_frames, n, 2)) * 0.2, axis=0), -box, box).astype(np.float32)
+
+
+def grid_density(box=5.0, n=40):
+    xs = np.linspace(-box, box, n)
+    gx, gy = np.meshgrid(xs, xs)
+    return xs, xs, np.exp(-(gx**2 + gy**2) / 2)
+
+
+# ------------------------------------------------------------------------------------------------ animation
+
+
+def make_anim(traj, **kw):
+    xs, ys, z = grid_density()
+    return F.Animation(
+        sets=[F.ParticleSet(traj, "particles")],
+        box=5.0,
+        frame_labels=[f"step {10 * k}" for k in range(traj.shape[0])],
+        background=(xs, ys, z),
+        **kw,
+    )
+
+
+def test_animation_frames_axes_and_controls():
+    traj = walk(30, 200)
+    fig = F.animation_figure(make_anim(traj))
+    assert fig.layout.meta["kind"] == "animation"
+    assert len(fig.frames) == 30
+    # fixed axes: the picture never rescales while playing
+    assert tuple(fig.layout.xaxis.range) == (-5.0, 5.0) and fig.layout.xaxis.autorange is False
+    assert tuple(fig.layout.yaxis.range) == (-5.0, 5.0) and fig.layout.yaxis.autorange is False
+    assert fig.layout.yaxis.scaleanchor == "x"
+    # background heatmap is static: frames only touch the particle/trail traces
+    assert fig.data[0].type == "heatmap"
+    for fr in fig.frames:
+        assert 0 not in fr.traces
+        assert len(fr.data) == len(fr.traces)
+    # play / pause buttons and a scrub slider with one step per frame, opening on the last frame
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("Play" in lb for lb in labels) and any("Pause" in lb for lb in labels)
+    slider = fig.layout.sliders[0]
+    assert len(slider.steps) == 30 and slider.active == 29
+    assert slider.steps[-1].label == "step 290"
+    np.testing.assert_allclose(fig.data[1].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
+    assert_no_nan(fig)
+
+
+def test_animation_caps_frames_and_particles_and_rounds():
+    traj = walk(200, 4000)
+    fig = F.animation_figure(make_anim(traj))
+    assert len(fig.frames) <= F.MAX_FRAMES
+    particles = fig.frames[-1].data[0]
+    assert len(particles.x) <= F.MAX_DRAWN_PARTICLES
+    x = np.asarray(particles.x)
+    assert x.dtype == np.float32
+    np.testing.assert_allclose(x, np.round(x, 3), atol=1e-6)
+
+
+def test_animation_cleans_non_finite_input_and_keeps_trails_short():
+    traj = walk(20, 50)
+    traj[5, 3] = np.nan
+    traj[7, 4] = np.inf
+    fig = F.animation_figure(make_anim(traj, n_trails=3, trail_frames=4))
+    assert_no_nan(fig)
+    trails = [t for t in fig.frames[-1].data if t.mode == "lines"]
+    assert len(trails) == 3
+    assert all(len(t.x) == 5 for t in trails)  # the last 4 moves + the current position
+
+
+def test_two_particle_sets_share_frames():
+    a, b = walk(10, 100, seed=1), walk(10, 100, seed=2)
+    anim = make_anim(a)
+    anim.sets.append(F.ParticleSet(b, "other", color=F.OKABE_ITO["blue"]))
+    fig = F.animation_figure(anim)
+    names = [t.name for t in fig.frames[0].data]
+    assert names[:2] == ["particles", "other"]
+
+
+def test_animation_html_is_self_contained():
+    fig = F.animation_figure(make_anim(walk(5, 20)))
+    html = F.animation_html(fig)
+    assert "<html>" in html[:100] and "Plotly.newPlot" in html and "frames" in html
+    assert '<script src="http' not in html and len(html) > 1_000_000  # plotly.js inlined: opens offline
+
+
+# ------------------------------------------------------------------------------------------------ fields
+
+
+def field_panel(mode_scale=1.0):
+    xs, ys, z = grid_density()
+    a = np.linspace(-4.5, 4.5, 10)
+    gx, gy = np.meshgrid(a, a)
+    pts = np.stack([gx.ravel(), gy.ravel()], -1)
+    return F.FieldPanel(xs, ys, z, pts, -pts * mode_scale, title="gaussian")
+
+
+@pytest.mark.parametrize("mode", ["direction", "magnitude"])
+def test_score_field_figure(mode):
+    fig = F.score_field_figure([field_panel(), field_panel()], box=5.0, mode=mode)
+    assert fig.layout.meta["kind"] == "score-field"
+    quivers = [t for t in fig.data if t.type == "quiver"]
+    assert len(quivers) == 2 and len(quivers[0].x) == 100
+    assert len(fig.layout.images) == 2 and fig.layout.images[0].source.startswith("data:image/png;base64,")
+    assert fig.layout.images[0].layer == "below"  # under the arrows (a heatmap would hide them)
+    assert tuple(fig.layout.xaxis2.range) == (-5.0, 5.0)
+    u, v = np.asarray(quivers[0].u, float), np.asarray(quivers[0].v, float)
+    length = np.hypot(u, v)
+    cell = 10.0 / 9
+    if mode == "direction":
+        np.testing.assert_allclose(length[length > 0], 0.8 * cell, rtol=1e-2)
+    else:
+        assert length.max() <= 2 * cell + 1e-3
+        assert length.max() > 2 * length[length > 0].min()  # lengths vary with ‖s‖
+    assert_no_nan(fig)
+
+
+def test_arrow_vectors_handle_zero_and_nan():
+    s = np.array([[0.0, 0.0], [np.nan, 1.0], [3.0, 4.0]])
+    uv = F.arrow_vectors(s, 1.0, mode="direction")
+    assert np.all(np.isfinite(uv))
+    np.testing.assert_allclose(uv[2], [0.48, 0.64])
+
+
+def test_density_image_is_a_png():
+    _, _, z = grid_density()
+    uri = F.density_image(z)
+    raw = base64.b64decode(uri.split(",", 1)[1])
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------------------------------------ charts
+
+
+def test_mode_fraction_meter_draws_true_weights():
+    steps = np.arange(0, 510, 10)
+    frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
+    fig = F.mode_fraction_figure(steps, {"annealed": frac, "plain": 1 - frac}, np.array([0.2, 0.8]))
+    true = [t for t in fig.data if t.meta["role"] == "true"]
+    assert [t.y[0] for t in true] == [0.2, 0.8]
+    assert len([t for t in fig.data if t.meta["role"] == "fraction"]) == 4
+    assert tuple(fig.layout.yaxis.range) == (0, 1)
+    assert_no_nan(fig)
+
+
+def test_weights_bar_and_loss_curve():
+    fig = F.weights_bar_figure(np.array([0.2, 0.8]), {"plain": np.array([0.5, 0.5])})
+    assert [t.name for t in fig.data] == ["true weights", "plain"]
+    curve = np.r_[np.linspace(2, -1, 100), np.nan]
+    fig = F.loss_curve_figure({"ssm": curve})
+    assert fig.layout.meta["kind"] == "loss"
+    assert len(fig.data[0].x) == 100  # NaN dropped
+    assert_no_nan(fig)
+
+
+def test_marginals_with_empty_and_normal_samples():
+    xs = np.linspace(-5, 5, 100)
+    px = np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi)
+    for samples in (np.zeros((0, 2)), np.random.default_rng(0).normal(size=(500, 2))):
+        fig = F.marginals_figure(samples, xs, px, px, box=5.0)
+        assert len(fig.data) == 4
+        assert_no_nan(fig)
+
+
+def test_heatmap_figure_clips_and_overlays():
+    xs, ys, z = grid_density()
+    z[0, 0] = np.inf
+    fig = F.heatmap_figure(xs, ys, z, box=5.0, kind="error-map", overlay=np.zeros((10, 2)))
+    assert fig.data[0].zmax > 0 and fig.data[1].mode == "markers"
+    assert_no_nan(fig)
+
+
+def test_scatter_xy_log_axes():
+    w = np.geomspace(0.01, 1, 10)
+    fig = F.scatter_xy_figure(
+        w,
+        1 / w,
+        kind="magnitude-vs-thickness",
+        x_title="w",
+        y_title="E|s|",
+        log_x=True,
+        log_y=True,
+        reference=(w, 1 / w, "1/w"),
+        marker_x=0.1,
+    )
+    assert fig.layout.xaxis.type == "log" and len(fig.data) == 2
+    assert_no_nan(fig)
