@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from scoredemo.densities import Mixture
-from scoredemo.types import Array, ScoreFn
+from scoredemo.types import Array, LogProbFn, ScoreFn
 
 
 def mode_fractions(mix: Mixture, x: Array) -> np.ndarray:
@@ -99,3 +99,116 @@ def score_grid(score_fn: ScoreFn, box: float, n: int, *, log_prob_fn=None) -> Sc
     s = np.asarray(score_fn(jnp.asarray(pts)), np.float64)
     lp = np.full(len(pts), np.nan) if log_prob_fn is None else np.asarray(log_prob_fn(jnp.asarray(pts)), np.float64)
     return ScoreGrid(xs, ys, pts, s, np.linalg.norm(s, axis=-1), lp)
+
+
+# ------------------------------------------------------------------------------- learned-score errors
+# For a learned score s_θ against the exact score s it should match (∇ log p, or ∇ log p_σ for dsm/ncsn: the
+# caller passes the matching ``true_score_fn``/``log_prob_fn``). Sums are in float64.
+
+
+def _sq_errors(score_fn: ScoreFn, true_score_fn: ScoreFn, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(‖s_θ(x) − s(x)‖², ‖s(x)‖²) per point: (N, 2) -> (N,), (N,)."""
+    pts = jnp.asarray(x, jnp.float32)
+    learned = np.asarray(score_fn(pts), np.float64)
+    true = np.asarray(true_score_fn(pts), np.float64)
+    return np.sum((learned - true) ** 2, axis=-1), np.sum(true**2, axis=-1)
+
+
+def weighted_rel_error(score_fn: ScoreFn, true_score_fn: ScoreFn, samples: Array) -> float:
+    """E_{x∼p}‖s_θ(x) − s(x)‖² / E_{x∼p}‖s(x)‖², estimated on ``samples`` (N, 2) drawn from p.
+
+    The p-weighted error that score matching minimises, made scale-free. 0 is perfect; 1 is as bad as s_θ = 0.
+    """
+    err, ref = _sq_errors(score_fn, true_score_fn, np.asarray(samples))
+    return float(err.sum() / ref.sum())
+
+
+def low_density_rel_error(
+    score_fn: ScoreFn,
+    true_score_fn: ScoreFn,
+    log_prob_fn: LogProbFn,
+    box: float,
+    n: int = 100,
+    *,
+    threshold: float = 1e-4,
+) -> float:
+    """The same ratio Σ‖s_θ − s‖² / Σ‖s‖², but over the points of an n×n grid on [−box, box]² (uniform
+    weights) where p(x) < threshold · max p, the max taken over the grid: how wrong the arrows are where the
+    training data never goes (NCSN Fig. 2). NaN if no grid point is that unlikely.
+    """
+    _, _, pts = grid_points(box, n)
+    log_p = np.asarray(log_prob_fn(jnp.asarray(pts)), np.float64)
+    low = log_p < log_p.max() + np.log(threshold)
+    if not low.any():
+        return float("nan")
+    err, ref = _sq_errors(score_fn, true_score_fn, pts[low])
+    return float(err.sum() / ref.sum())
+
+
+class ErrorByDensity(NamedTuple):
+    """Score error binned by log₁₀(p(x)/max p) over a grid ("accurate near the modes, wrong in between").
+
+    edges: (B+1,) bin edges in log₁₀ units, increasing: −inf, −(B−1), …, −1, 0 (the first bin holds everything
+        below 10^−(B−1) of the max);
+    rel_error: (B,) Σ‖s_θ − s‖² / Σ‖s‖² over the grid points in each bin (NaN for an empty bin);
+    mean_sq_error: (B,) mean ‖s_θ − s‖² in each bin; counts: (B,) grid points per bin.
+    """
+
+    edges: np.ndarray
+    rel_error: np.ndarray
+    mean_sq_error: np.ndarray
+    counts: np.ndarray
+
+
+def error_vs_log_density(
+    score_fn: ScoreFn,
+    true_score_fn: ScoreFn,
+    log_prob_fn: LogProbFn,
+    box: float,
+    *,
+    n: int = 100,
+    bins: int = 8,
+) -> ErrorByDensity:
+    """Score error on an n×n grid over [−box, box]², binned by decades of relative density p(x)/max p:
+    from the lowest, (0, 10^−(bins−1)), to the highest, [10⁻¹, 1] (see ErrorByDensity)."""
+    if bins < 1:
+        raise ValueError("bins must be >= 1")
+    _, _, pts = grid_points(box, n)
+    log_p = np.asarray(log_prob_fn(jnp.asarray(pts)), np.float64)
+    rel = (log_p - log_p.max()) / np.log(10.0)
+    err, ref = _sq_errors(score_fn, true_score_fn, pts)
+    edges = np.concatenate([[-np.inf], np.arange(1 - bins, 1, dtype=np.float64)])
+    # rel = 0 (the grid's max) sits on the last edge: clipping puts it in the top bin.
+    index = np.clip(np.searchsorted(edges, rel, side="right") - 1, 0, bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    err_sum = np.bincount(index, weights=err, minlength=bins)
+    ref_sum = np.bincount(index, weights=ref, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel_error = np.where(counts > 0, err_sum / ref_sum, np.nan)
+        mean_sq = np.where(counts > 0, err_sum / np.maximum(counts, 1), np.nan)
+    return ErrorByDensity(edges, rel_error, mean_sq, counts)
+
+
+class ScoreErrorGrid(NamedTuple):
+    """Per-point squared score error on an n×n grid over [−box, box]² (numpy, ready for an error map).
+
+    xs, ys: (n,); points: (n*n, 2), x varying fastest; sq_error: (n*n,) ‖s_θ − s‖²; true_sq: (n*n,) ‖s‖²;
+    log_prob: (n*n,) (NaN when no log-density is given).
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    points: np.ndarray
+    sq_error: np.ndarray
+    true_sq: np.ndarray
+    log_prob: np.ndarray
+
+
+def score_error_grid(
+    score_fn: ScoreFn, true_score_fn: ScoreFn, box: float, n: int, *, log_prob_fn: LogProbFn | None = None
+) -> ScoreErrorGrid:
+    """‖s_θ(x) − s(x)‖² at every point of an n×n grid over [−box, box]² (and ‖s(x)‖², log p(x) for context)."""
+    xs, ys, pts = grid_points(box, n)
+    err, ref = _sq_errors(score_fn, true_score_fn, pts)
+    lp = np.full(len(pts), np.nan) if log_prob_fn is None else np.asarray(log_prob_fn(jnp.asarray(pts)), np.float64)
+    return ScoreErrorGrid(xs, ys, pts, err, ref, lp)
