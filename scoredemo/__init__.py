@@ -13,11 +13,17 @@ from scoredemo.densities import (
 )
 from scoredemo.metrics import (
     energy_distance,
+    error_vs_log_density,
+    low_density_rel_error,
     mode_fractions,
     mode_fractions_per_frame,
+    score_error_grid,
     score_grid,
+    weighted_rel_error,
     within_mode_spread,
 )
+from scoredemo.models import LearnedScore, ScoreMLP, load_model, save_model
+from scoredemo.objectives import OBJECTIVES, make_loss
 from scoredemo.samplers import (
     SAMPLERS,
     RunResult,
@@ -30,8 +36,22 @@ from scoredemo.samplers import (
     sample,
     uniform_init,
 )
+from scoredemo.training import TrainConfig, TrainResult, train
 
 __all__ = [
+    "LearnedScore",
+    "ScoreMLP",
+    "load_model",
+    "save_model",
+    "OBJECTIVES",
+    "make_loss",
+    "TrainConfig",
+    "TrainResult",
+    "train",
+    "error_vs_log_density",
+    "low_density_rel_error",
+    "score_error_grid",
+    "weighted_rel_error",
     "DENSITIES",
     "SAMPLERS",
     "Density",
