@@ -656,14 +656,31 @@ def arrows_from(points_fine: np.ndarray, field_fine: np.ndarray, n_fine: int, n_
 # ============================================================================================ warm-up
 
 
+def _warm_kernels() -> None:
+    """Compile the default scenes' programs (same function objects and shapes as the pages use, so the pages
+    later find them in JAX's cache)."""
+    rng = jax.random.PRNGKey(0)
+    for name, sampler, n, kw in (
+        ("eight-gaussians", "langevin", 1000, {}),
+        ("disjoint", "langevin", 1000, {}),
+        ("ncsn-mixture", "annealed", 1280, {"sigmas": geometric_sigmas(20.0, 1.0, 10)}),
+        ("ncsn-mixture", "langevin", 1280, {}),
+    ):
+        dens = make_density(name)
+        params = make_params(0.01, noise=1.0, sigmas=kw.get("sigmas", (0.0,)), steps_per_level=1)
+        pos = uniform_init(rng, n, dens.box)
+        jax.block_until_ready(compiled_run(sampler, N_FRAMES)(rng, dens.mixture, pos, params, jnp.int32(2)))
+        _, _, pts = grid(dens.box, N_GRID)
+        jax.block_until_ready(_grid_kernel()(dens.mixture, jnp.asarray(pts), jnp.float32(0.0)))
+
+
 @st.cache_resource(max_entries=1, show_spinner=False)
-def warm_up() -> float:
-    """Compile what the default scenes need once per server (the first visitor pays, everyone else reuses)."""
-    t0 = time.perf_counter()
-    key = density_key("eight-gaussians")
-    field(key, 0.0)
-    particles(key, "langevin", 0.02, 1.0, 400, 1000, 0)
-    return time.perf_counter() - t0
+def warm_up_in_background() -> threading.Thread:
+    """Once per server: compile what the other default scenes need in a background thread, so the first click
+    on scene 2, 6 or 7 does not wait for XLA."""
+    thread = threading.Thread(target=_warm_kernels, name="scoredemo-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def registry_names() -> list[str]:

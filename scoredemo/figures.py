@@ -367,7 +367,7 @@ def mode_fraction_figure(
     fig.update_xaxes(range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title="step")
     fig = style(fig, kind="mode-fractions", title=title, height=height)
     fig.update_layout(
-        legend=dict(orientation="h", y=-0.32, yanchor="top", x=0.0, font=dict(size=14)), margin=dict(b=150)
+        legend=dict(orientation="h", y=-0.42, yanchor="top", x=0.0, font=dict(size=14)), margin=dict(b=170)
     )
     return fig
 

@@ -92,8 +92,10 @@ def render() -> None:
     st.subheader("Start in the empty corner: who gets home?")
     anim = F.Animation(
         sets=[
+            F.ParticleSet(
+                learned.trajectory[:frames], "learned score (paths highlighted)", color=F.OKABE_ITO["vermillion"]
+            ),
             F.ParticleSet(exact.trajectory[:frames], "true score", color=F.OKABE_ITO["blue"]),
-            F.ParticleSet(learned.trajectory[:frames], "learned score", color=F.OKABE_ITO["vermillion"]),
         ],
         box=lf.box,
         frame_labels=S.frame_labels(exact)[:frames],

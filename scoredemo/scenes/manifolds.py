@@ -85,9 +85,11 @@ def render() -> None:
                 annotation_text="best possible",
                 annotation_position="top right",
             )
+            fig.update_yaxes(title="loss / |best|")
             C.chart(fig, f"loss-{tag}")
-            tail = rel[len(rel) // 2 :]
+            tail = len(res.loss_curve) // 2
             st.caption(
                 f"Best possible loss −½E‖s‖² = {best:.3g}. Second half of training: reached "
-                f"{-np.mean(tail):.0%} of it, step-to-step spread {np.std(tail):.2f} (in units of |best|)."
+                f"{-np.mean(rel[tail:]):.0%} of it; the raw loss jumps by ±{np.std(res.loss_curve[tail:]):.3g} "
+                "from step to step."
             )

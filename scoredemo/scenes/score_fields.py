@@ -45,6 +45,7 @@ def render() -> None:
         "and point to the data's centre."
     )
     del error  # already shown next to the table
+    S.warm_up_in_background()  # the next scenes compile while the teacher talks
 
 
 def _reset_editor() -> None:

@@ -191,6 +191,14 @@ def test_follow_the_score_play_and_noise(server, page):
         page.wait_for_timeout(50)
     LATENCY["animation_frames_per_s"] = round(len(labels_seen) / 1.5, 1)
     shot(page, "2-follow-the-score")
+    # the same animation as one self-contained HTML file (plotly.js inlined, frames included)
+    with page.expect_download(timeout=60000) as download:
+        page.get_by_role("button", name="Animation .html").click()
+    html = Path(download.value.path()).read_text()
+    assert len(html) > 1_000_000 and "Plotly.addFrames" in html
+    with page.expect_download(timeout=60000) as download:
+        page.get_by_role("button", name="Samples .csv").click()
+    assert Path(download.value.path()).read_text().startswith("x,y\n")
     title_before = el.evaluate("d => d.layout.title.text")
     t0 = time.perf_counter()
     page.get_by_text("noise (on: Langevin").click()
