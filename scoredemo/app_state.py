@@ -42,7 +42,8 @@ PARTICLE_CHOICES = (250, 500, 1000, 1280, 2000)
 # ============================================================================================ URL controls
 
 
-def _page_notes() -> dict[str, list[str]]:
+def _page_notes() -> dict[str, dict[str, str]]:
+    """page id -> {URL key: note}. A note stays until that control is moved or the page is reset."""
     return st.session_state.setdefault("_url_notes", {})
 
 
@@ -57,20 +58,23 @@ class Page:
         self.id = page_id
         self.defaults: dict[str, Any] = {}
         self.notes_box = st.container()
-        _page_notes().setdefault(page_id, [])
+        _page_notes().setdefault(page_id, {})
 
     # -------------------------------------------------------------------- checks of the raw URL value
     def _raw(self, key: str) -> str | None:
         try:
-            return st.query_params.get(key)
+            raw = st.query_params.get(key)
         except Exception:  # noqa: BLE001 - a missing or unreadable param is simply absent
-            return None
+            raw = None
+        notes = _page_notes()[self.id]
+        if raw is None and key in notes and st.session_state.get(key, self.defaults.get(key)) != self.defaults.get(key):
+            del notes[key]  # the control has been moved since: the note is stale
+        return raw
 
     def _note(self, key: str, raw: str, why: str, default: Any) -> None:
-        note = f"URL value `{key}={raw}` {why}; using the default `{key}={_fmt(default)}` instead."
-        notes = _page_notes()[self.id]
-        if note not in notes:
-            notes.append(note)
+        _page_notes()[self.id][key] = (
+            f"URL value `{key}={raw}` {why}; using the default `{key}={_fmt(default)}` instead."
+        )
 
     def _check_number(self, key: str, lo: float, hi: float, default: Any, *, integer: bool = False) -> None:
         raw = self._raw(key)
@@ -201,9 +205,9 @@ class Page:
     def finish(self, *, extra_reset: Callable[[], None] | None = None) -> None:
         """Show URL notes on top of the page and the "reset to defaults" button at the bottom of the sidebar."""
         _registry()[self.id] = dict(self.defaults)
-        notes = _page_notes().get(self.id, [])
+        notes = _page_notes().get(self.id, {})
         if notes:
-            self.notes_box.warning("  \n".join(notes), icon="🔗")
+            self.notes_box.warning("  \n".join(notes.values()), icon="🔗")
         st.sidebar.divider()
         st.sidebar.button(
             "↺ Reset to defaults",
@@ -219,7 +223,7 @@ class Page:
 def _reset(page_id: str, extra: Callable[[], None] | None) -> None:
     for key, value in _registry().get(page_id, {}).items():
         st.session_state[key] = value
-    _page_notes()[page_id] = []
+    _page_notes()[page_id] = {}
     if extra is not None:
         extra()
 

@@ -79,32 +79,6 @@ def _square_axes(fig: go.Figure, box: float, *, row: int | None = None, col: int
         fig.update_yaxes(scaleanchor=xref, scaleratio=1, row=row, col=col)
 
 
-def density_trace(
-    xs: np.ndarray, ys: np.ndarray, z: np.ndarray, *, name: str = "density", showscale: bool = False, log: bool = False
-) -> go.Heatmap:
-    """A heatmap of a density on a grid (z: (len(ys), len(xs))), normalised to [0, 1] (or log p, clipped)."""
-    z = _finite(z)
-    if log:
-        top = float(z.max()) if z.size else 0.0
-        z = np.clip(z, top - 30.0, top)
-        scale, zmin, zmax = DENSITY_SCALE, top - 30.0, top
-    else:
-        z = z / max(float(z.max()), 1e-300)
-        scale, zmin, zmax = DENSITY_SCALE, 0.0, 1.0
-    return go.Heatmap(
-        x=_clean(xs),
-        y=_clean(ys),
-        z=np.round(z, 4).astype(np.float32),
-        colorscale=scale,
-        zmin=zmin,
-        zmax=zmax,
-        showscale=showscale,
-        name=name,
-        hoverinfo="skip",
-        colorbar=dict(title=dict(text="log p" if log else "p / max p")) if showscale else None,
-    )
-
-
 def _colour_table(scale: list, n: int = 256) -> np.ndarray:
     stops = np.array([v for v, _ in scale])
     rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in scale], np.float64)
@@ -134,6 +108,24 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _add_density_image(fig: go.Figure, xs, ys, z, *, log: bool = False, suffix: str = "") -> None:
+    """The density as a layout image (layer "below") covering its grid cells on axes x{suffix}/y{suffix}."""
+    xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+    dx = float(xs[1] - xs[0]) if len(xs) > 1 else 0.0
+    dy = float(ys[1] - ys[0]) if len(ys) > 1 else 0.0
+    fig.add_layout_image(
+        source=density_image(z, log=log),
+        xref=f"x{suffix}",
+        yref=f"y{suffix}",
+        x=float(xs[0]) - dx / 2,
+        y=float(ys[-1]) + dy / 2,
+        sizex=float(xs[-1] - xs[0]) + dx,
+        sizey=float(ys[-1] - ys[0]) + dy,
+        sizing="stretch",
+        layer="below",
+    )
 
 
 def arrow_vectors(score: np.ndarray, cell: float, *, mode: str = "direction") -> np.ndarray:
@@ -193,20 +185,7 @@ def score_field_figure(
     fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels], horizontal_spacing=0.06)
     for j, p in enumerate(panels, start=1):
         cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
-        suffix = "" if j == 1 else str(j)
-        dx = float(p.xs[1] - p.xs[0]) if len(p.xs) > 1 else 0.0
-        fig.add_layout_image(
-            source=density_image(p.density, log=p.log),
-            xref=f"x{suffix}",
-            yref=f"y{suffix}",
-            x=float(p.xs[0]) - dx / 2,
-            y=float(p.ys[-1]) + dx / 2,
-            sizex=float(p.xs[-1] - p.xs[0]) + dx,
-            sizey=float(p.ys[-1] - p.ys[0]) + dx,
-            sizing="stretch",
-            layer="below",
-            name=f"density {j}",
-        )
+        _add_density_image(fig, p.xs, p.ys, p.density, log=p.log, suffix="" if j == 1 else str(j))
         fig.add_trace(
             quiver_trace(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"),
             row=1,
@@ -533,9 +512,9 @@ def _subsample(n: int, cap: int) -> np.ndarray:
 def animation_figure(anim: Animation) -> go.Figure:
     """Particles over a density, played client-side by Plotly frames (kind="animation").
 
-    Trace order: [background heatmap], [extra static traces], one scatter per particle set, then one line per
-    highlighted particle (its trail up to the frame) and one marker trace for the highlighted heads. Frames
-    update only the particle/trail traces. The figure opens on the LAST frame (the result, no click needed);
+    The density is a layout image under the plot. Trace order: [extra static traces], one scatter per particle
+    set, then one line per highlighted particle (its recent trail) and one marker trace for the highlighted heads.
+    Frames update only the particle/trail traces. The figure opens on the LAST frame (the result, no click needed);
     "Play" replays from step 0; the slider scrubs. Frame and particle counts are capped (MAX_FRAMES,
     MAX_DRAWN_PARTICLES); coordinates are float32 rounded to 3 decimals.
     """
@@ -551,8 +530,9 @@ def animation_figure(anim: Animation) -> go.Figure:
         trajs.append(_clean(t))
     fig = go.Figure()
     if anim.background is not None:
+        # a layout image, not a heatmap: Plotly drops heatmaps from the view while frames play with redraw=False
         xs, ys, z = anim.background
-        fig.add_trace(density_trace(xs, ys, z, log=anim.log_background))
+        _add_density_image(fig, xs, ys, z, log=anim.log_background)
     for tr in anim.extra:
         fig.add_trace(tr)
     first_dynamic = len(fig.data)

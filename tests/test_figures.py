@@ -67,18 +67,17 @@ def test_animation_frames_axes_and_controls():
     assert tuple(fig.layout.xaxis.range) == (-5.0, 5.0) and fig.layout.xaxis.autorange is False
     assert tuple(fig.layout.yaxis.range) == (-5.0, 5.0) and fig.layout.yaxis.autorange is False
     assert fig.layout.yaxis.scaleanchor == "x"
-    # background heatmap is static: frames only touch the particle/trail traces
-    assert fig.data[0].type == "heatmap"
+    # the density is a static layout image under the plot (heatmaps vanish while frames play)
+    assert len(fig.layout.images) == 1 and fig.layout.images[0].layer == "below"
     for fr in fig.frames:
-        assert 0 not in fr.traces
-        assert len(fr.data) == len(fr.traces)
+        assert len(fr.data) == len(fr.traces) == len(fig.data)
     # play / pause buttons and a scrub slider with one step per frame, opening on the last frame
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert any("Play" in lb for lb in labels) and any("Pause" in lb for lb in labels)
     slider = fig.layout.sliders[0]
     assert len(slider.steps) == 30 and slider.active == 29
     assert slider.steps[-1].label == "step 290"
-    np.testing.assert_allclose(fig.data[1].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
+    np.testing.assert_allclose(fig.data[0].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
     assert_no_nan(fig)
 
 
