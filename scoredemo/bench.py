@@ -544,17 +544,17 @@ def _scaling_analysis(points: list[dict[str, Any]], by_steps: list[dict[str, Any
     ]
     if lo > 0:
         step_us = points[0]["seconds"] / points[0]["n_steps"] * 1e6
-        fixed = 1.0 - n[0] * best * 1e-3 / step_us
+        fixed = max(0.0, 1.0 - n[0] * best * 1e-3 / step_us)
         notes.append(
-            f"below {n[lo]} a cost per step that does not depend on N dominates: at {n[0]} particles a step takes "
-            f"{step_us:.2f} us, {100 * fixed:.0f}% of it fixed (loop control, one fold_in, 4 kernel launches)"
+            f"below {n[lo]} a particle-step costs more: at {n[0]} particles a step takes {step_us:.2f} us, "
+            f"{100 * fixed:.0f}% of it a fixed cost per step (loop control, a fold_in, launching 4 array kernels)"
         )
         bump = max(range(lo + 1), key=lambda i: ns[i])
         if bump > 0 and ns[bump] > 1.2 * ns[0]:
             notes.append(
-                f"the peak at {n[bump]} ({ns[bump]:.2f} ns) is XLA splitting each kernel over the cores once it is "
-                "large enough: handing half of it to the second thread costs microseconds per kernel, as much as "
-                "the work itself at this size"
+                f"the worst point, {n[bump]} particles ({ns[bump]:.2f} ns), is where XLA starts splitting each "
+                "kernel over the 2 cores: handing half of a step to the second thread costs microseconds, as much "
+                "as the work itself until the arrays are a few 10k long"
             )
     if hi < len(ns) - 1:
         notes.append(
