@@ -335,6 +335,17 @@ def _score_kernel() -> Callable[..., Any]:
     return jax.jit(lambda target, pts, sigma: target.score(pts, sigma))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _modes_kernel() -> Callable[..., Any]:
+    """jit(mixture, points) -> mode index of each point (non-finite rows give garbage; callers mask them)."""
+    return jax.jit(lambda mix, x: mix.assign_modes(jnp.nan_to_num(x)))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _sample_kernel() -> Callable[..., Any]:
+    return jax.jit(lambda mix, rng, n: mix.sample(rng, n), static_argnums=2)
+
+
 def grid(box: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs = np.linspace(-box, box, n, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)
@@ -359,20 +370,19 @@ def field(
     """Density p_σ on an n_grid² grid and its score on an n_arrows² grid over [−box, box]²."""
     dens = get_density(key)
     box = float(box or dens.box)
-    fn = _grid_kernel()
     xs, ys, pts = grid(box, n_grid)
-    lp, _ = fn(dens.mixture, jnp.asarray(pts), jnp.float32(sigma))
-    lp = np.asarray(lp, np.float64).reshape(n_grid, n_grid)
-    # arrows sit at cell centres (not on the border)
-    half = box / n_arrows
-    axs, _, apts = grid(box - half, n_arrows)
-    _, s = fn(dens.mixture, jnp.asarray(apts), jnp.float32(sigma))
-    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, np.asarray(s, np.float64), box)
+    half = box / n_arrows  # arrows sit at cell centres (not on the border)
+    _, _, apts = grid(box - half, n_arrows)
+    # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
+    lp, s = _grid_kernel()(dens.mixture, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
+    lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
+    s = np.asarray(s, np.float64)[len(pts) :]
+    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
 
 
-def marginals(key: DensityKey, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(grid, p(x), p(y)) by summing the density over a fine grid (exact up to the grid)."""
-    f = field(key, 0.0, n_grid=n)
+def marginals(key: DensityKey) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grid, p(x), p(y)) by summing the density over the picture's grid (exact up to the grid)."""
+    f = field(key, 0.0)
     p = np.exp(f.log_density)
     dx = float(f.xs[1] - f.xs[0])
     px = p.sum(axis=0) * dx  # integrate over y (rows)
@@ -419,16 +429,23 @@ class TrainKey(NamedTuple):
 
 
 def _fractions(mix, traj: np.ndarray) -> np.ndarray:
+    """Mode fractions per frame, (F, N, 2) -> (F, M), among the finite particles (one jitted call)."""
     f, n, _ = traj.shape
-    flat = traj.reshape(-1, 2)
-    ok = np.all(np.isfinite(flat), axis=-1)
-    modes = np.full(len(flat), -1)
-    if ok.any():
-        modes[ok] = np.asarray(mix.assign_modes(jnp.asarray(flat[ok])))
-    modes = modes.reshape(f, n)
-    m = mix.n_modes
-    counts = np.stack([(modes == k).sum(axis=1) for k in range(m)], axis=1)
-    return counts / np.maximum(ok.reshape(f, n).sum(axis=1, keepdims=True), 1)
+    ok = np.all(np.isfinite(traj), axis=-1)
+    modes = np.asarray(_modes_kernel()(mix, jnp.asarray(traj.reshape(-1, 2)))).reshape(f, n)
+    counts = np.stack([((modes == k) & ok).sum(axis=1) for k in range(mix.n_modes)], axis=1)
+    return counts / np.maximum(ok.sum(axis=1, keepdims=True), 1)
+
+
+def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
+    """RMS distance of particles to their own mode's centroid (as metrics.within_mode_spread, jitted modes)."""
+    x = np.asarray(x, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    if len(x) == 0:
+        return float("nan")
+    modes = np.asarray(_modes_kernel()(get_density(key).mixture, jnp.asarray(x, jnp.float32)))
+    sq = sum(np.sum((x[modes == m] - x[modes == m].mean(axis=0)) ** 2) for m in np.unique(modes))
+    return float(np.sqrt(sq / len(x)))
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -674,8 +691,12 @@ def _warm_kernels() -> None:
         params = make_params(0.01, noise=1.0, sigmas=kw.get("sigmas", (0.0,)), steps_per_level=1)
         pos = uniform_init(rng, n, dens.box)
         jax.block_until_ready(compiled_run(sampler, N_FRAMES)(rng, dens.mixture, pos, params, jnp.int32(2)))
-        _, _, pts = grid(dens.box, N_GRID)
+        pts = np.zeros((N_GRID * N_GRID + N_ARROWS * N_ARROWS, 2), np.float32)
         jax.block_until_ready(_grid_kernel()(dens.mixture, jnp.asarray(pts), jnp.float32(0.0)))
+        jax.block_until_ready(_modes_kernel()(dens.mixture, jnp.zeros((N_FRAMES * n, 2), jnp.float32)))
+        for m in (n, 2000):
+            jax.block_until_ready(_modes_kernel()(dens.mixture, jnp.zeros((m, 2), jnp.float32)))
+        jax.block_until_ready(_sample_kernel()(dens.mixture, rng, 2000))
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -695,7 +716,7 @@ def registry_names() -> list[str]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
     """n exact samples of the density (for reference statistics)."""
-    return np.asarray(get_density(key).sample(jax.random.PRNGKey(seed), n), np.float32)
+    return np.asarray(_sample_kernel()(get_density(key).mixture, jax.random.PRNGKey(seed), n), np.float32)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

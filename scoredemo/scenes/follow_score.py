@@ -6,7 +6,6 @@ import streamlit as st
 
 from scoredemo import app_state as S
 from scoredemo import figures as F
-from scoredemo.metrics import within_mode_spread
 from scoredemo.scenes import _common as C
 
 PAGE = "follow-the-score"
@@ -81,8 +80,8 @@ def render() -> None:
     with right:
         grid_x, px, py = S.marginals(dkey)
         C.chart(F.marginals_figure(run.samples, grid_x, px, py, box=f.box), "marginals")
-        spread = within_mode_spread(dens.mixture, run.samples) if len(run.samples) else float("nan")
-        true_spread = within_mode_spread(dens.mixture, S.true_samples(dkey))
+        spread = S.spread_within_modes(dkey, run.samples)
+        true_spread = S.spread_within_modes(dkey, S.true_samples(dkey))
         st.metric(
             "spread of particles within their mode",
             f"{spread:.3f}",
