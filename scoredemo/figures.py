@@ -645,7 +645,9 @@ def animation_figure(anim: Animation) -> go.Figure:
     )
     _square_axes(fig, anim.box)
     fig = style(fig, kind="animation", title=anim.title, height=720)
-    fig.update_layout(margin=dict(l=50, r=20, t=90, b=120), legend=dict(y=1.0, yanchor="bottom"))
+    fig.update_layout(
+        margin=dict(l=50, r=20, t=90, b=120), legend=dict(y=1.03, yanchor="bottom", bgcolor="rgba(0,0,0,0)")
+    )
     return fig
 
 
