@@ -234,7 +234,7 @@ def run(
         raise ValueError("n_frames must be >= 2 (start and end)")
     n_steps = jnp.asarray(n_steps, jnp.int32)
     bounds = jnp.round(jnp.linspace(0.0, n_steps.astype(jnp.float32), n_frames)).astype(jnp.int32)
-    if sampler.step is langevin_step:
+    if sampler.step is langevin_step and sampler.init is langevin_init:
         return _run_langevin_rows(rng_key, target, position, params, n_steps, bounds, n_frames)
     state = sampler.init(position, target, params)
 
