@@ -228,7 +228,8 @@ def run(
     One ``lax.scan`` over frames, each running its share of steps in a ``fori_loop``; the step count is a
     traced value, so only (particles, frames) shapes compile. The key for step t is ``fold_in(rng_key, t)``,
     so results do not depend on the number of frames. Jit it with ``sampler`` and ``n_frames`` static
-    (see :func:`compiled_run`).
+    (see :func:`compiled_run`). The Langevin family (ascent, langevin, annealed) runs a loop specialised for speed
+    (:func:`_run_langevin_rows`) that computes the same steps with the same keys.
     """
     if n_frames < 2:
         raise ValueError("n_frames must be >= 2 (start and end)")
