@@ -274,3 +274,13 @@ def test_components_parser():
         S.parse_components(" ; ")
     with pytest.raises(ValueError, match="too many"):
         S.parse_components("; ".join(["0,0,1,1"] * 17))
+
+
+def test_learned_parts_degrade_gracefully_without_training(monkeypatch):
+    monkeypatch.setattr(S, "training_api", lambda: (None, "ImportError: no scoredemo.training"))
+    at = scene("learning")
+    ok(at)
+    assert any("could not be imported" in i.value for i in at.info)
+    at = scene("annealed", n_particles=250, steps_per_level=10, score="learned-ncsn")
+    ok(at)
+    assert any("could not be imported" in i.value for i in at.info)

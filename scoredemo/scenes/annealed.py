@@ -9,7 +9,7 @@ from scoredemo import figures as F
 from scoredemo.scenes import _common as C
 
 PAGE = "annealed-langevin"
-SCORES = ["exact", "learned (ncsn)"]
+SCORES = ["exact", "learned-ncsn"]
 
 
 def render() -> None:
