@@ -525,17 +525,29 @@ def frame_labels(run: RunData, *, annealed: bool = False) -> list[str]:
     return [f"step {int(s)}" for s in run.frame_steps]
 
 
-def divergence_message(run: RunData, step_size: float, dens: Density) -> str | None:
-    """A warning naming the cause (ε too large) and the fix, or None when the run stayed finite."""
+def divergence_message(
+    run: RunData, step_size: float, dens: Density, *, sigmas: Sequence[float] | None = None
+) -> str | None:
+    """A warning naming the cause (ε too large) and the fix, or None when the run stayed finite.
+
+    The update contracts towards a Gaussian mode of variance v only while ε < 2v. With noise levels σ_i and steps
+    ε_i = ε·σ_i²/σ_L² (annealed), level i needs ε·σ_i²/σ_L² < 2(w² + σ_i²) for the narrowest width w.
+    """
     if run.diverged_at < 0:
         return None
-    smallest = float(np.min(np.asarray(dens.mixture.scales)))
-    safe = 2.0 * smallest**2
+    w = float(np.min(np.asarray(dens.mixture.scales)))
+    levels = np.asarray(sigmas if sigmas is not None else [0.0], np.float64)
+    last = levels[-1]
+    if len(levels) > 1 and last > 0:
+        safe = float(np.min(2.0 * (w**2 + levels**2) * last**2 / levels**2))
+        where = f"at noise level σ = {levels[0]:g} the step ε·σ²/σ_min² is {step_size * (levels[0] / last) ** 2:.3g}"
+    else:
+        safe = 2.0 * (w**2 + last**2)
+        where = f"near a mode of width {w:g} the move ε·s(x) overshoots the mode"
     return (
         f"**The particles diverged at step {run.diverged_at}.** Cause: the step size ε = {step_size:g} is too large "
-        f"for this density — near a mode of width {smallest:g} the move ε·s(x) overshoots the mode and grows every "
-        f"step until the numbers overflow. Fix: lower ε below about 2·width² ≈ {safe:.3g} "
-        f"(the chart shows the frames before the blow-up)."
+        f"for this density — {where}, and the error grows every step until the numbers overflow. "
+        f"Fix: lower ε below about {safe:.3g} (the chart shows the frames before the blow-up)."
     )
 
 

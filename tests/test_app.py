@@ -176,7 +176,7 @@ def test_diverging_step_size_warns_without_nan():
     at = scene("follow_score", n_particles=250, n_steps=200, step_size=0.9)
     ok(at)
     warning = " ".join(w.value for w in at.warning)
-    assert "diverged" in warning and "step size" in warning and "lower ε" in warning
+    assert "diverged" in warning and "step size" in warning and "lower ε below" in warning
     spec = charts(at)["animation"]
     assert spec["frames"] and all_numbers_finite(spec)
 
@@ -284,3 +284,11 @@ def test_learned_parts_degrade_gracefully_without_training(monkeypatch):
     at = scene("annealed", n_particles=250, steps_per_level=10, score="learned-ncsn")
     ok(at)
     assert any("could not be imported" in i.value for i in at.info)
+
+
+def test_annealed_divergence_names_the_level():
+    at = scene("annealed", n_particles=250, steps_per_level=10, sigma_min=0.05)
+    ok(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "diverged" in warning and "noise level σ = 20" in warning
+    assert all_numbers_finite(charts(at)["animation"])

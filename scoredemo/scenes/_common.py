@@ -196,8 +196,8 @@ def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: s
     )
 
 
-def warn_divergence(run: S.RunData, step_size: float, dens: Density) -> None:
-    msg = S.divergence_message(run, step_size, dens)
+def warn_divergence(run: S.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:
+    msg = S.divergence_message(run, step_size, dens, sigmas=sigmas)
     if msg:
         st.warning(msg, icon="⚠️")
 

@@ -78,8 +78,8 @@ def render() -> None:
     plain = S.particles(
         dkey, "langevin", eps, 1.0, total, int(n), seed, init, sigma=sigma_min if model else 0.0, model=model
     )
-    for run in (annealed, plain):
-        C.warn_divergence(run, eps, dens)
+    C.warn_divergence(annealed, eps, dens, sigmas=S.geometric_sigmas(sigma_max, sigma_min, levels))
+    C.warn_divergence(plain, eps, dens, sigmas=[sigma_min] if model else None)
     f = S.field(dkey, 0.0)
     names = ["lower-left", "upper-right"]
     left, right = st.columns([3, 2])
