@@ -43,7 +43,7 @@ def test_noise_conditional_formula() -> None:
     x, sigma = _x(), jnp.linspace(0.5, 4.0, 7)
     h = jnp.concatenate([x, jnp.log(sigma)[:, None]], axis=-1)
     for layer in model.hidden:
-        h = jax.nn.softplus(h @ layer.kernel[...] + layer.bias[...])
+        h = jax.nn.softplus(h @ layer.kernel[...] + layer.bias[...])  # the reference form
     f = h @ model.out.kernel[...] + model.out.bias[...]
     np.testing.assert_allclose(model(x, sigma), f / sigma[:, None], rtol=1e-6, atol=1e-6)
     # A scalar σ means the same σ for every row.
@@ -170,3 +170,15 @@ def test_load_errors_are_value_errors(tmp_path) -> None:
     with pytest.raises(ValueError):
         load_model(truncated)
     assert zipfile.is_zipfile(good)
+
+
+def test_fast_softplus_matches_reference_and_its_derivatives() -> None:
+    from scoredemo.models import softplus
+
+    u = jnp.concatenate([jnp.linspace(-30.0, 30.0, 2001), jnp.array([-1e-3, 1e-3, 80.0, -80.0])])
+    np.testing.assert_allclose(softplus(u), jax.nn.softplus(u), rtol=1e-6, atol=2e-7)
+    d1 = jax.vmap(jax.grad(softplus))(u)
+    d2 = jax.vmap(jax.grad(jax.grad(softplus)))(u)
+    np.testing.assert_allclose(d1, jax.nn.sigmoid(u), rtol=1e-5, atol=1e-6)  # softplus' = sigmoid
+    s = jax.nn.sigmoid(u)
+    np.testing.assert_allclose(d2, s * (1 - s), rtol=1e-4, atol=1e-6)  # softplus'' = σ(1 − σ)
