@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -11,38 +13,52 @@ from scoredemo.densities import Mixture
 from scoredemo.types import Array, LogProbFn, ScoreFn
 
 
+@functools.cache
+def _assign_kernel():
+    """Jitted mode assignment (built on first use; one program per mixture structure and particle count)."""
+    return jax.jit(lambda mix, x: mix.assign_modes(jnp.nan_to_num(x)))
+
+
+def assign_modes(mix: Mixture, x: Array) -> tuple[np.ndarray, np.ndarray]:
+    """(modes, finite) for a batch (..., 2): each point's most responsible mode, and whether the point is finite.
+
+    Non-finite points get a placeholder mode; callers mask them with ``finite``.
+    """
+    x = np.asarray(x, np.float32)
+    finite = np.all(np.isfinite(x), axis=-1)
+    flat = x.reshape(-1, 2)
+    modes = np.asarray(_assign_kernel()(mix, jnp.asarray(flat))).reshape(finite.shape)
+    return modes, finite
+
+
 def mode_fractions(mix: Mixture, x: Array) -> np.ndarray:
     """Fraction of the finite particles assigned to each mode (by posterior responsibility): (N, 2) -> (M,).
 
     Non-finite particles belong to no mode; if none is finite the fractions are all 0.
     """
-    x = np.asarray(x, np.float32)
-    finite = np.all(np.isfinite(x), axis=-1)
-    if not finite.any():
-        return np.zeros(mix.n_modes)
-    modes = np.asarray(mix.assign_modes(jnp.asarray(x[finite])))
-    return np.bincount(modes, minlength=mix.n_modes) / finite.sum()
+    return mode_fractions_per_frame(mix, np.asarray(x)[None])[0]
 
 
 def mode_fractions_per_frame(mix: Mixture, trajectory: Array) -> np.ndarray:
-    """Mode fractions at every recorded frame: (F, N, 2) -> (F, M)."""
-    return np.stack([mode_fractions(mix, frame) for frame in np.asarray(trajectory)])
+    """Mode fractions at every recorded frame: (F, N, 2) -> (F, M), in one compiled call for all frames."""
+    modes, finite = assign_modes(mix, trajectory)
+    onehot = (modes[..., None] == np.arange(mix.n_modes)) & finite[..., None]
+    counts = onehot.sum(axis=1)
+    return counts / np.maximum(finite.sum(axis=1, keepdims=True), 1)
 
 
 def within_mode_spread(mix: Mixture, x: Array) -> float:
     """Root-mean-square distance of particles to the centroid of their own mode's particles.
 
     ≈ 0 when gradient ascent has collapsed every particle onto a mode; ≈ the component scale for samples.
+    NaN when no particle is finite.
     """
-    x = np.asarray(x, np.float64)
-    x = x[np.all(np.isfinite(x), axis=-1)]
+    modes, finite = assign_modes(mix, x)
+    x = np.asarray(x, np.float64)[finite]
+    modes = modes[finite]
     if len(x) == 0:
         return float("nan")
-    modes = np.asarray(mix.assign_modes(jnp.asarray(x, jnp.float32)))
-    sq = 0.0
-    for m in np.unique(modes):
-        pts = x[modes == m]
-        sq += np.sum((pts - pts.mean(axis=0)) ** 2)
+    sq = sum(np.sum((x[modes == m] - x[modes == m].mean(axis=0)) ** 2) for m in np.unique(modes))
     return float(np.sqrt(sq / len(x)))
 
 
