@@ -468,7 +468,209 @@ def scatter_xy_figure(
         fig.add_vline(x=marker_x, line=dict(color=OKABE_ITO["black"], width=2, dash="dot"))
     fig.update_xaxes(title=x_title, type="log" if log_x else "linear", dtick=1 if log_x else None)
     fig.update_yaxes(title=y_title, type="log" if log_y else "linear", dtick=1 if log_y else None)
-    return style(fig, kind=kind, title=title, height=height)
+    fig = style(fig, kind=kind, title=title, height=height)
+    # legend inside the top-right corner: above the plot it runs into the title
+    fig.update_layout(legend=dict(orientation="v", x=0.98, xanchor="right", y=0.98, yanchor="top"))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ learned scores
+# Scenes 3–5: how wrong a learned score is, where, and what following it does.
+
+
+def loss_wander(curve: np.ndarray, window: int = 50) -> float:
+    """How much a loss curve's second half wanders beyond what minibatch noise alone explains (≈ 1: pure noise).
+
+    Split the second half into windows of ``window`` steps; m_j = mean of window j, v_j = variance within it.
+    Remove a quadratic trend from the m_j (a slow, smooth descent is not wander) and return
+
+        std_j(m_j − trend) / sqrt(mean_j(v_j) / window),
+
+    the spread of the window means divided by the one independent per-step noise would give. For J windows its
+    standard error under pure noise is ≈ 1/√(2(J − 3)) (0.17 for 2000 steps). NaN when there are fewer than 4
+    windows. (The per-step coefficient of variation does not separate a thin ring from a thick one: both curves'
+    minibatch noise scales with their level.)
+    """
+    y = np.asarray(curve, np.float64)
+    half = y[len(y) // 2 :]
+    half = half[np.isfinite(half)]
+    n_win = len(half) // window
+    if window < 2 or n_win < 4:
+        return float("nan")
+    blocks = half[: n_win * window].reshape(n_win, window)
+    means = blocks.mean(axis=1)
+    k = np.arange(n_win, dtype=np.float64)
+    resid = means - np.polyval(np.polyfit(k, means, 2), k)
+    white = np.sqrt(np.mean(blocks.var(axis=1, ddof=1)) / window)
+    return float(resid.std(ddof=3) / white) if white > 0 else float("nan")
+
+
+def _decade_label(lo: float, hi: float) -> str:
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    p = lambda e: "1" if e == 0 else f"10{str(int(e)).translate(sup)}"
+    return f"< {p(hi)}" if not np.isfinite(lo) else f"{p(lo)}–{p(hi)}"
+
+
+def decade_error_figure(
+    edges: np.ndarray,
+    rel_error: np.ndarray,
+    counts: np.ndarray,
+    *,
+    near_data: float | None = None,
+    title: str | None = None,
+    height: int = 460,
+) -> go.Figure:
+    """Relative score error per decade of p(x)/max p (kind="error-vs-logp"), from ``metrics.error_vs_log_density``.
+
+    Bars, left = emptiest decade, on a log axis; ``near_data`` draws the p-weighted error as a dashed line.
+    Empty decades are left out.
+    """
+    edges = np.asarray(edges, np.float64)
+    rel = np.asarray(rel_error, np.float64)
+    counts = np.asarray(counts)
+    keep = (counts > 0) & np.isfinite(rel) & (rel > 0)
+    labels = [_decade_label(edges[j], edges[j + 1]) for j in range(len(rel))]
+    x = [lb for lb, k in zip(labels, keep, strict=True) if k]
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=np.round(rel[keep], 5),
+            marker=dict(color=OKABE_ITO["vermillion"], line=dict(width=0)),
+            customdata=counts[keep],
+            hovertemplate="p/max p in %{x}<br>relative error %{y:.3g}<br>%{customdata} grid points<extra></extra>",
+            name="grid points in this decade",
+            meta={"role": "decades"},
+        )
+    )
+    if near_data is not None and np.isfinite(near_data) and near_data > 0:
+        fig.add_hline(y=float(near_data), line=dict(color=OKABE_ITO["blue"], width=3, dash="dash"))
+        # a separate annotation: on a log axis add_hline's own label lands at 10^y (plotly puts it at y in log units)
+        fig.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="right",
+            y=float(np.log10(near_data)),
+            yanchor="bottom",
+            text=f"under p (near the data): {near_data:.2g}",
+            showarrow=False,
+            font=dict(color=OKABE_ITO["blue"], size=LEGEND_FONT),
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    fig.update_xaxes(
+        title="p(x) / max p  (grid points binned by decade)", type="category", tickangle=-35, tickfont=dict(size=14)
+    )
+    fig.update_yaxes(title="Σ‖s_θ − s‖² / Σ‖s‖²", type="log", dtick=1)
+    return style(fig, kind="error-vs-logp", title=title, height=height)
+
+
+@dataclass
+class PathPanel:
+    """One panel of :func:`paths_figure`: a score's arrows over the density, and particles that followed it.
+
+    trajectory: (F, N, 2) recorded positions; end_mode: (N,) index of the mode each particle ended in (−1: none).
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray
+    points: np.ndarray
+    score: np.ndarray
+    trajectory: np.ndarray
+    end_mode: np.ndarray
+    title: str = ""
+
+
+#: Paths drawn per panel (all end points are drawn).
+MAX_PATHS = 40
+
+
+def paths_figure(
+    panels: Sequence[PathPanel],
+    *,
+    box: float,
+    mode_names: Sequence[str],
+    title: str | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """Side-by-side panels (kind="paths"): grey score arrows over the density, the paths of up to MAX_PATHS
+    particles and every particle's start (hollow) and end (filled), coloured by the mode it ended in
+    (black: none). Trace ``meta``: {"role": "end"|"path"|"start", "panel": j, "mode": m}."""
+    n = len(panels)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels], horizontal_spacing=0.05)
+    names = [*mode_names]
+    colour = lambda m: SERIES[m % len(SERIES)] if m >= 0 else OKABE_ITO["black"]
+    label = lambda m: f"ended {names[m]}" if m >= 0 else "ended at no mode"
+    shown: set[int] = set()
+    for j, p in enumerate(panels, start=1):
+        cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
+        _add_density_image(fig, p.xs, p.ys, p.density, suffix="" if j == 1 else str(j))
+        fig.add_trace(
+            quiver_trace(p.points, arrow_vectors(p.score, cell), color="#8C8C8C", name=f"arrows {j}"), row=1, col=j
+        )
+        fig.data[-1].showlegend = False
+        traj = _clean(p.trajectory)
+        modes = np.asarray(p.end_mode, int)
+        picked = _subsample(traj.shape[1], MAX_PATHS)
+        fig.add_trace(
+            go.Scatter(
+                x=traj[0, :, 0],
+                y=traj[0, :, 1],
+                mode="markers",
+                marker=dict(size=5, color="rgba(0,0,0,0)", line=dict(color="#555555", width=1)),
+                name="start",
+                showlegend=j == 1,
+                hoverinfo="skip",
+                meta={"role": "start", "panel": j - 1},
+            ),
+            row=1,
+            col=j,
+        )
+        for m in sorted(set(modes.tolist())):
+            sel = picked[modes[picked] == m]
+            if len(sel):
+                # one trace per colour; a None between two paths breaks the line
+                xs = np.concatenate([np.r_[traj[:, i, 0], np.nan] for i in sel])
+                ys = np.concatenate([np.r_[traj[:, i, 1], np.nan] for i in sel])
+                fig.add_trace(
+                    go.Scatter(
+                        x=[None if np.isnan(v) else float(v) for v in xs],
+                        y=[None if np.isnan(v) else float(v) for v in ys],
+                        mode="lines",
+                        line=dict(color=colour(m), width=2),
+                        opacity=0.8,
+                        name=label(m),
+                        legendgroup=f"mode{m}",
+                        showlegend=False,
+                        hoverinfo="skip",
+                        meta={"role": "path", "panel": j - 1, "mode": m},
+                    ),
+                    row=1,
+                    col=j,
+                )
+            ends = traj[-1, modes == m]
+            fig.add_trace(
+                go.Scatter(
+                    x=ends[:, 0],
+                    y=ends[:, 1],
+                    mode="markers",
+                    marker=dict(size=9, color=colour(m), line=dict(color="#FFFFFF", width=1)),
+                    name=label(m),
+                    legendgroup=f"mode{m}",
+                    showlegend=m not in shown,
+                    hoverinfo="skip",
+                    meta={"role": "end", "panel": j - 1, "mode": m},
+                ),
+                row=1,
+                col=j,
+            )
+            shown.add(m)
+        _square_axes(fig, box, row=1, col=j)
+    for a in fig.layout.annotations:
+        a.font = dict(size=FONT_SIZE)
+    fig = style(fig, kind="paths", title=title, height=height)
+    # legend under the panels (above them it would cover the panel titles)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.08, x=0.0), margin=dict(b=90))
+    return fig
 
 
 # ------------------------------------------------------------------------------------------------ animation

@@ -237,6 +237,18 @@ def test_annealed_recovers_the_weights_plain_does_not():
 # ------------------------------------------------------------------------------------------------ learned scenes
 
 
+def metrics_of(at: AppTest) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for m in at.metric:
+        out.setdefault(m.label, []).append(m.value)
+    return out
+
+
+def all_charts(at: AppTest, kind: str) -> list[dict]:
+    specs = [decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+    return [s for s in specs if (s.get("layout", {}).get("meta") or {}).get("kind") == kind]
+
+
 def test_learning_trains_and_draws_loss_and_error_map():
     at = scene("learning", train_steps=250, n_particles=250, n_steps=100)
     ok(at)
@@ -244,27 +256,83 @@ def test_learning_trains_and_draws_loss_and_error_map():
     loss = next(t for t in c["loss"]["data"] if t["meta"]["role"] == "raw")
     assert len(loss["x"]) == 250 and np.all(np.isfinite(np.asarray(loss["y"], float)))
     err = np.asarray(c["error-map"]["data"][0]["z"], float)
-    assert err.shape == (60, 60) and err.max() > 0
+    assert err.shape == (100, 100) and err.max() > 0
+    # the map is metrics.score_error_grid: small where the data is (the modes), large in the empty corners
+    assert err[75, 75] < 0.2 * err[-10:, :10].mean()  # near the mode (5, 5) vs the empty corner around (−8, 8)
     assert "animation" in c and "score-field" in c
+    m = metrics_of(at)
+    near, low = float(m["score error near the data"][0]), float(m["score error where p < 10⁻⁴ · max p"][0])
+    assert 0 < near < 0.2 and low > 5 * near  # the two headline numbers (training.evaluate)
+    assert any("s = ∇ log p, the true score" in cap.value for cap in at.caption)
     # training can be re-run
     at.button(key="again-learning-the-score").click().run()
     ok(at)
     assert "loss" in charts(at)
 
 
-def test_low_density_and_manifolds_pages():
-    at = scene("low_density", train_steps=250, n_steps=50)
+def test_learning_dsm_is_compared_with_the_score_of_p_sigma():
+    at = scene("learning", objective="dsm", dsm_sigma=0.5, train_steps=250, n_particles=250, n_steps=50)
+    ok(at)
+    assert any("∇ log p_σ with σ = 0.5" in cap.value and "dsm learns" in cap.value for cap in at.caption)
+    assert "σ = 0.5" in charts(at)["error-map"]["layout"]["title"]["text"]
+
+
+def test_low_density_errors_and_paths():
+    at = scene("low_density", train_steps=500, n_steps=200)
     ok(at)
     c = charts(at)
-    assert {"error-map", "error-vs-logp", "animation"} <= set(c)
+    assert {"error-map", "error-vs-logp", "paths", "animation"} <= set(c)
     assert len(c["animation"]["frames"][0]["data"]) >= 2  # true-score and learned-score particles
-    at = scene("manifolds", train_steps=250)
+    bars = next(t for t in c["error-vs-logp"]["data"] if t.get("meta", {}).get("role") == "decades")
+    rel = np.asarray(bars["y"], float)
+    assert rel[0] > 5 * rel[-1]  # the emptiest decade is far worse than the densest one
+    assert c["error-vs-logp"]["layout"]["yaxis"]["type"] == "log"
+    # paths: two panels, every particle's end drawn, coloured by the mode it reached; the metrics say the same
+    ends = [t for t in c["paths"]["data"] if t.get("meta", {}).get("role") == "end"]
+    m = metrics_of(at)
+    for panel, label in ((0, "true score: reached a mode"), (1, "learned score: reached a mode")):
+        mine = [t for t in ends if t["meta"]["panel"] == panel]
+        n_end = sum(len(t["x"]) for t in mine)
+        n_home = sum(len(t["x"]) for t in mine if t["meta"]["mode"] >= 0)
+        assert n_end == 500
+        assert m[label][0] == f"{n_home / n_end:.0%}"
+    assert m["true score: reached a mode"][0] == "100%"  # gradient ascent with the true score: everyone home
+    true_ends = {t["meta"]["mode"]: len(t["x"]) for t in ends if t["meta"]["panel"] == 0}
+    assert set(true_ends) == {0, 1}  # the default square straddles the border between the two basins
+    assert any("another mode" in md.value or "same mode" in md.value for md in at.markdown)
+
+
+def test_end_modes_within_two_scales():
+    from scoredemo.scenes.low_density import end_modes
+
+    mix = S.get_density(S.density_key("ncsn-mixture")).mixture
+    x = np.array([[-5.0, -5.0], [5.0, 5.5], [0.0, 0.0], [5.0, 7.1], [np.nan, 0.0]])
+    assert end_modes(mix, x).tolist() == [0, 1, -1, -1, -1]
+    ring = S.get_density(S.density_key("ring", radius=2.5, thickness=0.1)).mixture
+    assert end_modes(ring, np.array([[2.5, 0.0], [0.0, -2.6], [0.0, 0.0]])).tolist() == [0, 0, -1]
+
+
+def test_manifolds_page():
+    at = scene("manifolds", train_steps=500)
     ok(at)
     c = charts(at)
     assert {"score-field", "magnitude-vs-thickness", "loss"} <= set(c)
     mag = c["magnitude-vs-thickness"]["data"][0]
     y = np.asarray(mag["y"], float)
     assert y[0] > 20 * y[-1]  # the score magnitude blows up as the ring gets thin
+    losses = all_charts(at, "loss")
+    assert len(losses) == 2 and "w = 0.5" in losses[0]["layout"]["title"]["text"]
+    assert "w = 0.02" in losses[1]["layout"]["title"]["text"]
+    for spec in losses:
+        smooth = next(t for t in spec["data"] if t["meta"]["role"] == "smoothed")
+        assert "mean of 50 steps" in smooth["name"]  # the window of the wander ratio
+    m = metrics_of(at)
+    wander = [float(v.rstrip("×")) for v in m["loss wander"]]
+    error = [float(v) for v in m["score error"]]
+    assert len(wander) == 2 and all(np.isfinite(wander))
+    assert error[1] > 5 * error[0]  # thick ring learned, thin ring not (after the same steps)
+    text = " ".join(md.value for md in at.markdown)
+    assert "Loss wander" in text and f"{error[1]:.3g}" in text
 
 
 def test_components_parser():

@@ -220,3 +220,62 @@ def test_scatter_xy_log_axes():
     )
     assert fig.layout.xaxis.type == "log" and len(fig.data) == 2
     assert_no_nan(fig)
+
+
+# ------------------------------------------------------------------------------------------------ learned scores
+
+
+def test_loss_wander_is_one_for_noise_and_large_for_a_wandering_loss():
+    rng = np.random.default_rng(0)
+    # white noise around a smooth descent: the quadratic trend is removed, the ratio is ≈ 1 (SE ≈ 0.1 here)
+    n = 10_000
+    noise = -(np.linspace(0, 1, n) ** 2) + rng.normal(size=n)
+    assert abs(F.loss_wander(noise) - 1.0) < 0.3
+    # the same noise plus a slow random walk (the thin ring's behaviour): the window means wander
+    walk = noise + np.cumsum(rng.normal(scale=0.05, size=n))
+    assert F.loss_wander(walk) > 2.0
+    assert np.isnan(F.loss_wander(noise[:300]))  # fewer than 4 windows in the second half
+    assert np.isfinite(F.loss_wander(np.r_[noise, np.nan]))  # NaNs (skipped steps) are ignored
+
+
+def test_decade_error_figure():
+    edges = np.r_[-np.inf, np.arange(-7.0, 1.0)]
+    rel = np.array([3.0, 1.0, np.nan, 0.5, 0.2, 0.1, 0.05, 0.01])
+    counts = np.array([500, 80, 0, 60, 50, 40, 30, 20])
+    fig = F.decade_error_figure(edges, rel, counts, near_data=0.02)
+    assert fig.layout.meta["kind"] == "error-vs-logp" and fig.layout.yaxis.type == "log"
+    bars = fig.data[0]
+    assert list(bars.x) == ["< 10⁻⁷", "10⁻⁷–10⁻⁶", "10⁻⁵–10⁻⁴", "10⁻⁴–10⁻³", "10⁻³–10⁻²", "10⁻²–10⁻¹", "10⁻¹–1"]
+    np.testing.assert_allclose(bars.y, [3.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.01])  # the empty decade is left out
+    assert fig.layout.shapes[0].y0 == 0.02  # the p-weighted error as a line
+    assert_no_nan(fig)
+
+
+def test_paths_figure_panels_colours_and_caps():
+    xs, ys, z = grid_density()
+    a = np.linspace(-4.5, 4.5, 10)
+    gx, gy = np.meshgrid(a, a)
+    pts = np.stack([gx.ravel(), gy.ravel()], -1)
+    traj = walk(20, 100)
+    traj[3, 5] = np.nan
+    modes = np.r_[np.zeros(60, int), np.ones(30, int), -np.ones(10, int)]
+    panels = [
+        F.PathPanel(xs, ys, z, pts, -pts, traj, modes, title="true score"),
+        F.PathPanel(xs, ys, z, pts, -pts, traj, np.zeros(100, int), title="learned"),
+    ]
+    fig = F.paths_figure(panels, box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"])
+    assert fig.layout.meta["kind"] == "paths"
+    assert [a.text for a in fig.layout.annotations] == ["true score", "learned"]
+    assert len(fig.layout.images) == 2 and tuple(fig.layout.xaxis2.range) == (-5.0, 5.0)
+    role = lambda t, r, p: t.meta and t.meta.get("role") == r and t.meta["panel"] == p
+    ends = {t.meta["mode"]: len(t.x) for t in fig.data if role(t, "end", 0)}
+    assert ends == {-1: 10, 0: 60, 1: 30}  # every particle's end, by mode
+    assert {t.meta["mode"] for t in fig.data if role(t, "end", 1)} == {0}
+    paths = [t for t in fig.data if role(t, "path", 0)]
+    n_paths = sum(sum(v is None for v in t.x) for t in paths)
+    assert n_paths == F.MAX_PATHS  # capped
+    colours = {t.meta["mode"]: t.line.color for t in paths}
+    assert colours[0] != colours[1] and colours[-1] == F.OKABE_ITO["black"]
+    names = {t.name for t in fig.data if t.showlegend}
+    assert {"ended at (−5, −5)", "ended at (5, 5)", "ended at no mode", "start"} <= names
+    assert_no_nan(fig)

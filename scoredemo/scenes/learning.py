@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
 from scoredemo import app_state as S
 from scoredemo import figures as F
+from scoredemo import metrics
 from scoredemo.scenes import _common as C
 from scoredemo.scenes.follow_score import sampler_controls
 
@@ -63,6 +68,108 @@ def model_controls(
     )
 
 
+# ------------------------------------------------------------------------------------------ score errors
+
+
+class ScoreErrors(NamedTuple):
+    """How wrong a trained model is, and where (numpy; scenes 3 and 4). The reference s is the score of the
+    density the objective learns: p for esm/ssm/ssm-vr, p_σ for dsm (its σ) and ncsn (σ_min)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    error: np.ndarray  # (n, n) ‖s_θ(x) − s(x)‖ on the grid (metrics.score_error_grid)
+    weighted: float  # metrics.weighted_rel_error over samples of p_σ ("near the data")
+    low_density: float  # metrics.low_density_rel_error (grid points with p_σ < 1e-4·max)
+    by_density: metrics.ErrorByDensity  # metrics.error_vs_log_density, 8 decades
+    eval_sigma: float
+    box: float
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _score_program():
+    """jit(target.score(x, σ)) with the target traced: one program per target kind and point count."""
+    return jax.jit(lambda target, x, sigma: target.score(x, sigma))
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _log_prob_program():
+    return jax.jit(lambda mix, x, sigma: mix.log_prob(x, sigma))
+
+
+#: Grid of the error map and of the decade bins (also the grid of training.evaluate's low-density error).
+ERROR_GRID = 100
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def score_errors(model: S.TrainKey, n: int = ERROR_GRID) -> ScoreErrors:
+    """The error map, the two headline numbers (``training.evaluate``: the same as ``train --json``) and the
+    error per decade of density, for a trained model (all from :mod:`scoredemo.metrics`)."""
+    training, reason = S.training_api()
+    if training is None:
+        raise RuntimeError(reason)
+    res = S.trained(model)
+    dens = S.get_density(model.density)
+    sigma = float(res.config.eval_sigma)
+    score, log_prob = _score_program(), _log_prob_program()
+    s = jnp.float32(sigma)
+
+    def learned(x):
+        return score(res.learned, x, s)
+
+    def true(x):
+        return score(dens.mixture, x, s)
+
+    def log_p(x):
+        return log_prob(dens.mixture, x, s)
+
+    grid = metrics.score_error_grid(learned, true, dens.box, n)
+    headline = training.evaluate(res.learned, dens, grid=n, seed=int(model.seed))
+    binned = metrics.error_vs_log_density(learned, true, log_p, dens.box, n=n, bins=8)
+    return ScoreErrors(
+        grid.xs,
+        grid.ys,
+        np.sqrt(grid.sq_error).reshape(n, n),
+        float(headline["weighted_rel_error"]),
+        float(headline["low_density_rel_error"]),
+        binned,
+        sigma,
+        dens.box,
+    )
+
+
+def reference_note(model: S.TrainKey, sigma: float) -> str:
+    """What s is compared against: ∇ log p, or ∇ log p_σ for the objectives that learn a blurred density."""
+    if sigma <= 0:
+        return "s = ∇ log p, the true score"
+    if model.objective == "dsm":
+        return f"s = ∇ log p_σ with σ = {sigma:g}: dsm learns the score of p_σ = p ∗ N(0, σ²I), not of p"
+    return (
+        f"s = ∇ log p_σ with σ = {sigma:g}: {model.objective} learns the scores of p_σ = p ∗ N(0, σ²I) at its "
+        "noise levels, and this is the smallest one"
+    )
+
+
+def error_metrics(model: S.TrainKey, errors: ScoreErrors) -> None:
+    """The two headline numbers as st.metric, and the sentence that explains them."""
+    c1, c2 = st.columns(2)
+    c1.metric(
+        "score error near the data",
+        f"{errors.weighted:.3g}",
+        help="metrics.weighted_rel_error: E‖s_θ − s‖² / E‖s‖² over 10 000 samples of p.",
+    )
+    c2.metric(
+        "score error where p < 10⁻⁴ · max p",
+        f"{errors.low_density:.3g}",
+        help="metrics.low_density_rel_error: Σ‖s_θ − s‖² / Σ‖s‖² over the grid points where the density is "
+        "below 10⁻⁴ of its maximum.",
+    )
+    st.caption(
+        "Both are the relative squared error Σ‖s_θ − s‖² / Σ‖s‖² (0 is perfect, 1 is as bad as s_θ = 0): the "
+        "first over samples of p, where the loss looks; the second over the grid points where almost no data "
+        f"falls. Here {reference_note(model, errors.eval_sigma)}."
+    )
+
+
 def render() -> None:
     C.intro(
         "Learning the score",
@@ -88,10 +195,13 @@ def render() -> None:
     if result is None:
         return
     lf = S.learned_field(tkey)
+    errors = score_errors(tkey)
+    error_metrics(tkey, errors)
     left, right = st.columns([2, 1])
     with left:
-        pts, true_s = S.arrows_from(_points(lf), lf.true_score, len(lf.xs))
-        _, learn_s = S.arrows_from(_points(lf), lf.learned_score, len(lf.xs))
+        fine = metrics.grid_points(lf.box, len(lf.xs))[2]
+        pts, true_s = S.arrows_from(fine, lf.true_score, len(lf.xs))
+        _, learn_s = S.arrows_from(fine, lf.learned_score, len(lf.xs))
         dens_grid = np.exp(lf.log_density - lf.log_density.max())
         sig = f" (of p_σ, σ = {lf.eval_sigma:g})" if lf.eval_sigma > 0 else ""
         panels = [
@@ -114,12 +224,12 @@ def render() -> None:
     with c1:
         C.chart(
             F.heatmap_figure(
-                lf.xs,
-                lf.ys,
-                lf.error,
-                box=lf.box,
+                errors.xs,
+                errors.ys,
+                errors.error,
+                box=errors.box,
                 kind="error-map",
-                title="error ‖s_θ(x) − s(x)‖",
+                title="error ‖s_θ(x) − s(x)‖" + sig,
                 colorbar="error",
                 overlay=data[:1000],
                 overlay_name="training data" if result.data is not None else "samples of p",
@@ -137,8 +247,3 @@ def render() -> None:
             background=(lf.xs, lf.ys, dens_grid),
         )
         C.animation_block(anim, run, key="animation", file_stem="scoredemo-learned-langevin")
-
-
-def _points(lf: S.LearnedField) -> np.ndarray:
-    gx, gy = np.meshgrid(lf.xs, lf.ys)
-    return np.stack([gx.ravel(), gy.ravel()], axis=-1)

@@ -7,19 +7,58 @@ import streamlit as st
 
 from scoredemo import app_state as S
 from scoredemo import figures as F
+from scoredemo import metrics
 from scoredemo.scenes import _common as C
-from scoredemo.scenes.learning import model_controls
+from scoredemo.scenes.learning import error_metrics, model_controls, score_errors
 
 PAGE = "low-density"
+#: Particles started in the empty square (one compiled shape).
+N_PARTICLES = 500
+#: A particle has reached a mode when it is within this many blur scales of one of the mode's components.
+HOME_SCALES = 2.0
+
+
+def end_modes(mix, x: np.ndarray, *, k: float = HOME_SCALES) -> np.ndarray:
+    """The mode each particle ended in, or −1: (N, 2) -> (N,) int.
+
+    A particle is in mode m when its nearest component (distance in units of the component's blur scale s_k, to
+    the centre μ_k, or to the circle of radius r_k for a ring component) belongs to m and is less than ``k``
+    scales away: within 2σ of a Gaussian mode for k = 2. Non-finite particles are in no mode.
+    """
+    x = np.asarray(x, np.float64).reshape(-1, 2)
+    ok = np.all(np.isfinite(x), axis=-1)
+    xx = np.where(ok[:, None], x, 0.0)
+    means = np.asarray(mix.means, np.float64)
+    radii = np.asarray(mix.radii, np.float64)
+    scales = np.asarray(mix.scales, np.float64)
+    d = np.abs(np.linalg.norm(xx[:, None, :] - means[None], axis=-1) - radii[None]) / scales[None]
+    nearest = d.argmin(axis=1)
+    modes = np.argmax(np.asarray(mix.mode_onehot)[nearest], axis=1)
+    modes[(d.min(axis=1) >= k) | ~ok] = -1
+    return modes
+
+
+def mode_names(dens) -> list[str]:
+    """'at (x, y)' for each mode (the mean of its components' centres)."""
+    onehot = np.asarray(dens.mixture.mode_onehot)
+    centres = onehot.T @ np.asarray(dens.mixture.means) / np.maximum(onehot.sum(axis=0), 1)[:, None]
+    return [f"at ({c[0]:.0f}, {c[1]:.0f})" for c in centres]
+
+
+def _split(modes: np.ndarray, names: list[str]) -> str:
+    parts = [f"{np.mean(modes == m):.0%} {name}" for m, name in enumerate(names) if np.any(modes == m)]
+    if np.any(modes < 0):
+        parts.append(f"{np.mean(modes < 0):.0%} at no mode")
+    return " · ".join(parts)
 
 
 def render() -> None:
     C.intro(
         "Pitfall: low-density regions",
         "The score-matching loss is an average **under p**, estimated with samples. Where p is tiny there are "
-        "no samples, so nothing forces the learned arrows to be right there. A Langevin chain that starts in "
-        "such a region follows wrong arrows: it takes another road than the true score would and can end up in "
-        "the wrong place.",
+        "no samples, so nothing forces the learned arrows to be right there: the error grows as the density "
+        "falls. Particles that start in such a region follow those wrong arrows, take another road than the "
+        "true score would, and can end up somewhere else.",
         r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
         r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
     )
@@ -31,65 +70,108 @@ def render() -> None:
     st.sidebar.header("Model (NCSN Fig. 2: ssm-vr)")
     dkey, dens, _ = C.density_controls(page, "ncsn-mixture")
     tkey = model_controls(page, dkey, objective="ssm-vr", steps=2000, data="1000")
-    st.sidebar.header("Lost particles")
-    cx = page.slider("start region centre x", "start_x", -5.0, -8.0, 8.0, 0.5)
-    cy = page.slider("start region centre y", "start_y", 5.0, -8.0, 8.0, 0.5)
+    st.sidebar.header("Particles from the empty region")
+    cx = page.slider("start square centre x", "start_x", -5.0, -8.0, 8.0, 0.5)
+    cy = page.slider("start square centre y", "start_y", 5.0, -8.0, 8.0, 0.5)
     eps = page.slider("step size ε", "step_size", 0.05, 0.001, 1.0, 0.001, fmt="%.3f")
-    steps = page.int_slider("steps", "n_steps", 300, 10, 2000, 10)
-    noise = page.toggle("noise (Langevin)", "noise", True)
+    steps = page.int_slider("steps", "n_steps", 200, 10, 2000, 10)
+    noise = page.toggle(
+        "noise (on: Langevin · off: gradient ascent)",
+        "noise",
+        False,
+        help="Off: each particle follows the arrows exactly, so the two scores can be compared particle by particle.",
+    )
     page.finish()
 
     result = C.train_block(tkey, page_id=PAGE)
     if result is None:
         return
     lf = S.learned_field(tkey)
+    errors = score_errors(tkey)
+    error_metrics(tkey, errors)
     data = result.data if result.data is not None else S.true_samples(dkey, 1000)
-    logp = lf.log_density.ravel()
-    rel = lf.rel_error.ravel()
+    sig = f" (of p_σ, σ = {errors.eval_sigma:g})" if errors.eval_sigma > 0 else ""
     c1, c2 = st.columns(2)
     with c1:
         C.chart(
-            F.heatmap_figure(
-                lf.xs,
-                lf.ys,
-                lf.rel_error,
-                box=lf.box,
-                kind="error-map",
-                title="relative error ‖s_θ − s‖ / (‖s‖ + 1), data on top",
-                colorbar="rel. error",
-                overlay=data[:1000],
-                overlay_name="training data",
-            ),
-            "error-map",
-        )
-    with c2:
-        C.chart(
-            F.scatter_xy_figure(
-                logp,
-                rel,
-                kind="error-vs-logp",
-                x_title="log p(x)",
-                y_title="relative error",
-                title="error vs log-density (grid points)",
+            F.decade_error_figure(
+                errors.by_density.edges,
+                errors.by_density.rel_error,
+                errors.by_density.counts,
+                near_data=errors.weighted,
+                title="error by density: wrong where p is small",
             ),
             "error-vs-logp",
         )
-    low = logp < logp.max() - 20
-    st.caption(
-        f"Mean relative error where log p > max − 5: {rel[logp > logp.max() - 5].mean():.3f};  "
-        f"where log p < max − 20 (no data): {rel[low].mean() if low.any() else float('nan'):.3f}."
-    )
+    with c2:
+        C.chart(
+            F.heatmap_figure(
+                errors.xs,
+                errors.ys,
+                errors.error,
+                box=errors.box,
+                kind="error-map",
+                title="error ‖s_θ − s‖" + sig + ", data on top",
+                colorbar="error",
+                overlay=data[:1000],
+                overlay_name="training data" if result.data is not None else "samples of p",
+                height=460,
+            ),
+            "error-map",
+        )
 
+    # ------------------------------------------------------------------ particles from the empty square
     init = S.InitSpec(1.0, (cx, cy))
-    n = 500
+    sigma = errors.eval_sigma
+    exact = S.particles(dkey, "langevin", eps, float(noise), steps, N_PARTICLES, tkey.seed, init, sigma=sigma)
     learned = S.particles(
-        dkey, "langevin", eps, float(noise), steps, n, tkey.seed, init, model=tkey, sigma=lf.eval_sigma
+        dkey, "langevin", eps, float(noise), steps, N_PARTICLES, tkey.seed, init, model=tkey, sigma=sigma
     )
-    exact = S.particles(dkey, "langevin", eps, float(noise), steps, n, tkey.seed, init)
-    for run in (learned, exact):
+    for run in (exact, learned):
         C.warn_divergence(run, eps, dens)
+    names = mode_names(dens)
+    m_true = end_modes(dens.mixture, exact.trajectory[-1])
+    m_learned = end_modes(dens.mixture, learned.trajectory[-1])
+    reached_true, reached_learned = float(np.mean(m_true >= 0)), float(np.mean(m_learned >= 0))
+    same = float(np.mean((m_true >= 0) & (m_true == m_learned)))
+    other = float(np.mean((m_true >= 0) & (m_learned >= 0) & (m_true != m_learned)))
+    what = "gradient ascent" if not noise else "Langevin"
+    st.subheader(f"Start {N_PARTICLES} particles in the empty square around ({cx:g}, {cy:g}): where do they go?")
+    fine = metrics.grid_points(lf.box, len(lf.xs))[2]
+    pts, true_s = S.arrows_from(fine, lf.true_score, len(lf.xs))
+    _, learn_s = S.arrows_from(fine, lf.learned_score, len(lf.xs))
+    dens_grid = np.exp(lf.log_density - lf.log_density.max())
+    panels = [
+        F.PathPanel(lf.xs, lf.ys, dens_grid, pts, true_s, exact.trajectory, m_true, title="true score" + sig),
+        F.PathPanel(
+            lf.xs, lf.ys, dens_grid, pts, learn_s, learned.trajectory, m_learned, title=f"learned ({tkey.objective})"
+        ),
+    ]
+    C.chart(F.paths_figure(panels, box=lf.box, mode_names=names), "paths")
+    k1, k2, k3 = st.columns(3)
+    k1.metric(
+        "true score: reached a mode",
+        f"{reached_true:.0%}",
+        delta=_split(m_true, names),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    k2.metric(
+        "learned score: reached a mode",
+        f"{reached_learned:.0%}",
+        delta=_split(m_learned, names),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    k3.metric(
+        "learned: same mode as the true score",
+        f"{same:.0%}",
+        help="Particle by particle (same start, same noise): the learned run ended in the mode the true run ended in.",
+    )
+    st.markdown(_verdict(reached_true, reached_learned, same, other, what))
+
+    st.subheader("Watch them move")
     frames = min(len(learned.frame_steps), len(exact.frame_steps))
-    st.subheader("Start in the empty corner: who gets home?")
     anim = F.Animation(
         sets=[
             F.ParticleSet(
@@ -99,42 +181,34 @@ def render() -> None:
         ],
         box=lf.box,
         frame_labels=S.frame_labels(exact)[:frames],
-        background=(lf.xs, lf.ys, np.exp(lf.log_density - lf.log_density.max())),
+        background=(lf.xs, lf.ys, dens_grid),
         n_trails=4,
-        title=f"{n} particles from the square around ({cx:g}, {cy:g})",
+        title=f"{what}, both scores from the same start",
     )
-    left, right = st.columns([3, 1])
-    with left:
-        C.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
-    with right:
-        names = _mode_names(dens)
-        for label, run in (("true score", exact), ("learned score", learned)):
-            where = ", ".join(f"{f:.0%} {n}" for f, n in zip(run.fractions[-1], names, strict=True))
-            st.metric(
-                f"{label}: reached a mode",
-                f"{_home(dens, run.samples):.0%}",
-                delta=f"ended: {where}",
-                delta_color="off",
-            )
-        st.caption(
-            "Same start, same noise: only the arrows differ. Where the learned arrows are wrong (the empty "
-            "region) the particles take another road and end somewhere else. 'Reached a mode': within 2 "
-            "standard deviations of a component's centre at the end."
+    C.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
+
+
+def _verdict(reached_true: float, reached_learned: float, same: float, other: float, what: str) -> str:
+    """One or two sentences that say what the metrics above show (and nothing more)."""
+    if reached_learned < reached_true - 0.05:
+        first = (
+            f"With the learned score **{1 - reached_learned:.0%} of the particles end at no mode** (lost), "
+            f"against {1 - reached_true:.0%} with the true score."
         )
-
-
-def _mode_names(dens) -> list[str]:
-    """'mode at (x, y)' for each mode (the mean of its components' centres)."""
-    onehot = np.asarray(dens.mixture.mode_onehot)
-    centres = onehot.T @ np.asarray(dens.mixture.means) / np.maximum(onehot.sum(axis=0), 1)[:, None]
-    return [f"at ({c[0]:.0f}, {c[1]:.0f})" for c in centres]
-
-
-def _home(dens, x: np.ndarray) -> float:
-    """Fraction of particles within 2 scales of some component centre."""
-    if len(x) == 0:
-        return 0.0
-    means = np.asarray(dens.mixture.means)
-    scales = np.asarray(dens.mixture.scales)
-    d = np.linalg.norm(x[:, None, :] - means[None], axis=-1) / scales[None]
-    return float(np.mean(d.min(axis=1) < 2.0))
+    else:
+        low = min(reached_true, reached_learned)
+        who = "every particle" if low >= 0.995 else f"at least {low:.0%} of the particles"
+        first = (
+            f"With {what} both scores bring {who} to *a* mode: in this 2-D example the learned arrows still point "
+            "roughly towards the data" + (", so nobody gets lost." if low >= 0.995 else ".")
+        )
+        if what == "Langevin":
+            first += " (With noise a particle keeps moving: about 86 % of a Gaussian's mass lies within 2σ.)"
+    if other > 0.1:
+        second = (
+            f" But the learned score sends **{other:.0%} of them to another mode** than the true score does: in "
+            "the empty region its arrows point elsewhere, so the border between the two basins has moved."
+        )
+    else:
+        second = f" {same:.0%} of them end in the same mode as with the true score."
+    return first + second
