@@ -8,13 +8,22 @@ switch — are traced arguments of the compiled program, and every run records t
 
 URL: every control is a widget with ``bind="query-params"`` whose key is the URL parameter (``?pi=0.3&seed=4``).
 Streamlit ignores an invalid URL value (out of range, not an option, not a number) and uses the default; the
-helpers here also check the raw value first and leave a visible note saying so.
+helpers here check the raw value too, compare it with what the widget actually holds afterwards, and leave a
+visible note whenever the URL value is not the one in use ("… is outside [0.001, 1]; using `step_size=0.02`").
+
+Limits (one request cannot exhaust the server): the widgets' ranges are the first line; the builders check
+them again (:data:`MAX_PARTICLES`, :data:`MAX_RUN_STEPS`, :data:`MAX_PARTICLE_STEPS`, :data:`MAX_TRAIN_STEPS`,
+:data:`MAX_TRAIN_DATA`) and raise a ``ValueError`` naming the limit if a scene ever asks for more. A run records
+``N_FRAMES`` frames, so one trajectory is at most MAX_PARTICLES × N_FRAMES × 2 float32 (0.8 MB); with the caches'
+``max_entries`` that bounds the server's memory. ``st.cache_data`` entries also expire after ``CACHE_TTL``.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -38,6 +47,59 @@ CUSTOM = "custom"
 #: Particle counts offered (each is one compiled shape).
 PARTICLE_CHOICES = (250, 500, 1000, 1280, 2000)
 
+# Hard limits per request (the widgets never offer more; the builders check again).
+#: Particles in one run (the largest choice offered).
+MAX_PARTICLES = max(PARTICLE_CHOICES)
+#: Sampler steps in one run (annealed: levels × steps per level; the scenes offer at most 20 × 300 or 5000).
+MAX_RUN_STEPS = 10_000
+#: Particles × steps in one run: the most a scene offers (scene 7: 2000 particles × 20 levels × 300 steps); well
+#: under a second of compute on 2 cores with the exact score, several seconds with a learned one.
+MAX_PARTICLE_STEPS = 12_000_000
+#: Training steps of one model, and the largest fixed training set.
+MAX_TRAIN_STEPS = 10_000
+MAX_TRAIN_DATA = 5_000
+#: Length of the component table's text (16 rows of 4 numbers fit easily).
+MAX_COMPONENTS_CHARS = 2_000
+#: ``st.cache_data`` entries (runs, grids) expire after this many seconds; compiled kernels never do.
+CACHE_TTL = 3600
+#: If set, the path of a file to which every XLA compilation of this process appends a line (bench, load test).
+COMPILE_LOG_ENV = "SCOREDEMO_COMPILE_LOG"
+
+
+# ============================================================================================ compile log
+
+#: The event JAX records once per XLA compilation (jax._src.dispatch.BACKEND_COMPILE_EVENT).
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+_compile_log_lock = threading.Lock()
+_compile_log_path: str | None = None
+
+
+def _log_compile(event: str, duration: float, **kwargs: Any) -> None:
+    if event != _COMPILE_EVENT or _compile_log_path is None:
+        return
+    line = f"{time.time():.3f}\t{duration:.3f}\t{kwargs.get('fun_name', '?')}\t{threading.current_thread().name}\n"
+    with _compile_log_lock, open(_compile_log_path, "a", encoding="utf-8") as fh:
+        fh.write(line)
+
+
+def install_compile_log(path: str | None = None) -> str | None:
+    """Append one line per XLA compilation of this process to ``path`` (default: ``$SCOREDEMO_COMPILE_LOG``).
+
+    Used by the benchmark and the load test to prove that interactions compile nothing. Idempotent.
+    """
+    global _compile_log_path
+    path = path or os.environ.get(COMPILE_LOG_ENV)
+    if not path:
+        return None
+    with _compile_log_lock:
+        if _compile_log_path is None:
+            jax.monitoring.register_event_duration_secs_listener(_log_compile)
+        _compile_log_path = path
+    return path
+
+
+install_compile_log()
+
 
 # ============================================================================================ URL controls
 
@@ -57,48 +119,80 @@ class Page:
     def __init__(self, page_id: str):
         self.id = page_id
         self.defaults: dict[str, Any] = {}
+        self._repeated: set[str] = set()  # URL keys given more than once (?pi=0.2&pi=0.3)
         self.notes_box = st.container()
         _page_notes().setdefault(page_id, {})
 
     # -------------------------------------------------------------------- checks of the raw URL value
     def _raw(self, key: str) -> str | None:
+        """The URL value of ``key`` as text (None if absent; "a, b" if the key is repeated)."""
         try:
-            raw = st.query_params.get(key)
+            values = [str(v) for v in st.query_params.get_all(key)]
         except Exception:  # noqa: BLE001 - a missing or unreadable param is simply absent
-            raw = None
+            values = []
+        raw = None if not values else values[0] if len(values) == 1 else ", ".join(values)
+        if len(values) > 1:
+            self._repeated.add(key)
         notes = _page_notes()[self.id]
         if raw is None and key in notes and st.session_state.get(key, self.defaults.get(key)) != self.defaults.get(key):
             del notes[key]  # the control has been moved since: the note is stale
         return raw
 
-    def _note(self, key: str, raw: str, why: str, default: Any) -> None:
-        _page_notes()[self.id][key] = (
-            f"URL value `{key}={raw}` {why}; using the default `{key}={_fmt(default)}` instead."
-        )
-
-    def _check_number(self, key: str, lo: float, hi: float, default: Any, *, integer: bool = False) -> None:
+    def _check_number(self, key: str, lo: float, hi: float, *, integer: bool = False) -> tuple[str | None, str | None]:
+        """(raw URL value or None, why it cannot be used or None)."""
         raw = self._raw(key)
+        if raw is None or raw == "":
+            return None, None
+        if key in self._repeated:
+            return raw, "is given more than once"
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            return raw, "is not a number"
+        if not math.isfinite(value) or value < lo or value > hi:
+            return raw, f"is outside [{_fmt(lo)}, {_fmt(hi)}]"
+        if integer and value != int(value):
+            return raw, "is not a whole number"
+        return raw, None
+
+    def _check_option(self, key: str, options: Sequence[str]) -> tuple[str | None, str | None]:
+        raw = self._raw(key)
+        if raw is not None and key in self._repeated:
+            return raw, "is given more than once"
+        if raw is not None and raw not in options:
+            shown = ", ".join(options) if len(options) <= 12 else ", ".join(options[:12]) + ", …"
+            return raw, f"is not one of {shown}"
+        return raw, None
+
+    def _check_bool(self, key: str) -> tuple[str | None, str | None]:
+        raw = self._raw(key)
+        if raw is not None and key in self._repeated:
+            return raw, "is given more than once"
+        if raw is not None and raw.lower() not in ("true", "false"):
+            return raw, "is not true/false"
+        return raw, None
+
+    def _settle(self, key: str, raw: str | None, why: str | None, used: Any, honoured: Callable[[], bool]) -> None:
+        """After the widget: note a URL value that is not the one in use (with the value actually used).
+
+        ``honoured()`` says whether the widget holds the URL value; a value our checks accept but Streamlit
+        did not (or the reverse) is still reported, so the note never lies about what is drawn.
+        """
+        notes = _page_notes()[self.id]
         if raw is None or raw == "":
             return
         try:
-            value = float(raw)
-        except ValueError:
-            self._note(key, raw, "is not a number", default)
+            ok = honoured()
+        except (TypeError, ValueError):
+            ok = False
+        if ok and why is None:
+            notes.pop(key, None)  # the URL value is in use: an older note about this key is stale
             return
-        if not math.isfinite(value) or value < lo or value > hi:
-            self._note(key, raw, f"is outside [{_fmt(lo)}, {_fmt(hi)}]", default)
-        elif integer and value != int(value):
-            self._note(key, raw, "is not a whole number", default)
-
-    def _check_option(self, key: str, options: Sequence[str], default: Any) -> None:
-        raw = self._raw(key)
-        if raw is not None and raw not in options:
-            self._note(key, raw, f"is not one of {', '.join(options)}", default)
-
-    def _check_bool(self, key: str, default: bool) -> None:
-        raw = self._raw(key)
-        if raw is not None and raw.lower() not in ("true", "false"):
-            self._note(key, raw, "is not true/false", default)
+        why = why or "could not be read"
+        default = self.defaults.get(key)
+        tail = " (the default)" if used == default else ""
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        notes[key] = f"URL value `{key}={shown}` {why}; using `{key}={_fmt(used)}`{tail} instead."
 
     # -------------------------------------------------------------------------------- the widgets
     def slider(
@@ -116,9 +210,9 @@ class Page:
     ) -> float:
         """A float slider bound to ``?key=``."""
         self.defaults[key] = float(default)
-        self._check_number(key, lo, hi, default)
+        raw, why = self._check_number(key, lo, hi)
         where = container or st.sidebar
-        return float(
+        value = float(
             where.slider(
                 label,
                 float(lo),
@@ -131,6 +225,8 @@ class Page:
                 bind="query-params",
             )
         )
+        self._settle(key, raw, why, value, lambda: math.isclose(float(raw), value, rel_tol=1e-6, abs_tol=1e-9))
+        return value
 
     def int_slider(
         self,
@@ -146,22 +242,30 @@ class Page:
     ) -> int:
         """An integer slider bound to ``?key=``."""
         self.defaults[key] = int(default)
-        self._check_number(key, lo, hi, default, integer=True)
+        raw, why = self._check_number(key, lo, hi, integer=True)
         where = container or st.sidebar
-        return int(
+        value = int(
             where.slider(label, int(lo), int(hi), int(default), int(step), key=key, help=help, bind="query-params")
         )
+        self._settle(key, raw, why, value, lambda: float(raw) == value)
+        return value
 
     def number(
         self, label: str, key: str, default: int, lo: int, hi: int, *, help: str | None = None, container: Any = None
     ) -> int:
-        """An integer box bound to ``?key=`` (seeds)."""
+        """An integer box bound to ``?key=`` (seeds).
+
+        Streamlit's integer box crashes while it reads ``?seed=inf`` or ``?seed=1e400`` from the URL (an
+        OverflowError in its parser); for such a value the box is drawn unbound this once (the default, with the
+        note), and binds again as soon as the URL holds a readable value.
+        """
         self.defaults[key] = int(default)
-        self._check_number(key, lo, hi, default, integer=True)
+        raw, why = self._check_number(key, lo, hi, integer=True)
         where = container or st.sidebar
-        return int(
-            where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind="query-params")
-        )
+        bind = "query-params" if raw is None or _finite_number_or_text(raw) else None
+        value = int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind=bind))
+        self._settle(key, raw, why, value, lambda: float(raw) == value)
+        return value
 
     def select(
         self,
@@ -176,16 +280,20 @@ class Page:
         """A select box bound to ``?key=`` (options are shown and stored as their str())."""
         options = list(options)
         self.defaults[key] = default
-        self._check_option(key, [str(o) for o in options], default)
+        raw, why = self._check_option(key, [str(o) for o in options])
         where = container or st.sidebar
-        return where.selectbox(label, options, index=options.index(default), key=key, help=help, bind="query-params")
+        value = where.selectbox(label, options, index=options.index(default), key=key, help=help, bind="query-params")
+        self._settle(key, raw, why, value, lambda: str(value) == raw)
+        return value
 
     def toggle(self, label: str, key: str, default: bool, *, help: str | None = None, container: Any = None) -> bool:
         """A toggle bound to ``?key=true|false``."""
         self.defaults[key] = bool(default)
-        self._check_bool(key, default)
+        raw, why = self._check_bool(key)
         where = container or st.sidebar
-        return bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
+        value = bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
+        self._settle(key, raw, why, value, lambda: raw.lower() == str(value).lower())
+        return value
 
     def text(
         self,
@@ -197,6 +305,7 @@ class Page:
         container: Any = None,
         on_change: Callable[[], None] | None = None,
     ) -> str:
+        """A text box bound to ``?key=`` (the component table); its content is validated by the caller."""
         self.defaults[key] = default
         where = container or st.sidebar
         return str(where.text_input(label, value=default, key=key, help=help, bind="query-params", on_change=on_change))
@@ -228,6 +337,16 @@ def _reset(page_id: str, extra: Callable[[], None] | None) -> None:
         extra()
 
 
+def _finite_number_or_text(raw: str) -> bool:
+    """False for text that parses as an infinite or huge number ("inf", "1e400", "-1e30"), which Streamlit's
+    integer box cannot read; True for anything else (numbers it can read, and text it rejects by itself)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return True
+    return math.isfinite(value) and abs(value) < 2.0**62
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -250,7 +369,12 @@ def parse_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Raises ValueError with a message meant for a student (which row, what is wrong, what is allowed).
     """
-    rows = [r.strip() for r in str(text).replace("\n", ";").split(";") if r.strip()]
+    text = str(text)
+    if len(text) > MAX_COMPONENTS_CHARS:
+        raise ValueError(
+            f"the table text is {len(text)} characters long; keep it under {MAX_COMPONENTS_CHARS} (at most 16 rows)"
+        )
+    rows = [r.strip() for r in text.replace("\n", ";").split(";") if r.strip()]
     if not rows:
         raise ValueError("the table is empty: add at least one component (a row with mean x, mean y, scale, weight)")
     if len(rows) > 16:
@@ -363,7 +487,7 @@ class FieldData:
     box: float
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
 def field(
     key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS, box: float | None = None
 ) -> FieldData:
@@ -448,7 +572,7 @@ def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
     return float(np.sqrt(sq / len(x)))
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
+@st.cache_data(max_entries=96, ttl=CACHE_TTL, show_spinner=False)
 def particles(
     key: DensityKey,
     sampler: str,
@@ -470,6 +594,10 @@ def particles(
     For ``annealed`` ``n_steps`` is T, the steps per level (L·T in total). Values are traced: a new ε, π, noise
     switch, seed or step count reuses the compiled program.
     """
+    if sampler == "annealed":
+        check_run_limits(n_particles, n_steps * int(levels))
+    else:
+        check_run_limits(n_particles, n_steps)
     dens = get_density(key)
     target = dens.mixture if model is None else trained(model).learned
     init = init or InitSpec(dens.box)
@@ -517,6 +645,27 @@ def particles(
         n_steps=int(total),
         seconds=seconds,
     )
+
+
+def check_run_limits(n_particles: int, n_steps: int) -> None:
+    """Raise ValueError naming the limit when one run would be too large for a shared server (see the module doc)."""
+    if not 1 <= int(n_particles) <= MAX_PARTICLES:
+        raise ValueError(f"{n_particles} particles is outside the app's limit of 1 to {MAX_PARTICLES}")
+    if not 0 <= int(n_steps) <= MAX_RUN_STEPS:
+        raise ValueError(f"{n_steps} sampler steps is outside the app's limit of 0 to {MAX_RUN_STEPS}")
+    if int(n_particles) * int(n_steps) > MAX_PARTICLE_STEPS:
+        raise ValueError(
+            f"{n_particles} particles × {n_steps} steps is over the app's limit of {MAX_PARTICLE_STEPS:.0e} "
+            "particle-steps per run"
+        )
+
+
+def check_train_limits(key: TrainKey) -> None:
+    """Raise ValueError naming the limit when a model would take too long or too much memory to train here."""
+    if not 1 <= int(key.steps) <= MAX_TRAIN_STEPS:
+        raise ValueError(f"{key.steps} training steps is outside the app's limit of 1 to {MAX_TRAIN_STEPS}")
+    if key.data_size is not None and not 1 <= int(key.data_size) <= MAX_TRAIN_DATA:
+        raise ValueError(f"a data set of {key.data_size} samples is outside the app's limit of 1 to {MAX_TRAIN_DATA}")
 
 
 def frame_labels(run: RunData, *, annealed: bool = False) -> list[str]:
@@ -607,6 +756,7 @@ class ModelStore:
             return key in self._items
 
     def get(self, key: TrainKey, progress: Callable[..., Any] | None = None, *, force: bool = False) -> Any:
+        check_train_limits(key)
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -622,7 +772,10 @@ class ModelStore:
                 self._items[key] = result
                 self._items.move_to_end(key)
                 while len(self._items) > self.max_entries:
-                    self._items.popitem(last=False)
+                    evicted, _ = self._items.popitem(last=False)
+                    lock = self._key_locks.get(evicted)
+                    if lock is not None and not lock.locked():
+                        del self._key_locks[evicted]  # bounded: one lock per stored or training key
             return result
 
 
@@ -653,7 +806,7 @@ class LearnedField:
     box: float
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, ttl=CACHE_TTL, show_spinner=False)
 def learned_field(model: TrainKey, n: int = 60, sigma: float | None = None) -> LearnedField:
     """True and learned scores on an n² grid, the error map, and log p_σ (σ = the model's eval σ by default)."""
     res = trained(model)
@@ -717,6 +870,8 @@ def warm_up_in_background() -> threading.Thread:
     on scene 2, 6 or 7 does not wait for XLA."""
     thread = threading.Thread(target=_warm_kernels, name="scoredemo-warm-up", daemon=True)
     thread.start()
+    # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): let it finish
+    atexit.register(thread.join, 60.0)
     return thread
 
 
@@ -725,13 +880,13 @@ def registry_names() -> list[str]:
     return [*DENSITIES, CUSTOM]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
     """n exact samples of the density (for reference statistics)."""
     return np.asarray(_sample_kernel()(get_density(key).mixture, jax.random.PRNGKey(seed), n), np.float32)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
 def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000) -> tuple[np.ndarray, np.ndarray]:
     """(thickness w, E_p‖s(x)‖) for rings of radius ``radius``: the score's typical size grows like 1/w."""
     ws = np.geomspace(0.01, 2.0, n_thickness)
@@ -745,7 +900,7 @@ def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000)
     return ws, np.asarray(out)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3) -> float:
     """E_p‖s(x)‖² by Monte Carlo with the exact score; −½ of it is the smallest (sliced) score-matching loss."""
     dens = get_density(key)
@@ -754,7 +909,7 @@ def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3) -> float:
     return float(np.mean(np.sum(s * s, axis=-1)))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def score_difference(key_a: DensityKey, key_b: DensityKey, n: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
     """(xs, ‖s_a − s_b‖ on an n² grid, max of it where p_a > 10⁻⁶·max p_a) over density a's box."""
     a, b = get_density(key_a), get_density(key_b)

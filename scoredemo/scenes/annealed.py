@@ -47,7 +47,13 @@ def render() -> None:
         train_steps = page.int_slider("training steps", "train_steps", 3000, 250, 10000, 250)
     page.finish()
 
-    sigma_min = min(sigma_min, sigma_max)
+    if sigma_min > sigma_max:
+        st.info(
+            f"σ_min = {sigma_min:g} is above σ_max = {sigma_max:g}: using σ_min = σ_max = {sigma_max:g} "
+            "(every level at the same noise).",
+            icon="↕️",
+        )
+        sigma_min = sigma_max
     dkey = S.density_key("ncsn-mixture", pi=pi)
     dens = S.get_density(dkey)
     model = None

@@ -10,32 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from scoredemo.apphost import JS_CHART, AppServer, browser_missing, launch_chromium, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output"
 SHOTS = OUT / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LATENCY: dict[str, float] = {}
 
 
@@ -45,88 +31,31 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        srv = AppServer(compile_log=False).start()
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    yield srv.url
+    srv.close()
     OUT.mkdir(exist_ok=True)
     (OUT / "latency.json").write_text(json.dumps(LATENCY, indent=2))
 
 
 @pytest.fixture(scope="module")
 def page():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed")
-    if not Path(CHROMIUM).exists():
-        _missing(f"no chromium at {CHROMIUM} (make browser installs it)")
+    reason = browser_missing()
+    if reason:
+        _missing(reason)
+    from playwright.sync_api import sync_playwright
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(p)
         pg = browser.new_page(viewport={"width": 1600, "height": 2000})
         yield pg
         browser.close()
-
-
-def wait_idle(pg, timeout: float = 180.0, settle: float = 1.0) -> None:
-    """Until the script is not running and the number of charts has been stable for ``settle`` seconds."""
-    deadline = time.time() + timeout
-    last, stable_since = -1, time.time()
-    while time.time() < deadline:
-        state = pg.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
-        n = pg.locator('[data-testid="stPlotlyChart"]').count()
-        if n != last:
-            last, stable_since = n, time.time()
-        if state == "notRunning" and n > 0 and time.time() - stable_since >= settle:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the page did not settle within {timeout} s (state {state}, {last} charts)")
 
 
 def no_errors(pg) -> None:
@@ -140,13 +69,7 @@ def shot(pg, name: str) -> None:
 
 def chart(pg, kind: str):
     """The chart whose figure has layout.meta.kind == kind (read from Plotly's own graph div)."""
-    handle = pg.wait_for_function(
-        """kind => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
-                 if (d.layout && d.layout.meta && d.layout.meta.kind === kind) return d; } return null; }""",
-        arg=kind,
-        timeout=60000,
-    )
-    return handle.as_element()
+    return pg.wait_for_function(JS_CHART, arg=kind, timeout=60000).as_element()
 
 
 def current_label(el) -> str:

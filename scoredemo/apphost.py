@@ -1,0 +1,374 @@
+"""Serve the app on a local port and drive it with a real browser: shared by the browser tests, the classroom
+load test and the benchmark's app-latency workload.
+
+``AppServer`` runs ``streamlit run app.py`` (headless, localhost, no file watcher) as a child process, waits for
+its health endpoint, reports its peak memory (``VmHWM``) and counts the XLA compilations it logs (the app
+appends one line per compilation to ``$SCOREDEMO_COMPILE_LOG``), and stops it by its PID. The browser is
+Debian's chromium driven by Playwright (which cannot download its own browser here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_missing() -> str | None:
+    """Why a real-browser run cannot happen here (None if it can)."""
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements-test.txt)"
+    if not Path(CHROMIUM).exists():
+        return f"no chromium at {CHROMIUM} (make browser installs Debian's chromium)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """``streamlit run app.py`` on a free localhost port, as a context manager.
+
+    ``compile_log``: count the server's XLA compilations (see :meth:`compiles`). ``env``: extra variables.
+    """
+
+    def __init__(self, *, compile_log: bool = True, env: dict[str, str] | None = None, start_timeout: float = 90.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start_timeout = start_timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="scoredemo-server-")
+        self.compile_log = Path(self._tmp.name) / "compiles.tsv" if compile_log else None
+        self.log = Path(self._tmp.name) / "server.log"
+        self.env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
+        if self.compile_log is not None:
+            self.env["SCOREDEMO_COMPILE_LOG"] = str(self.compile_log)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> AppServer:
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + self.start_timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.proc.returncode}: {self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not answer within {self.start_timeout:.0f} s: {self.log_tail()}")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def _status(self, field: str) -> float | None:
+        """A memory field of /proc/PID/status in MB (VmHWM: peak resident set; VmRSS: now)."""
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0
+        except OSError:
+            return None
+        return None
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the server has used so far (all its threads), from /proc/PID/stat."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def peak_rss_mb(self) -> float | None:
+        return self._status("VmHWM")
+
+    def rss_mb(self) -> float | None:
+        return self._status("VmRSS")
+
+    def compiles(self) -> list[str]:
+        """One line per XLA compilation so far: "unix time, seconds, function, thread"."""
+        if self.compile_log is None or not self.compile_log.exists():
+            return []
+        return self.compile_log.read_text(encoding="utf-8").splitlines()
+
+    def wait_compiles_quiet(self, quiet: float = 3.0, timeout: float = 120.0) -> int:
+        """Until no compilation has been logged for ``quiet`` seconds (the background warm-up is done)."""
+        deadline = time.time() + timeout
+        last, since = -1, time.time()
+        while time.time() < deadline:
+            n = len(self.compiles())
+            if n != last:
+                last, since = n, time.time()
+            elif time.time() - since >= quiet:
+                return n
+            time.sleep(0.25)
+        return last
+
+    def log_tail(self, n: int = 2000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def errors_in_log(self) -> list[str]:
+        """Tracebacks and errors the server printed (script exceptions are shown in the page, not here)."""
+        text = self.log_tail(10**7)
+        return [ln for ln in text.splitlines() if "Traceback" in ln or " ERROR " in ln or "Exception" in ln]
+
+    def stop(self) -> None:
+        """Stop the server by its PID (SIGTERM, then SIGKILL after 10 s)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def close(self) -> None:
+        self.stop()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> AppServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+# ----------------------------------------------------------------------------------- page helpers (JS)
+
+#: The Plotly graph div whose figure has layout.meta.kind == arg (null if none yet).
+JS_CHART = """kind => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === kind) return d; } return null; }"""
+
+#: True once the animation's title differs from arg (the noise toggle flips Langevin <-> gradient ascent).
+JS_ANIMATION_TITLE_NOT = """t => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === 'animation' && d.layout.title
+        && d.layout.title.text !== t) return true; } return false; }"""
+
+JS_ANIMATION_TITLE = """() => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === 'animation' && d.layout.title)
+        return d.layout.title.text; } return null; }"""
+
+#: The true weight π drawn in the mode-fraction meter (scene 6), or null.
+JS_TRUE_PI = """() => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === 'mode-fractions') {
+        const t = d.data.filter(t => t.meta && t.meta.role === 'true')[0];
+        if (t) return Number(t.y[0]); } } return null; }"""
+
+#: True once the meter's true π is within 1e-6 of arg.
+JS_TRUE_PI_IS = "p => { const f = " + JS_TRUE_PI + "; const v = f(); return v !== null && Math.abs(v - p) < 1e-6; }"
+
+#: Frame 0 of the animation (the particles' starting positions) as [[x...], [y...]], or null. Plotly keeps the
+#: frames as sent: typed arrays ({dtype, bdata}: base64 little-endian) until they are played.
+JS_FIRST_FRAME = """() => {
+    const TYPES = {f4: Float32Array, f8: Float64Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
+                   u4: Uint32Array, u2: Uint16Array, u1: Uint8Array};
+    const arr = a => {
+        if (a && a.bdata !== undefined) {
+            const raw = atob(a.bdata), bytes = new Uint8Array(raw.length);
+            for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+            return Array.from(new TYPES[a.dtype](bytes.buffer));
+        }
+        return Array.from(a);
+    };
+    for (const d of document.querySelectorAll('.js-plotly-plot')) {
+        if (d.layout && d.layout.meta && d.layout.meta.kind === 'animation' && d._transitionData
+            && d._transitionData._frames && d._transitionData._frames.length) {
+            const tr = d._transitionData._frames[0].data[0];
+            return [arr(tr.x), arr(tr.y)]; } } return null; }"""
+
+#: The app is idle (no script running) and shows at least one chart.
+JS_IDLE = """() => { const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').length > 0; }"""
+
+JS_EXCEPTIONS = """() => Array.from(document.querySelectorAll('[data-testid="stException"]')).map(e => e.innerText)"""
+
+
+def wait_idle(pg, timeout: float = 180.0, settle: float = 1.0) -> None:
+    """(sync Playwright) Until the script is not running and the number of charts has been stable for ``settle``."""
+    deadline = time.time() + timeout
+    last, stable_since, state = -1, time.time(), None
+    while time.time() < deadline:
+        state = pg.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+        n = pg.locator('[data-testid="stPlotlyChart"]').count()
+        if n != last:
+            last, stable_since = n, time.time()
+        if state == "notRunning" and n > 0 and time.time() - stable_since >= settle:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the page did not settle within {timeout} s (state {state}, {last} charts)")
+
+
+def launch_chromium(playwright: Any, *, nice: int = 0) -> Any:
+    """Debian's chromium through Playwright (sync or async ``playwright.chromium``).
+
+    ``nice`` > 0 runs the browser (and every renderer it starts) at that lower CPU priority: when one machine plays
+    both the server and a whole class of browsers, the server then gets the CPU first, as it would if each
+    student's browser ran on the student's own laptop.
+    """
+    exe = CHROMIUM
+    if nice > 0:
+        wrapper = Path(tempfile.mkdtemp(prefix="scoredemo-chromium-")) / "chromium"
+        wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} "{CHROMIUM}" "$@"\n')
+        wrapper.chmod(0o755)
+        exe = str(wrapper)
+    return playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all cores have spent busy since boot (/proc/stat): with :meth:`AppServer.cpu_seconds`, how much
+    of the machine the server used and how much the browsers did."""
+    try:
+        parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)
+    return (sum(parts[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0–100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    xs = sorted(values)
+    k = (len(xs) - 1) * q / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+# ----------------------------------------------------------------------------------- app latency
+
+
+def measure_latency(n_interactions: int = 10, *, server: AppServer | None = None) -> dict[str, Any]:
+    """Cold start → first chart of the default scene; warm noise toggles (scene 2) and π moves (scene 6) → chart
+    updated, ``n_interactions`` of each; and the XLA compilations those interactions triggered (should be 0).
+
+    Seconds are wall-clock in one real browser session on this machine.
+    """
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    own = server is None
+    srv = server or AppServer().start()
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                pg = browser.new_page(viewport={"width": 1600, "height": 1800})
+                t0 = time.perf_counter()
+                pg.goto(srv.url)
+                pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180_000)
+                cold = time.perf_counter() - t0
+                wait_idle(pg)
+                # the warm-up thread compiles scenes 2, 6, 7 in the background; then one untimed round trip each
+                srv.wait_compiles_quiet()
+                pg.goto(f"{srv.url}/follow-the-score")
+                wait_idle(pg)
+                _toggle_noise(pg)
+                pg.goto(f"{srv.url}/mixing")
+                wait_idle(pg)
+                _move_pi(pg)
+                srv.wait_compiles_quiet(quiet=1.0)
+                before = len(srv.compiles())
+
+                pg.goto(f"{srv.url}/follow-the-score")
+                wait_idle(pg)
+                noise = [_toggle_noise(pg) for _ in range(n_interactions)]
+                pg.goto(f"{srv.url}/mixing")
+                wait_idle(pg)
+                pi = [_move_pi(pg) for _ in range(n_interactions)]
+                compiles = srv.compiles()[before:]
+                errors = pg.evaluate(JS_EXCEPTIONS)
+            finally:
+                browser.close()
+        both = noise + pi
+        return {
+            "cold_first_chart_s": round(cold, 3),
+            "noise_toggle_s": {"median": _r(percentile(noise, 50)), "p95": _r(percentile(noise, 95))},
+            "pi_move_s": {"median": _r(percentile(pi, 50)), "p95": _r(percentile(pi, 95))},
+            "warm_median_s": _r(percentile(both, 50)),
+            "warm_p95_s": _r(percentile(both, 95)),
+            "n_interactions": len(both),
+            "compilations_during_interactions": len(compiles),
+            "compiled": [c.split("\t")[2] for c in compiles],
+            "page_errors": errors,
+            "server_peak_rss_mb": _r(srv.peak_rss_mb()),
+        }
+    finally:
+        if own:
+            srv.close()
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def _toggle_noise(pg) -> float:
+    """Click scene 2's noise toggle; seconds until the animation's title shows the other algorithm."""
+    title = pg.evaluate(JS_ANIMATION_TITLE)
+    t0 = time.perf_counter()
+    pg.get_by_text("noise (on: Langevin").click()
+    pg.wait_for_function(JS_ANIMATION_TITLE_NOT, arg=title, timeout=120_000, polling=25)
+    dt = time.perf_counter() - t0
+    wait_idle(pg, settle=0.3)
+    return dt
+
+
+def _move_pi(pg) -> float:
+    """Press → on scene 6's π slider (+0.01, back to the start at the top); seconds until the meter shows it."""
+    now = pg.evaluate(JS_TRUE_PI)
+    thumb = pg.locator('[data-testid="stSlider"]').filter(has_text="weight of the left mode").get_by_role("slider")
+    key, target = ("ArrowRight", round(now + 0.01, 2)) if now < 0.9 else ("ArrowLeft", round(now - 0.01, 2))
+    thumb.focus()
+    t0 = time.perf_counter()
+    thumb.press(key)
+    pg.wait_for_function(JS_TRUE_PI_IS, arg=target, timeout=120_000, polling=25)
+    dt = time.perf_counter() - t0
+    wait_idle(pg, settle=0.3)
+    return dt

@@ -1,0 +1,258 @@
+"""Classroom load test (``make load``): one ``streamlit run app.py`` and SESSIONS real browser sessions at once.
+
+One Debian chromium, one Playwright context (own cookies, own websocket, own Streamlit session) per student,
+all driven concurrently by asyncio. The browser runs at a lower CPU priority (BROWSER_NICE): on this one box its
+20 renderers stand in for 20 students' laptops and would otherwise take most of the 2 cores from the server
+(load.json reports the server's CPU seconds next to the whole machine's). Every student, after a random think
+time of THINK_S seconds between actions:
+
+0. opens the shared link RAMP_S seconds after the previous student (the whole class within ~20 s);
+1. opens the default scene (scene 1) — "served" once its chart is drawn;
+2. opens scene 2 with their own seed (``?seed=100+i``) and checks that the animation starts from exactly the
+   particles that seed draws (computed here with the engine), then toggles the noise TOGGLES times;
+3. opens scene 6 with their own π (``?pi=0.30+0.01·i``), checks the meter shows that π, then moves the π slider
+   PI_MOVES times with the arrow key, each time checking the meter shows their new π.
+
+"Time to updated chart" is from the click / key press to the chart showing the new state. Measured: sessions
+served, p50/p95 of page loads and of interactions, the server's peak RSS (VmHWM), XLA compilations during the
+sessions (the warm-up runs first; interactions must compile nothing), exception elements (must be none).
+Written to test-output/load.json. The sessions share the server's caches and compiled JAX programs and run their
+scripts in concurrent threads: the per-session seed and π checks show they never see each other's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from scoredemo.apphost import (
+    JS_ANIMATION_TITLE,
+    JS_ANIMATION_TITLE_NOT,
+    JS_CHART,
+    JS_EXCEPTIONS,
+    JS_FIRST_FRAME,
+    JS_IDLE,
+    JS_TRUE_PI,
+    JS_TRUE_PI_IS,
+    AppServer,
+    browser_missing,
+    launch_chromium,
+    machine_busy_seconds,
+    percentile,
+)
+from scoredemo.densities import make_density
+from scoredemo.samplers import uniform_init
+
+pytestmark = [pytest.mark.load, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-output"
+SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))
+TOGGLES = int(os.environ.get("LOAD_TOGGLES", "3"))
+PI_MOVES = int(os.environ.get("LOAD_PI_MOVES", "3"))
+THINK_S = (2.0, 6.0)  # a student's pause between two actions (uniform), seconds
+RAMP_S = float(os.environ.get("LOAD_RAMP", "1.0"))  # student i opens the shared link at i × RAMP_S seconds
+#: The browsers run at this lower CPU priority: on one 2-core box the 20 chromium renderers would otherwise take
+#: most of the CPU that, in a classroom, each student's own laptop provides (see server_cpu_s in load.json).
+BROWSER_NICE = int(os.environ.get("LOAD_BROWSER_NICE", "10"))
+P95_TARGET_S = float(os.environ.get("LOAD_P95_TARGET", "2.0"))
+RSS_LIMIT_MB = 4000.0  # a bound, not a target: caches are capped (max_entries, TTL), so RSS must not run away
+TIMEOUT_MS = 180_000
+
+
+def expected_start(seed: int, n: int = 1000) -> np.ndarray:
+    """Scene 2's starting particles for ``seed``: as app_state.particles draws them (eight-gaussians' box)."""
+    box = make_density("eight-gaussians").box
+    init_key, _ = jax.random.split(jax.random.PRNGKey(seed))
+    return np.round(np.asarray(uniform_init(init_key, n, box), np.float32), 3)
+
+
+async def wait_idle(pg, settle: float = 0.5) -> None:
+    """Until no script runs and charts are drawn, twice ``settle`` seconds apart."""
+    for _ in range(2):
+        await pg.wait_for_function(JS_IDLE, timeout=TIMEOUT_MS, polling=50)
+        await asyncio.sleep(settle)
+
+
+async def open_page(pg, url: str, kind: str) -> float:
+    t0 = time.perf_counter()
+    await pg.goto(url, timeout=TIMEOUT_MS)
+    await pg.wait_for_function(JS_CHART, arg=kind, timeout=TIMEOUT_MS, polling=50)
+    dt = time.perf_counter() - t0
+    await wait_idle(pg)
+    return dt
+
+
+async def student(i: int, browser, base: str, log: dict) -> None:
+    rng = random.Random(i)
+    me = {"session": i, "loads": [], "noise": [], "pi": [], "errors": [], "checks": [], "served": False}
+    log["sessions"].append(me)
+    ctx = await browser.new_context(viewport={"width": 1500, "height": 1600})
+    pg = await ctx.new_page()
+
+    async def think() -> None:
+        await asyncio.sleep(rng.uniform(*THINK_S))
+
+    async def errors(where: str) -> None:
+        found = await pg.evaluate(JS_EXCEPTIONS)
+        me["errors"] += [f"{where}: {e[:300]}" for e in found]
+
+    try:
+        await asyncio.sleep(RAMP_S * i)  # students open the shared link one after another
+        me["loads"].append(await open_page(pg, f"{base}/", "score-field"))
+        me["served"] = True
+        await errors("scene 1")
+
+        await think()
+        seed = 100 + i
+        me["loads"].append(await open_page(pg, f"{base}/follow-the-score?seed={seed}", "animation"))
+        start = np.asarray(await pg.evaluate(JS_FIRST_FRAME), np.float64).T
+        want = expected_start(seed)
+        same = start.shape == want.shape and bool(np.allclose(start, want, atol=2e-3))
+        me["checks"].append({"what": f"scene 2 starts from seed {seed}'s particles", "ok": same})
+        for _ in range(TOGGLES):
+            await think()
+            title = await pg.evaluate(JS_ANIMATION_TITLE)
+            t0 = time.perf_counter()
+            await pg.get_by_text("noise (on: Langevin").click()
+            await pg.wait_for_function(JS_ANIMATION_TITLE_NOT, arg=title, timeout=TIMEOUT_MS, polling=25)
+            me["noise"].append(time.perf_counter() - t0)
+            await wait_idle(pg, 0.2)
+        await errors("scene 2")
+
+        await think()
+        pi = round(0.30 + 0.01 * i, 2)
+        me["loads"].append(await open_page(pg, f"{base}/mixing?pi={pi}&seed={i}", "mode-fractions"))
+        shown = await pg.evaluate(JS_TRUE_PI)
+        me["checks"].append({"what": f"scene 6 shows π = {pi}", "ok": shown is not None and abs(shown - pi) < 1e-6})
+        thumb = pg.locator('[data-testid="stSlider"]').filter(has_text="weight of the left mode").get_by_role("slider")
+        for _ in range(PI_MOVES):
+            await think()
+            pi = round(pi + 0.01, 2)
+            await thumb.focus()
+            t0 = time.perf_counter()
+            await thumb.press("ArrowRight")
+            await pg.wait_for_function(JS_TRUE_PI_IS, arg=pi, timeout=TIMEOUT_MS, polling=25)
+            me["pi"].append(time.perf_counter() - t0)
+            await wait_idle(pg, 0.2)
+        shown = await pg.evaluate(JS_TRUE_PI)
+        me["checks"].append({"what": f"scene 6 ends at its own π = {pi}", "ok": abs(shown - pi) < 1e-6})
+        me["checks"].append({"what": "URL holds its own π", "ok": f"pi={pi}" in pg.url})
+        await errors("scene 6")
+    except Exception as err:  # noqa: BLE001 - recorded, asserted on below
+        me["errors"].append(f"{type(err).__name__}: {str(err)[:500]}")
+    finally:
+        await ctx.close()
+
+
+async def classroom(srv: AppServer) -> dict:
+    from playwright.async_api import async_playwright
+
+    log: dict = {"sessions": []}
+    async with async_playwright() as p:
+        browser = await launch_chromium(p, nice=BROWSER_NICE)
+        try:
+            # the teacher opens the app first (cold start), then scenes 2 and 6; the warm-up thread compiles
+            ctx = await browser.new_context()
+            pg = await ctx.new_page()
+            log["cold_first_chart_s"] = round(await open_page(pg, srv.url, "score-field"), 3)
+            srv.wait_compiles_quiet()
+            await open_page(pg, f"{srv.url}/follow-the-score", "animation")
+            await open_page(pg, f"{srv.url}/mixing", "mode-fractions")
+            await ctx.close()
+            srv.wait_compiles_quiet(quiet=1.0)
+            before = len(srv.compiles())
+            rss_before = srv.rss_mb()
+            cpu0, busy0 = srv.cpu_seconds(), machine_busy_seconds()
+            t0 = time.perf_counter()
+            await asyncio.gather(*(student(i, browser, srv.url, log) for i in range(SESSIONS)))
+            log["wall_s"] = round(time.perf_counter() - t0, 1)
+            log["server_cpu_s"] = round(srv.cpu_seconds() - cpu0, 1)
+            log["machine_busy_cpu_s"] = round(machine_busy_seconds() - busy0, 1)
+            log["compiles_during_sessions"] = srv.compiles()[before:]
+            log["rss_before_sessions_mb"] = rss_before
+        finally:
+            await browser.close()
+    return log
+
+
+def test_classroom_load():
+    reason = browser_missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"load-test prerequisites missing in CI: {reason}")
+        pytest.skip(reason)
+    with AppServer() as srv:
+        log = asyncio.run(classroom(srv))
+        peak = srv.peak_rss_mb()
+        rss_end = srv.rss_mb()
+        server_errors = srv.errors_in_log()
+
+    sessions = log["sessions"]
+    interactions = [t for s in sessions for t in s["noise"] + s["pi"]]
+    loads = [t for s in sessions for t in s["loads"]]
+    noise = [t for s in sessions for t in s["noise"]]
+    pis = [t for s in sessions for t in s["pi"]]
+    failed_checks = [(s["session"], c["what"]) for s in sessions for c in s["checks"] if not c["ok"]]
+    errors = [(s["session"], e) for s in sessions for e in s["errors"]]
+
+    def stats(xs: list[float]) -> dict:
+        return {
+            "n": len(xs),
+            "p50_s": _r(percentile(xs, 50)),
+            "p95_s": _r(percentile(xs, 95)),
+            "max_s": _r(max(xs) if xs else None),
+        }
+
+    report = {
+        "sessions": SESSIONS,
+        "served": sum(s["served"] for s in sessions),
+        "completed": sum(not s["errors"] and len(s["pi"]) == PI_MOVES for s in sessions),
+        "think_time_s": list(THINK_S),
+        "ramp_s": RAMP_S,
+        "browser_nice": BROWSER_NICE,
+        "interactions": stats(interactions),
+        "noise_toggle": stats(noise),
+        "pi_move": stats(pis),
+        "page_load_first_chart": stats(loads),
+        "cold_first_chart_s": log["cold_first_chart_s"],
+        "wall_s": log["wall_s"],
+        # where the 2 cores went: the server vs everything else (20 chromium renderers + this test)
+        "server_cpu_s": log["server_cpu_s"],
+        "machine_busy_cpu_s": log["machine_busy_cpu_s"],
+        "server_cpu_per_request_s": _r(log["server_cpu_s"] / max(len(loads) + len(interactions), 1)),
+        "server_peak_rss_mb": _r(peak),
+        "server_rss_before_sessions_mb": _r(log["rss_before_sessions_mb"]),
+        "server_rss_end_mb": _r(rss_end),
+        "compiles_during_sessions": len(log["compiles_during_sessions"]),
+        "compiled": [c.split("\t")[2] for c in log["compiles_during_sessions"]],
+        "isolation_checks": sum(len(s["checks"]) for s in sessions),
+        "isolation_failures": failed_checks,
+        "errors": errors,
+        "server_log_errors": server_errors[:20],
+        "cpu_count": os.cpu_count(),
+        "p95_target_s": P95_TARGET_S,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print("\nload:", json.dumps({k: v for k, v in report.items() if k not in ("compiled",)}, ensure_ascii=False))
+
+    assert report["served"] == SESSIONS, report
+    assert not errors, errors
+    assert not failed_checks, failed_checks
+    assert report["completed"] == SESSIONS, report
+    assert report["compiles_during_sessions"] == 0, report["compiled"]
+    assert peak is not None and peak < RSS_LIMIT_MB, peak
+    assert report["interactions"]["p95_s"] <= P95_TARGET_S, report["interactions"]
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
