@@ -40,6 +40,7 @@ import numpy as np
 
 from scoredemo import samplers
 from scoredemo.densities import make_density
+from scoredemo.models import softplus
 
 #: Goals from the project's issue 5 (reported as met / not met; never asserted).
 TARGETS = {
@@ -348,7 +349,7 @@ def _activation_share(n: int, width: int, depth: int, repeats: int) -> dict[str,
 
         return jax.jit(f)
 
-    with_softplus, without = mlp(jax.nn.softplus), mlp(lambda h: h)
+    with_softplus, without = mlp(softplus), mlp(lambda h: h)
     t = best_times({"softplus": lambda: with_softplus(x), "none": lambda: without(x)}, repeats)
     flops = mlp_flops(width, depth)
     return {
@@ -477,8 +478,10 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
 # ---------------------------------------------------------------------------------------- 4. app latency
 
 
-#: Interaction latency goal (seconds, p95 of warm interactions in one browser session) and interactions per kind.
-APP_P95_TARGET_S = 2.0
+#: Issue 5's goals: warm interactions p95 ≤ 0.3 s (one browser session), cold first chart ≤ 8 s, 0 compilations.
+#: (The classroom load test's looser p95 ≤ 2 s for 20 concurrent sessions lives in tests/e2e/test_load.py.)
+APP_P95_TARGET_S = 0.3
+APP_COLD_TARGET_S = 8.0
 APP_INTERACTIONS = 10
 
 
@@ -502,7 +505,9 @@ def app_latency(*, quick: bool = False) -> dict[str, Any]:
         "value": m["warm_p95_s"],
         "what": "p95 of warm interactions (noise toggle, π move): click → chart updated, one browser session",
         "target": APP_P95_TARGET_S,
+        "cold_target": APP_COLD_TARGET_S,
         "met": m["warm_p95_s"] <= APP_P95_TARGET_S and m["compilations_during_interactions"] == 0,
+        "cold_met": m["cold_first_chart_s"] <= APP_COLD_TARGET_S,
         **m,
     }
 
@@ -776,8 +781,9 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
             f"{w['noise_toggle_s']['median']:.2f} s, p95 {w['noise_toggle_s']['p95']:.2f} s; π move median "
             f"{w['pi_move_s']['median']:.2f} s, p95 {w['pi_move_s']['p95']:.2f} s ({w['n_interactions']} interactions)",
             f"  XLA compilations during the interactions: {w['compilations_during_interactions']} (goal 0); "
-            f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal p95 ≤ {w['target']:g} s "
-            f"{'met' if w['met'] else 'MISSED'}",
+            f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal warm p95 ≤ {w['target']:g} s: "
+            f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
+            f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
         ]
     over = w.get("overhead_analysis", {}) if name == "training" else {}
     if over.get("ceiling_ratio_without_overhead") is not None:
