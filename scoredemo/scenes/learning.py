@@ -100,7 +100,7 @@ def _log_prob_program():
 ERROR_GRID = 100
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, ttl=S.CACHE_TTL, show_spinner=False)
 def score_errors(model: S.TrainKey, n: int = ERROR_GRID) -> ScoreErrors:
     """The error map, the two headline numbers (``training.evaluate``: the same as ``train --json``) and the
     error per decade of density, for a trained model (all from :mod:`scoredemo.metrics`)."""

@@ -16,7 +16,7 @@ THICK = 0.5
 WINDOW = 50
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, ttl=S.CACHE_TTL, show_spinner=False)
 def score_error(model: S.TrainKey) -> float:
     """E_p‖s_θ − s‖² / E_p‖s‖² of a trained model (``training.evaluate``, the number ``train --json`` prints)."""
     training, reason = S.training_api()
