@@ -120,6 +120,7 @@ class Page:
         self.id = page_id
         self.defaults: dict[str, Any] = {}
         self._repeated: set[str] = set()  # URL keys given more than once (?pi=0.2&pi=0.3)
+        self._values: dict[str, list[str]] = {}  # URL key -> every value it is given
         self.notes_box = st.container()
         _page_notes().setdefault(page_id, {})
 
@@ -131,6 +132,7 @@ class Page:
         except Exception:  # noqa: BLE001 - a missing or unreadable param is simply absent
             values = []
         raw = None if not values else values[0] if len(values) == 1 else ", ".join(values)
+        self._values[key] = values
         if len(values) > 1:
             self._repeated.add(key)
         notes = _page_notes()[self.id]
@@ -262,7 +264,7 @@ class Page:
         self.defaults[key] = int(default)
         raw, why = self._check_number(key, lo, hi, integer=True)
         where = container or st.sidebar
-        bind = "query-params" if raw is None or _finite_number_or_text(raw) else None
+        bind = "query-params" if all(_finite_number_or_text(v) for v in self._values.get(key, [])) else None
         value = int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind=bind))
         self._settle(key, raw, why, value, lambda: float(raw) == value)
         return value
