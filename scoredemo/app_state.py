@@ -458,7 +458,13 @@ def _grid_kernel() -> Callable[..., Any]:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _score_kernel() -> Callable[..., Any]:
+    """jit(target, points, σ) -> s_σ for any target (a density's mixture or a learned model)."""
     return jax.jit(lambda target, pts, sigma: target.score(pts, sigma))
+
+
+#: Public names for the scenes (one compiled program per target kind and point count, shared by all pages).
+score_kernel = _score_kernel
+grid_kernel = _grid_kernel
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import streamlit as st
@@ -85,17 +84,6 @@ class ScoreErrors(NamedTuple):
     box: float
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _score_program():
-    """jit(target.score(x, σ)) with the target traced: one program per target kind and point count."""
-    return jax.jit(lambda target, x, sigma: target.score(x, sigma))
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _log_prob_program():
-    return jax.jit(lambda mix, x, sigma: mix.log_prob(x, sigma))
-
-
 #: Grid of the error map and of the decade bins (also the grid of training.evaluate's low-density error).
 ERROR_GRID = 100
 
@@ -110,7 +98,7 @@ def score_errors(model: S.TrainKey, n: int = ERROR_GRID) -> ScoreErrors:
     res = S.trained(model)
     dens = S.get_density(model.density)
     sigma = float(res.config.eval_sigma)
-    score, log_prob = _score_program(), _log_prob_program()
+    score, grid_fn = S.score_kernel(), S.grid_kernel()  # the app's cached compiled programs
     s = jnp.float32(sigma)
 
     def learned(x):
@@ -120,7 +108,7 @@ def score_errors(model: S.TrainKey, n: int = ERROR_GRID) -> ScoreErrors:
         return score(dens.mixture, x, s)
 
     def log_p(x):
-        return log_prob(dens.mixture, x, s)
+        return grid_fn(dens.mixture, x, s)[0]
 
     grid = metrics.score_error_grid(learned, true, dens.box, n)
     headline = training.evaluate(res.learned, dens, grid=n, seed=int(model.seed))
