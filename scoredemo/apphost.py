@@ -316,6 +316,8 @@ def measure_latency(n_interactions: int = 10, *, server: AppServer | None = None
                 _move_pi(pg)
                 srv.wait_compiles_quiet(quiet=1.0)
                 before = len(srv.compiles())
+                if srv.compile_log is not None and before == 0:
+                    raise RuntimeError("the server logged no compilation at all: the compile counter is not working")
 
                 pg.goto(f"{srv.url}/follow-the-score")
                 wait_idle(pg)
@@ -336,6 +338,7 @@ def measure_latency(n_interactions: int = 10, *, server: AppServer | None = None
             "warm_p95_s": _r(percentile(both, 95)),
             "n_interactions": len(both),
             "compilations_during_interactions": len(compiles),
+            "compilations_before_interactions": before,  # > 0: proves the counter works
             "compiled": [c.split("\t")[2] for c in compiles],
             "page_errors": errors,
             "server_peak_rss_mb": _r(srv.peak_rss_mb()),

@@ -207,6 +207,7 @@ async def classroom(srv: AppServer) -> dict:
             await ctx.close()
             srv.wait_compiles_quiet(quiet=1.0)
             before = len(srv.compiles())
+            assert before > 0, "the server logged no compilation at all: the compile counter is not working"
             rss_before = srv.rss_mb()
             cpu0, busy0 = srv.cpu_seconds(), machine_busy_seconds()
             t0 = time.perf_counter()
