@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -33,6 +34,22 @@ def assert_no_nan(fig: go.Figure) -> None:
         assert np.all(np.isfinite(arr)), "a chart must never contain NaN/inf"
 
 
+def decode(obj):
+    """Typed arrays ({"dtype", "bdata"}) inside a Plotly JSON dict -> numpy arrays (as Plotly.js reads them)."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            return np.frombuffer(base64.b64decode(obj["bdata"]), {"f4": "<f4", "f8": "<f8", "i4": "<i4"}[obj["dtype"]])
+        return {k: decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [decode(v) for v in obj]
+    return obj
+
+
+def animation(anim) -> go.Figure:
+    """What the app sends (``animation_spec``), read back with its typed arrays decoded."""
+    return go.Figure(decode(F.animation_spec(anim)))
+
+
 def walk(n_frames=30, n=200, seed=0, box=5.0):
     rng = np.random.default_rng(seed)
     return np.clip(np.cumsum(rng.normal(size=(n_frames, n, 2)) * 0.2, axis=0), -box, box).astype(np.float32)
@@ -60,7 +77,7 @@ def make_anim(traj, **kw):
 
 def test_animation_frames_axes_and_controls():
     traj = walk(30, 200)
-    fig = F.animation_figure(make_anim(traj))
+    fig = animation(make_anim(traj))
     assert fig.layout.meta["kind"] == "animation"
     assert len(fig.frames) == 30
     # fixed axes: the picture never rescales while playing
@@ -83,7 +100,7 @@ def test_animation_frames_axes_and_controls():
 
 def test_animation_caps_frames_and_particles_and_rounds():
     traj = walk(200, 4000)
-    fig = F.animation_figure(make_anim(traj))
+    fig = animation(make_anim(traj))
     assert len(fig.frames) <= F.MAX_FRAMES
     particles = fig.frames[-1].data[0]
     assert len(particles.x) <= F.MAX_DRAWN_PARTICLES
@@ -96,7 +113,7 @@ def test_animation_cleans_non_finite_input_and_keeps_trails_short():
     traj = walk(20, 50)
     traj[5, 3] = np.nan
     traj[7, 4] = np.inf
-    fig = F.animation_figure(make_anim(traj, n_trails=3, trail_frames=4))
+    fig = animation(make_anim(traj, n_trails=3, trail_frames=4))
     assert_no_nan(fig)
     trails = [t for t in fig.frames[-1].data if t.mode == "lines"]
     assert len(trails) == 3
@@ -107,14 +124,30 @@ def test_two_particle_sets_share_frames():
     a, b = walk(10, 100, seed=1), walk(10, 100, seed=2)
     anim = make_anim(a)
     anim.sets.append(F.ParticleSet(b, "other", color=F.OKABE_ITO["blue"]))
-    fig = F.animation_figure(anim)
+    fig = animation(anim)
     names = [t.name for t in fig.frames[0].data]
     assert names[:2] == ["particles", "other"]
 
 
+def test_animation_spec_is_valid_plotly_and_sent_as_is():
+    """The app sends the hand-built dict without Plotly's validation: it must pass that validation anyway, and
+    ``SpecFigure`` must hand exactly it to the serialiser."""
+    anim = make_anim(walk(12, 300), n_trails=3)
+    spec = F.animation_spec(anim)
+    validated = F.animation_figure(anim)  # go.Figure(spec): raises on any invalid property or value
+    assert len(validated.frames) == 12 and len(validated.data) == 1 + 3 + 1
+    assert F.SpecFigure(spec).to_dict() is spec
+    import plotly.io as pio  # noqa: PLC0415
+
+    assert json.loads(pio.to_json(F.SpecFigure(spec).to_dict(), validate=False))["layout"]["meta"] == {
+        "kind": "animation"
+    }
+    xs = decode(spec["frames"][-1]["data"][0]["x"])
+    assert xs.dtype == np.float32 and len(xs) == 300
+
+
 def test_animation_html_is_self_contained():
-    fig = F.animation_figure(make_anim(walk(5, 20)))
-    html = F.animation_html(fig)
+    html = F.animation_html(F.animation_spec(make_anim(walk(5, 20))))
     assert "<html>" in html[:100] and "Plotly.newPlot" in html and "frames" in html
     assert '<script src="http' not in html and len(html) > 1_000_000  # plotly.js inlined: opens offline
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from scoredemo import app_state as S
@@ -27,8 +28,11 @@ def intro(title: str, sentences: str, formula: str) -> None:
     st.latex(formula)
 
 
-def chart(fig, key: str) -> None:
-    """Draw a figure with our own styling (theme=None keeps the projector fonts and palette)."""
+def chart(fig: go.Figure | dict, key: str) -> None:
+    """Draw a figure, or a finished Plotly JSON dict (sent as is: see ``figures.SpecFigure``), with our own styling
+    (theme=None keeps the projector fonts and palette)."""
+    if isinstance(fig, dict):
+        fig = F.SpecFigure(fig)
     cfg = dict(CHART_CONFIG)
     cfg["toImageButtonOptions"] = {**cfg["toImageButtonOptions"], "filename": f"scoredemo-{key}"}
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch")
@@ -166,12 +170,12 @@ def samples_npz(run: S.RunData) -> bytes:
 
 def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: str) -> None:
     """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
-    fig = F.animation_figure(anim)
-    chart(fig, key)
+    spec = F.animation_spec(anim)
+    chart(spec, key)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "⬇ Animation .html",
-        data=lambda: F.animation_html(fig).encode(),
+        data=lambda: F.animation_html(spec).encode(),
         file_name=f"{file_stem}.html",
         mime="text/html",
         key=f"{key}-html",
@@ -180,7 +184,7 @@ def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: s
     )
     c2.download_button(
         "⬇ Samples .npz",
-        data=samples_npz(run),
+        data=lambda: samples_npz(run),  # built on click: compressing costs ~15 ms a rerun
         file_name=f"{file_stem}.npz",
         mime="application/octet-stream",
         key=f"{key}-npz",
@@ -188,7 +192,7 @@ def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: s
     )
     c3.download_button(
         "⬇ Samples .csv",
-        data=trajectories_csv(run.samples),
+        data=lambda: trajectories_csv(run.samples),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
