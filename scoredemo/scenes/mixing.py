@@ -42,13 +42,49 @@ def render() -> None:
     key = S.density_key(dkey_name, pi=pi)
     key_other = S.density_key(dkey_name, pi=pi_other)
     dens = S.get_density(key)
-    f, g = S.field(key, 0.0, n_arrows=15), S.field(key_other, 0.0, n_arrows=15)
+    f = S.field(key, 0.0, n_arrows=15)
+    # Visual order: the π-vs-π′ score fields on top, the Langevin run below. The run and its meter are drawn first
+    # (into their slots) because they answer the question a π move asks; the fields follow in the same rerun.
+    fields_row, caption_row, run_row = st.container(), st.container(), st.container()
+
+    run = S.particles(key, "langevin", eps, 1.0, steps, int(n), seed)
+    names = ["left mode", "right mode"]
+    with run_row:
+        C.warn_divergence(run, eps, dens)
+        left, right = st.columns([3, 2])
+    with right:
+        C.chart(
+            F.mode_fraction_figure(
+                run.frame_steps,
+                {"Langevin": run.fractions},
+                dens.true_weights,
+                mode_names=names,
+                title="mode-fraction meter",
+            ),
+            "meter",
+        )
+        m1, m2 = st.columns(2)
+        got = float(run.fractions[-1][0])
+        m1.metric("Langevin, left mode", f"{got:.2f}", delta=f"{got - pi:+.2f} vs π", delta_color="off")
+        m2.metric("true π", f"{pi:.2f}")
+    with left:
+        anim = F.Animation(
+            sets=[F.ParticleSet(run.trajectory, "Langevin particles")],
+            box=f.box,
+            frame_labels=S.frame_labels(run),
+            background=(f.xs, f.ys, f.density),
+            title=f"Langevin from uniform noise, π = {pi:.2f}",
+        )
+        C.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing")
+
+    g = S.field(key_other, 0.0, n_arrows=15)
     xs, diff, on_support = S.score_difference(key, key_other)
     panels = [
         F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"π = {pi:.2f}"),
         F.FieldPanel(g.xs, g.ys, g.density, g.points, g.score, title=f"π′ = {pi_other:.2f}"),
     ]
-    c1, c2 = st.columns([2, 1])
+    with fields_row:
+        c1, c2 = st.columns([2, 1])
     with c1:
         C.chart(F.score_field_figure(panels, box=f.box, height=460), "score-fields")
     with c2:
@@ -69,34 +105,8 @@ def render() -> None:
             "score-difference",
         )
     ratio = max(pi / pi_other, pi_other / pi, (1 - pi) / (1 - pi_other), (1 - pi_other) / (1 - pi))
-    st.caption(
+    caption_row.caption(
         f"Where the data is (p > 10⁻⁶·max p) the two score fields differ by at most **{on_support:.2g}**, "
         f"although the densities differ by a factor up to {ratio:.1f}. They differ only in the empty gap "
         "between the modes, where no sample ever is."
     )
-
-    run = S.particles(key, "langevin", eps, 1.0, steps, int(n), seed)
-    C.warn_divergence(run, eps, dens)
-    names = ["left mode", "right mode"]
-    left, right = st.columns([3, 2])
-    with left:
-        anim = F.Animation(
-            sets=[F.ParticleSet(run.trajectory, "Langevin particles")],
-            box=f.box,
-            frame_labels=S.frame_labels(run),
-            background=(f.xs, f.ys, f.density),
-            title=f"Langevin from uniform noise, π = {pi:.2f}",
-        )
-        C.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing")
-    with right:
-        C.chart(
-            F.mode_fraction_figure(
-                run.frame_steps,
-                {"Langevin": run.fractions},
-                dens.true_weights,
-                mode_names=names,
-                title="mode-fraction meter",
-            ),
-            "meter",
-        )
-        C.chart(F.weights_bar_figure(dens.true_weights, {"Langevin": run.fractions[-1]}, mode_names=names), "weights")
