@@ -417,3 +417,96 @@ def _move_pi(pg) -> tuple[float, float, float]:
     key, target = ("ArrowRight", round(now + 0.01, 2)) if now < 0.9 else ("ArrowLeft", round(now - 0.01, 2))
     thumb.focus()
     return _timed(pg, lambda: thumb.press(key), JS_TRUE_PI_IS, target)
+
+
+# ----------------------------------------------------------------------------------- protocol-level sessions
+
+
+class ProtocolSession:
+    """One Streamlit session driven over the app's own websocket protocol, without a browser (async).
+
+    It sends what the browser sends (``BackMsg.rerun_script`` with the URL's query string, the page and the
+    changed widget's state) and reads what the browser reads (``ForwardMsg``: deltas, ``ref_hash`` references to
+    messages it already has, ``script_finished``). A browser's rendering is not in it: this measures the server,
+    as it is for a class whose browsers run on the students' own laptops.
+    """
+
+    def __init__(self, url: str, page: str, query: str = ""):
+        self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.page, self.query = page, query
+        self.ws: Any = None
+        self.elements: dict[tuple, Any] = {}  # delta path -> Element proto of the last run
+        self._by_hash: dict[str, Any] = {}
+
+    async def connect(self) -> ProtocolSession:
+        import websockets  # noqa: PLC0415 - a dependency of Streamlit's server stack
+
+        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=2**27)
+        return self
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def run(self, widget_states: list[Any] | None = None) -> dict[str, Any]:
+        """One rerun; returns {"seconds": send → script_finished, "charts": {kind: spec}, "status": ...}."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_name = self.page
+        for w in widget_states or []:
+            msg.rerun_script.widget_states.widgets.append(w)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        self.elements = {}
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await self.ws.recv())
+            kind = fwd.WhichOneof("type")
+            if kind == "ref_hash":  # the server sent this message before: the browser would take its cached copy
+                ref = self._by_hash[fwd.ref_hash]
+                ref.metadata.CopyFrom(fwd.metadata)
+                fwd, kind = ref, "delta"
+            elif fwd.hash:
+                self._by_hash[fwd.hash] = fwd
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self.elements[tuple(fwd.metadata.delta_path)] = fwd.delta.new_element
+            elif kind == "script_finished":
+                return {"seconds": time.perf_counter() - t0, "status": fwd.script_finished}
+
+    def charts(self) -> dict[str, dict]:
+        """The Plotly specs drawn by the last run, by ``layout.meta.kind``."""
+        import json  # noqa: PLC0415
+
+        out = {}
+        for el in self.elements.values():
+            if el.WhichOneof("type") == "plotly_chart":
+                spec = json.loads(el.plotly_chart.spec)
+                out[(spec.get("layout", {}).get("meta") or {}).get("kind", "?")] = spec
+        return out
+
+    def widget(self, kind: str, label_start: str) -> Any:
+        """The last run's widget proto (``checkbox`` covers toggles, ``slider``…) whose label starts so."""
+        for el in self.elements.values():
+            if el.WhichOneof("type") == kind and getattr(el, kind).label.startswith(label_start):
+                return getattr(el, kind)
+        raise LookupError(f"no {kind} labelled {label_start!r} on page {self.page}")
+
+    def errors(self) -> list[str]:
+        return [el.exception.message for el in self.elements.values() if el.WhichOneof("type") == "exception"]
+
+
+def bool_state(widget: Any, value: bool) -> Any:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
+
+    return WidgetState(id=widget.id, bool_value=value)
+
+
+def slider_state(widget: Any, value: float) -> Any:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
+
+    w = WidgetState(id=widget.id)
+    w.double_array_value.data.append(value)
+    return w
