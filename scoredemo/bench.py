@@ -489,7 +489,8 @@ def app_latency(*, quick: bool = False) -> dict[str, Any]:
     """The app in a real browser: ``streamlit run app.py`` on a free port, Debian's chromium via Playwright.
 
     Cold start → first chart of the default scene; then APP_INTERACTIONS warm noise toggles (scene 2) and π moves
-    (scene 6), each timed from the click / key press until the chart shows the new state; median and p95; and the
+    (scene 6), each timed in the page from the input event until the first frame that shows the changed chart (and
+    until the whole page has settled); median and p95; and the
     XLA compilations those interactions caused (the server logs each compilation through jax.monitoring to
     ``$SCOREDEMO_COMPILE_LOG``; the goal is 0). Returns ``{"value": None, "reason": …}`` when it cannot run.
     """
@@ -503,7 +504,7 @@ def app_latency(*, quick: bool = False) -> dict[str, Any]:
     m = apphost.measure_latency(APP_INTERACTIONS)
     return {
         "value": m["warm_p95_s"],
-        "what": "p95 of warm interactions (noise toggle, π move): click → chart updated, one browser session",
+        "what": "p95 of warm interactions (noise toggle, π move): input → chart updated, one browser session",
         "target": APP_P95_TARGET_S,
         "cold_target": APP_COLD_TARGET_S,
         "met": m["warm_p95_s"] <= APP_P95_TARGET_S and m["compilations_during_interactions"] == 0,
@@ -779,7 +780,11 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
         return [
             f"  cold start → first chart {w['cold_first_chart_s']:.2f} s; noise toggle median "
             f"{w['noise_toggle_s']['median']:.2f} s, p95 {w['noise_toggle_s']['p95']:.2f} s; π move median "
-            f"{w['pi_move_s']['median']:.2f} s, p95 {w['pi_move_s']['p95']:.2f} s ({w['n_interactions']} interactions)",
+            f"{w['pi_move_s']['median']:.2f} s, p95 {w['pi_move_s']['p95']:.2f} s ({w['n_interactions']} interactions, "
+            "input event → first frame showing the change)",
+            f"  whole page settled (every chart redrawn): median {w['page_settled_s']['median']:.2f} s, "
+            f"p95 {w['page_settled_s']['p95']:.2f} s; timed from the harness's call instead: p95 "
+            f"{w['harness_p95_s']:.2f} s",
             f"  XLA compilations during the interactions: {w['compilations_during_interactions']} (goal 0); "
             f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal warm p95 ≤ {w['target']:g} s: "
             f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
