@@ -77,8 +77,8 @@ RSS_LIMIT_MB = 4000.0  # a bound, not a target: caches are capped (max_entries, 
 TIMEOUT_MS = 180_000
 LOAD_START: list[float] = []
 # Last runs (2026-11-25, this 2-core box). Browsers (test_classroom_load), 20 sessions, click → chart updated:
-#   p50 2.9 s, p95 7.6 s (before this session's speed-ups: p50 10.5 s, p95 22.4 s); all served and correct,
-#   0 compilations, peak RSS 685 MB; the server used 21 of the 361 CPU-seconds spent (0.12 CPU-s per request,
+#   p50 2.8 s, p95 8.4 s (before this session's speed-ups: p50 10.5 s, p95 22.4 s); all served and correct,
+#   0 compilations, peak RSS 661 MB; the server used 21 of the 363 CPU-seconds spent (0.11 CPU-s per request,
 #   was 0.48): the 20 chromium renderers took the rest, so that p95 is the browsers' wait for a CPU.
 # Protocol sessions (test_server_capacity), 30 students: p50 0.12 s, p95 0.54 s (noise 0.38, π 0.61), page open
 #   p95 0.29 s, 0 compilations, 240 isolation checks pass, peak RSS 722 MB, 0.09 CPU-s per request.
