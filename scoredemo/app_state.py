@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
+from scoredemo import metrics
 from scoredemo.densities import DENSITIES, Density, make_density, mixture
 from scoredemo.samplers import compiled_run, geometric_sigmas, make_params, uniform_init
 
@@ -469,12 +470,6 @@ grid_kernel = _grid_kernel
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _modes_kernel() -> Callable[..., Any]:
-    """jit(mixture, points) -> mode index of each point (non-finite rows give garbage; callers mask them)."""
-    return jax.jit(lambda mix, x: mix.assign_modes(jnp.nan_to_num(x)))
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
 def _sample_kernel() -> Callable[..., Any]:
     return jax.jit(lambda mix, rng, n: mix.sample(rng, n), static_argnums=2)
 
@@ -561,24 +556,9 @@ class TrainKey(NamedTuple):
     seed: int = 0
 
 
-def _fractions(mix, traj: np.ndarray) -> np.ndarray:
-    """Mode fractions per frame, (F, N, 2) -> (F, M), among the finite particles (one jitted call)."""
-    f, n, _ = traj.shape
-    ok = np.all(np.isfinite(traj), axis=-1)
-    modes = np.asarray(_modes_kernel()(mix, jnp.asarray(traj.reshape(-1, 2)))).reshape(f, n)
-    counts = np.stack([((modes == k) & ok).sum(axis=1) for k in range(mix.n_modes)], axis=1)
-    return counts / np.maximum(ok.sum(axis=1, keepdims=True), 1)
-
-
 def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
-    """RMS distance of particles to their own mode's centroid (as metrics.within_mode_spread, jitted modes)."""
-    x = np.asarray(x, np.float64)
-    x = x[np.all(np.isfinite(x), axis=-1)]
-    if len(x) == 0:
-        return float("nan")
-    modes = np.asarray(_modes_kernel()(get_density(key).mixture, jnp.asarray(x, jnp.float32)))
-    sq = sum(np.sum((x[modes == m] - x[modes == m].mean(axis=0)) ** 2) for m in np.unique(modes))
-    return float(np.sqrt(sq / len(x)))
+    """RMS distance of particles to their own mode's centroid (``metrics.within_mode_spread``)."""
+    return metrics.within_mode_spread(get_density(key).mixture, x)
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL, show_spinner=False)
@@ -649,7 +629,7 @@ def particles(
         frame_steps=steps,
         frame_sigmas=frame_sigmas.astype(np.float32),
         samples=samples,
-        fractions=_fractions(dens.mixture, traj),
+        fractions=metrics.mode_fractions_per_frame(dens.mixture, traj),
         diverged_at=diverged,
         n_steps=int(total),
         seconds=seconds,
@@ -867,9 +847,8 @@ def _warm_kernels() -> None:
         jax.block_until_ready(compiled_run(sampler, N_FRAMES)(rng, dens.mixture, pos, params, jnp.int32(2)))
         pts = np.zeros((N_GRID * N_GRID + N_ARROWS * N_ARROWS, 2), np.float32)
         jax.block_until_ready(_grid_kernel()(dens.mixture, jnp.asarray(pts), jnp.float32(0.0)))
-        jax.block_until_ready(_modes_kernel()(dens.mixture, jnp.zeros((N_FRAMES * n, 2), jnp.float32)))
-        for m in (n, 2000):
-            jax.block_until_ready(_modes_kernel()(dens.mixture, jnp.zeros((m, 2), jnp.float32)))
+        for m in (N_FRAMES * n, n, 2000):  # a run's frames, its final samples, the reference samples
+            metrics.assign_modes(dens.mixture, np.zeros((m, 2), np.float32))
         jax.block_until_ready(_sample_kernel()(dens.mixture, rng, 2000))
     # What is alive now (JAX, Plotly, Streamlit, the compiled programs: ~250k objects) lives as long as the server.
     # Moving it out of the cyclic collector's reach cuts every full collection from ~100 ms to ~1 ms, and a

@@ -283,6 +283,13 @@ def test_learning_dsm_is_compared_with_the_score_of_p_sigma():
     assert "σ = 0.5" in charts(at)["error-map"]["layout"]["title"]["text"]
 
 
+def test_learning_sigma_min_above_sigma_max_is_said_not_silently_clamped():
+    at = scene("learning", objective="ncsn", sigma_max=2, sigma_min=4, train_steps=250, n_particles=250, n_steps=50)
+    assert not at.exception
+    said = [w.value for w in at.sidebar.warning]
+    assert any("σ_min = 4 is above σ_max = 2" in w and "σ = 2" in w for w in said), said
+
+
 def test_low_density_errors_and_paths():
     at = scene("low_density", train_steps=500, n_steps=200)
     ok(at)

@@ -44,7 +44,13 @@ def model_controls(
         sigma_max = page.slider("σ_max", "sigma_max", 20.0, 1.0, 40.0, 0.5)
         sigma_min = page.slider("σ_min", "sigma_min", 1.0, 0.05, 5.0, 0.05)
         levels = page.int_slider("noise levels L", "levels", 10, 2, 20)
-        sigma_min = min(sigma_min, sigma_max)
+        if sigma_min > sigma_max:
+            st.sidebar.warning(
+                f"σ_min = {sigma_min:g} is above σ_max = {sigma_max:g}: training uses one noise level, "
+                f"σ = {sigma_max:g}. Lower σ_min or raise σ_max for a ladder of {levels} levels.",
+                icon="↕️",
+            )
+            sigma_min = sigma_max
     n_steps = page.int_slider("training steps", "train_steps", steps, 250, 10000, 250)
     data_size = page.select(
         "data set",
