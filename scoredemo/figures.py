@@ -9,9 +9,11 @@ float32 rounded to 3 decimals to keep the payload small.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -296,48 +298,66 @@ def heatmap_figure(
     return style(fig, kind=kind, title=title, height=height)
 
 
-def marginals_figure(samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float):
-    """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals")."""
+@functools.cache
+def _row_layout(cols: int, spacing: float) -> dict:
+    """The axes of a 1 × cols subplot grid as ``make_subplots`` lays them out (built once, copied per figure)."""
+    return make_subplots(rows=1, cols=cols, horizontal_spacing=spacing).layout.to_plotly_json()
+
+
+def marginals_spec(
+    samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float
+) -> dict:
+    """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals"),
+    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`)."""
     x = np.asarray(samples, np.float64)
-    x = x[np.all(np.isfinite(x), axis=-1)]
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
+    x = x[np.all(np.isfinite(x), axis=-1)] if x.size else np.zeros((0, 2))
     bins = np.linspace(-box, box, 61)
-    width = bins[1] - bins[0]
+    width = float(bins[1] - bins[0])
     centres = 0.5 * (bins[1:] + bins[:-1])
+    layout = copy.deepcopy(_row_layout(2, 0.12))
+    data = []
     for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
         hist = np.histogram(x[:, coord], bins=bins)[0] if len(x) else np.zeros(len(centres))
         dens = hist / max(hist.sum() * width, 1e-12)
-        fig.add_trace(
-            go.Bar(
-                x=_clean(centres),
-                y=np.round(dens, 4).astype(np.float32),
+        axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
+        data.append(
+            dict(
+                type="bar",
+                x=typed_array(_clean(centres)),
+                y=typed_array(np.round(dens, 4)),
                 width=width,
                 marker=dict(color=OKABE_ITO["sky"], line=dict(width=0)),
                 name="particles",
                 showlegend=col == 1,
-            ),
-            row=1,
-            col=col,
+                **axes,
+            )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=_clean(grid),
-                y=np.round(_finite(truth), 4).astype(np.float32),
+        data.append(
+            dict(
+                type="scatter",
+                x=typed_array(_clean(grid)),
+                y=typed_array(np.round(_finite(truth), 4)),
                 mode="lines",
                 line=dict(color=OKABE_ITO["vermillion"], width=3),
                 name="true marginal",
                 showlegend=col == 1,
-            ),
-            row=1,
-            col=col,
+                **axes,
+            )
         )
-        fig.update_xaxes(range=[-box, box], autorange=False, title="x" if col == 1 else "y", row=1, col=col)
-    fig.update_yaxes(title="density", row=1, col=1)
-    fig.update_layout(bargap=0)
-    return style(fig, kind="marginals", title="marginals: particles vs truth", height=380)
+        layout["xaxis" if col == 1 else f"xaxis{col}"].update(
+            range=[-box, box], autorange=False, title=dict(text="x" if col == 1 else "y")
+        )
+    layout["yaxis"]["title"] = dict(text="density")
+    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=380), bargap=0)
+    return dict(data=data, layout=layout)
 
 
-def mode_fraction_figure(
+def marginals_figure(samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float):
+    """:func:`marginals_spec` as a validated ``go.Figure``."""
+    return go.Figure(marginals_spec(samples, grid, true_x, true_y, box=box))
+
+
+def mode_fraction_spec(
     steps: np.ndarray,
     runs: Mapping[str, np.ndarray],
     true_weights: np.ndarray,
@@ -345,8 +365,9 @@ def mode_fraction_figure(
     mode_names: Sequence[str] | None = None,
     title: str | None = None,
     height: int = 420,
-) -> go.Figure:
-    """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step.
+) -> dict:
+    """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step, as a finished
+    Plotly dict (redrawn on every π move; see :class:`SpecFigure`).
 
     ``runs`` maps a run label to its (F, M) fractions; each mode has one colour, runs differ by dash; the true
     weights are horizontal lines named "true π …" in the mode's colour.
@@ -357,14 +378,16 @@ def mode_fraction_figure(
     names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(m)]
     shown = range(m) if m <= 4 else range(min(m, 8))
     dashes = ["solid", "dash", "dot", "dashdot"]
-    fig = go.Figure()
+    x = typed_array(steps, "f8")
+    data = []
     for r, (label, frac) in enumerate(runs.items()):
         frac = np.asarray(frac, np.float64)
         for k in shown:
-            fig.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=np.round(_finite(frac[:, k]), 4),
+            data.append(
+                dict(
+                    type="scatter",
+                    x=x,
+                    y=typed_array(np.round(_finite(frac[:, k]), 4), "f8"),
                     mode="lines",
                     line=dict(color=SERIES[k % len(SERIES)], width=3.5, dash=dashes[r % len(dashes)]),
                     name=f"{label}: {names[k]}",
@@ -372,8 +395,9 @@ def mode_fraction_figure(
                 )
             )
     for k in shown:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[float(steps[0]), float(steps[-1])],
                 y=[float(true_weights[k])] * 2,
                 mode="lines",
@@ -383,13 +407,23 @@ def mode_fraction_figure(
                 meta={"role": "true", "mode": k},
             )
         )
-    fig.update_yaxes(range=[0, 1], autorange=False, title="fraction of particles")
-    fig.update_xaxes(range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title="step")
-    fig = style(fig, kind="mode-fractions", title=title, height=height)
-    fig.update_layout(
-        legend=dict(orientation="h", y=-0.42, yanchor="top", x=0.0, font=dict(size=14)), margin=dict(b=170)
+    layout = style_layout(kind="mode-fractions", title=title, height=height)
+    layout.update(
+        yaxis=dict(range=[0, 1], autorange=False, title=dict(text="fraction of particles")),
+        xaxis=dict(
+            range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title=dict(text="step")
+        ),
+        legend=dict(orientation="h", y=-0.42, yanchor="top", x=0.0, font=dict(size=14)),
+        margin=dict(layout["margin"], b=170),
     )
-    return fig
+    return dict(data=data, layout=layout)
+
+
+def mode_fraction_figure(
+    steps: np.ndarray, runs: Mapping[str, np.ndarray], true_weights: np.ndarray, **kw: Any
+) -> go.Figure:
+    """:func:`mode_fraction_spec` as a validated ``go.Figure``."""
+    return go.Figure(mode_fraction_spec(steps, runs, true_weights, **kw))
 
 
 def weights_bar_figure(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray], *, mode_names=None):

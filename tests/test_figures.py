@@ -29,16 +29,19 @@ def numeric_arrays(obj):
 
 
 def assert_no_nan(fig: go.Figure) -> None:
-    spec = fig.to_plotly_json()
+    spec = decode(fig.to_plotly_json())  # typed arrays too
     for arr in numeric_arrays({"data": spec["data"], "frames": spec.get("frames", [])}):
         assert np.all(np.isfinite(arr)), "a chart must never contain NaN/inf"
+
+
+_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "i2": "<i2", "i4": "<i4", "u1": "u1", "u2": "<u2", "u4": "<u4"}
 
 
 def decode(obj):
     """Typed arrays ({"dtype", "bdata"}) inside a Plotly JSON dict -> numpy arrays (as Plotly.js reads them)."""
     if isinstance(obj, dict):
         if "bdata" in obj and "dtype" in obj:
-            return np.frombuffer(base64.b64decode(obj["bdata"]), {"f4": "<f4", "f8": "<f8", "i4": "<i4"}[obj["dtype"]])
+            return np.frombuffer(base64.b64decode(obj["bdata"]), _DTYPES[obj["dtype"]])
         return {k: decode(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [decode(v) for v in obj]
@@ -209,6 +212,22 @@ def test_mode_fraction_meter_draws_true_weights():
     assert len([t for t in fig.data if t.meta["role"] == "fraction"]) == 4
     assert tuple(fig.layout.yaxis.range) == (0, 1)
     assert_no_nan(fig)
+
+
+def test_meter_and_marginals_specs_are_valid_plotly_and_match():
+    """The app sends these dicts as they are: validated by go.Figure here, values read back after decoding."""
+    steps = np.arange(0, 510, 10)
+    frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
+    spec = F.mode_fraction_spec(steps, {"plain": frac}, np.array([0.2, 0.8]))
+    fig = go.Figure(decode(spec))
+    np.testing.assert_allclose(fig.data[0].y, np.round(frac[:, 0], 4))
+    np.testing.assert_allclose(fig.data[0].x, steps)
+    samples = np.random.default_rng(1).normal(size=(400, 2))
+    xs = np.linspace(-5, 5, 50)
+    fig = go.Figure(decode(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0)))
+    hist, bins = np.histogram(samples[:, 1], bins=np.linspace(-5, 5, 61), density=True)
+    np.testing.assert_allclose(fig.data[2].y, np.round(hist, 4), atol=1e-6)  # second panel: y coordinates
+    assert fig.data[2].xaxis == "x2" and fig.layout.xaxis2.title.text == "y"
 
 
 def test_weights_bar_and_loss_curve():

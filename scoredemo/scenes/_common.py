@@ -206,6 +206,19 @@ def warn_divergence(run: S.RunData, step_size: float, dens: Density, *, sigmas=N
         st.warning(msg, icon="⚠️")
 
 
+def learned_page(page_id: str, header: str) -> tuple[S.Page, S.DensityKey, Density] | None:
+    """The opening of a learned-score scene (3, 4): None, with a note, when the trainer cannot be imported;
+    otherwise the page's controls object, a sidebar header and the density picker (default: the NCSN toy)."""
+    training, reason = S.training_api()
+    if training is None:
+        learned_unavailable(reason)
+        return None
+    page = S.Page(page_id)
+    st.sidebar.header(header)
+    dkey, dens, _ = density_controls(page, "ncsn-mixture")
+    return page, dkey, dens
+
+
 def learned_unavailable(reason: str) -> None:
     st.info(
         "The learned-score part of this scene needs `scoredemo.training`, which could not be imported "

@@ -100,7 +100,7 @@ def render() -> None:
         C.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
     with right:
         C.chart(
-            F.mode_fraction_figure(
+            F.mode_fraction_spec(
                 annealed.frame_steps,
                 {"annealed": annealed.fractions, "plain": plain.fractions},
                 dens.true_weights,

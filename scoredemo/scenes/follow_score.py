@@ -79,7 +79,7 @@ def render() -> None:
         C.animation_block(anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}")
     with right:
         grid_x, px, py = S.marginals(dkey)
-        C.chart(F.marginals_figure(run.samples, grid_x, px, py, box=f.box), "marginals")
+        C.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
         spread = S.spread_within_modes(dkey, run.samples)
         true_spread = S.spread_within_modes(dkey, S.true_samples(dkey))
         st.metric(

@@ -173,13 +173,10 @@ def render() -> None:
         r"\min_\theta\; \tfrac12\,\mathbb{E}_{p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 \;=\; "
         r"\mathbb{E}_{p}\big[\operatorname{tr}\nabla_x s_\theta(x) + \tfrac12\|s_\theta(x)\|^2\big] + \text{const}",
     )
-    training, reason = S.training_api()
-    if training is None:
-        C.learned_unavailable(reason)
+    opened = C.learned_page(PAGE, "Training")
+    if opened is None:
         return
-    page = S.Page(PAGE)
-    st.sidebar.header("Training")
-    dkey, dens, _ = C.density_controls(page, "ncsn-mixture")
+    page, dkey, dens = opened
     tkey = model_controls(page, dkey)
     st.sidebar.header("Sampling with the learned score")
     eps, steps, n, _ = sampler_controls(page, step_size=0.05, n_steps=500, with_seed=False)

@@ -62,13 +62,10 @@ def render() -> None:
         r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
         r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
     )
-    training, reason = S.training_api()
-    if training is None:
-        C.learned_unavailable(reason)
+    opened = C.learned_page(PAGE, "Model (NCSN Fig. 2: ssm-vr)")
+    if opened is None:
         return
-    page = S.Page(PAGE)
-    st.sidebar.header("Model (NCSN Fig. 2: ssm-vr)")
-    dkey, dens, _ = C.density_controls(page, "ncsn-mixture")
+    page, dkey, dens = opened
     tkey = model_controls(page, dkey, objective="ssm-vr", steps=2000, data="1000")
     st.sidebar.header("Particles from the empty region")
     cx = page.slider("start square centre x", "start_x", -5.0, -8.0, 8.0, 0.5)

@@ -54,7 +54,7 @@ def render() -> None:
         left, right = st.columns([3, 2])
     with right:
         C.chart(
-            F.mode_fraction_figure(
+            F.mode_fraction_spec(
                 run.frame_steps,
                 {"Langevin": run.fractions},
                 dens.true_weights,
