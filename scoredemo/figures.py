@@ -123,16 +123,18 @@ def _template() -> go.layout.Template:
     return go.layout.Template(TEMPLATE)
 
 
+def _square_axis_pair(box: float, x_ref: str = "x") -> tuple[dict, dict]:
+    """Fixed axes on [−box, box]² with equal scales (one unit as long across as up): (xaxis, yaxis) settings."""
+    x = dict(range=[-box, box], autorange=False, constrain="domain", showgrid=False)
+    return x, dict(x, scaleanchor=x_ref, scaleratio=1)
+
+
 def _square_axes(fig: go.Figure, box: float, *, row: int | None = None, col: int | None = None) -> None:
     kw = {} if row is None else dict(row=row, col=col)
-    fig.update_xaxes(range=[-box, box], autorange=False, constrain="domain", showgrid=False, **kw)
-    fig.update_yaxes(range=[-box, box], autorange=False, constrain="domain", showgrid=False, **kw)
-    # Equal scales: one unit is as long horizontally as vertically.
-    if row is None:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    else:
-        xref = fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")
-        fig.update_yaxes(scaleanchor=xref, scaleratio=1, row=row, col=col)
+    x_ref = "x" if row is None else fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")
+    x, y = _square_axis_pair(box, x_ref)
+    fig.update_xaxes(**x, **kw)
+    fig.update_yaxes(**y, **kw)
 
 
 def _colour_table(scale: list, n: int = 256) -> np.ndarray:
@@ -186,13 +188,14 @@ def arrow_vectors(score: np.ndarray, cell: float, *, mode: str = "direction") ->
     return length * s / np.maximum(mag, 1e-12)
 
 
-def quiver_trace(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> go.Quiver:
-    """Arrows at ``points`` (n, 2) with vectors ``uv`` (n, 2) in data units (anchored at the tail)."""
-    return go.Quiver(
-        x=_clean(points[:, 0]),
-        y=_clean(points[:, 1]),
-        u=_clean(uv[:, 0]),
-        v=_clean(uv[:, 1]),
+def quiver_dict(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> dict:
+    """Arrows at ``points`` (n, 2) with vectors ``uv`` (n, 2) in data units (anchored at the tail), as a trace dict."""
+    return dict(
+        type="quiver",
+        x=typed_array(_clean(points[:, 0])),
+        y=typed_array(_clean(points[:, 1])),
+        u=typed_array(_clean(uv[:, 0])),
+        v=typed_array(_clean(uv[:, 1])),
         anchor="tail",
         arrowref="data",
         lengthmode="raw",
@@ -200,6 +203,11 @@ def quiver_trace(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", 
         name=name,
         hoverinfo="skip",
     )
+
+
+def quiver_trace(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> go.Quiver:
+    """:func:`quiver_dict` as a ``go.Quiver``."""
+    return go.Quiver(quiver_dict(points, uv, color=color, name=name))
 
 
 # ------------------------------------------------------------------------------------------------ static
@@ -220,41 +228,54 @@ class FieldPanel:
     overlay: np.ndarray | None = None  # optional (m, 2) points drawn on top (e.g. data samples)
 
 
-def score_field_figure(
+def _points_dict(points: np.ndarray, *, color: str, name: str, opacity: float) -> dict:
+    return dict(
+        type="scatter",
+        x=typed_array(_clean(points[:, 0])),
+        y=typed_array(_clean(points[:, 1])),
+        mode="markers",
+        marker=dict(size=4, color=color, opacity=opacity),
+        name=name,
+        hoverinfo="skip",
+    )
+
+
+def score_field_spec(
     panels: Sequence[FieldPanel], *, box: float, mode: str = "direction", title: str | None = None, height: int = 560
-) -> go.Figure:
-    """Side-by-side density + score-arrow panels on identical fixed axes (kind="score-field")."""
+) -> dict:
+    """Side-by-side density + score-arrow panels on identical fixed axes (kind="score-field"), as a finished Plotly
+    dict (see :class:`SpecFigure`)."""
     n = len(panels)
-    fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels], horizontal_spacing=0.06)
+    layout = copy.deepcopy(_row_layout(n, 0.06, titled=True))
+    data, images = [], []
     for j, p in enumerate(panels, start=1):
+        suffix = "" if j == 1 else str(j)
+        axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
-        _add_density_image(fig, p.xs, p.ys, p.density, log=p.log, suffix="" if j == 1 else str(j))
-        fig.add_trace(
-            quiver_trace(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"),
-            row=1,
-            col=j,
+        images.append(_density_image_spec(p.xs, p.ys, p.density, log=p.log, suffix=suffix))
+        data.append(
+            dict(
+                quiver_dict(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"), **axes
+            )
         )
         if p.overlay is not None and len(p.overlay):
-            fig.add_trace(
-                go.Scatter(
-                    x=_clean(p.overlay[:, 0]),
-                    y=_clean(p.overlay[:, 1]),
-                    mode="markers",
-                    marker=dict(size=4, color=OKABE_ITO["vermillion"], opacity=0.6),
-                    name="data samples",
-                    hoverinfo="skip",
-                ),
-                row=1,
-                col=j,
+            data.append(
+                dict(_points_dict(p.overlay, color=OKABE_ITO["vermillion"], name="data samples", opacity=0.6), **axes)
             )
-        _square_axes(fig, box, row=1, col=j)
-    fig.update_layout(showlegend=False)
-    for a in fig.layout.annotations:
-        a.font = dict(size=FONT_SIZE)
-    return style(fig, kind="score-field", title=title, height=height)
+        x, y = _square_axis_pair(box, f"x{suffix}")
+        layout[f"xaxis{suffix}"].update(x)
+        layout[f"yaxis{suffix}"].update(y)
+        layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))
+    layout.update(style_layout(kind="score-field", title=title, height=height), images=images, showlegend=False)
+    return dict(data=data, layout=layout)
 
 
-def heatmap_figure(
+def score_field_figure(panels: Sequence[FieldPanel], **kw: Any) -> go.Figure:
+    """:func:`score_field_spec` as a validated ``go.Figure``."""
+    return go.Figure(score_field_spec(panels, **kw))
+
+
+def heatmap_spec(
     xs: np.ndarray,
     ys: np.ndarray,
     z: np.ndarray,
@@ -267,41 +288,44 @@ def heatmap_figure(
     overlay_name: str = "data samples",
     zmax: float | None = None,
     height: int = 560,
-) -> go.Figure:
-    """A non-negative scalar map (errors, differences) in white→vermillion, optionally with points on top."""
+) -> dict:
+    """A non-negative scalar map (errors, differences) in white→vermillion, optionally with points on top, as a
+    finished Plotly dict (see :class:`SpecFigure`)."""
     z = np.abs(_finite(z))
     top = float(zmax) if zmax is not None else max(float(np.quantile(z, 0.99)), 1e-12)
-    fig = go.Figure(
-        go.Heatmap(
-            x=_clean(xs),
-            y=_clean(ys),
-            z=np.round(np.minimum(z, top), 4).astype(np.float32),
+    zc = np.ascontiguousarray(np.round(np.minimum(z, top), 4), np.float32)
+    data = [
+        dict(
+            type="heatmap",
+            x=typed_array(_clean(xs)),
+            y=typed_array(_clean(ys)),
+            z=dict(typed_array(zc), shape=f"{zc.shape[0]}, {zc.shape[1]}"),
             zmin=0.0,
             zmax=top,
             colorscale=ERROR_SCALE,
             colorbar=dict(title=dict(text=colorbar)),
             name=colorbar,
         )
-    )
+    ]
     if overlay is not None and len(overlay):
-        fig.add_trace(
-            go.Scatter(
-                x=_clean(overlay[:, 0]),
-                y=_clean(overlay[:, 1]),
-                mode="markers",
-                marker=dict(size=4, color=OKABE_ITO["blue"], opacity=0.55),
-                name=overlay_name,
-                hoverinfo="skip",
-            )
-        )
-    _square_axes(fig, box)
-    return style(fig, kind=kind, title=title, height=height)
+        data.append(_points_dict(overlay, color=OKABE_ITO["blue"], name=overlay_name, opacity=0.55))
+    x, y = _square_axis_pair(box)
+    layout = style_layout(kind=kind, title=title, height=height)
+    layout.update(xaxis=x, yaxis=y)
+    return dict(data=data, layout=layout)
+
+
+def heatmap_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, **kw: Any) -> go.Figure:
+    """:func:`heatmap_spec` as a validated ``go.Figure``."""
+    return go.Figure(heatmap_spec(xs, ys, z, **kw))
 
 
 @functools.cache
-def _row_layout(cols: int, spacing: float) -> dict:
-    """The axes of a 1 × cols subplot grid as ``make_subplots`` lays them out (built once, copied per figure)."""
-    return make_subplots(rows=1, cols=cols, horizontal_spacing=spacing).layout.to_plotly_json()
+def _row_layout(cols: int, spacing: float, *, titled: bool = False) -> dict:
+    """The axes (and, ``titled``, one title annotation per panel) of a 1 × cols subplot grid as ``make_subplots``
+    lays them out: built once, deep-copied per figure."""
+    titles = [f"panel {j}" for j in range(cols)] if titled else None
+    return make_subplots(rows=1, cols=cols, horizontal_spacing=spacing, subplot_titles=titles).layout.to_plotly_json()
 
 
 def marginals_spec(
@@ -903,12 +927,12 @@ def animation_spec(anim: Animation) -> dict:
         fromcurrent=False,
         mode="immediate",
     )
-    axis = dict(range=[-anim.box, anim.box], autorange=False, constrain="domain", showgrid=False)
+    xaxis, yaxis = _square_axis_pair(anim.box)
     layout = style_layout(kind="animation", title=anim.title, height=720)
     layout.update(
         images=images,
-        xaxis=axis,
-        yaxis=dict(axis, scaleanchor="x", scaleratio=1),  # equal scales: one unit as long across as up
+        xaxis=xaxis,
+        yaxis=yaxis,
         margin=dict(l=50, r=20, t=90, b=120),
         legend=dict(layout["legend"], y=1.03, yanchor="bottom", bgcolor="rgba(0,0,0,0)"),
         updatemenus=[

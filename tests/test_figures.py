@@ -168,8 +168,11 @@ def field_panel(mode_scale=1.0):
 
 @pytest.mark.parametrize("mode", ["direction", "magnitude"])
 def test_score_field_figure(mode):
-    fig = F.score_field_figure([field_panel(), field_panel()], box=5.0, mode=mode)
+    F.score_field_figure([field_panel(), field_panel()], box=5.0, mode=mode)  # the spec passes Plotly's validation
+    fig = go.Figure(decode(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode)))
     assert fig.layout.meta["kind"] == "score-field"
+    assert [a.text for a in fig.layout.annotations] == ["gaussian", "gaussian"]
+    assert fig.data[1].xaxis == "x2" and fig.layout.yaxis2.scaleanchor == "x2"
     quivers = [t for t in fig.data if t.type == "quiver"]
     assert len(quivers) == 2 and len(quivers[0].x) == 100
     assert len(fig.layout.images) == 2 and fig.layout.images[0].source.startswith("data:image/png;base64,")

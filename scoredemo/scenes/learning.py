@@ -207,14 +207,14 @@ def render() -> None:
                 color=F.OKABE_ITO["vermillion"],
             ),
         ]
-        C.chart(F.score_field_figure(panels, box=lf.box, height=520), "fields")
+        C.chart(F.score_field_spec(panels, box=lf.box, height=520), "fields")
     with right:
         C.chart(F.loss_curve_figure({tkey.objective: result.loss_curve}, title="training loss"), "loss")
     data = result.data if result.data is not None else S.true_samples(dkey, 500)
     c1, c2 = st.columns(2)
     with c1:
         C.chart(
-            F.heatmap_figure(
+            F.heatmap_spec(
                 errors.xs,
                 errors.ys,
                 errors.error,

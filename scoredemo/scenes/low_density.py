@@ -102,7 +102,7 @@ def render() -> None:
         )
     with c2:
         C.chart(
-            F.heatmap_figure(
+            F.heatmap_spec(
                 errors.xs,
                 errors.ys,
                 errors.error,

@@ -54,7 +54,7 @@ def render() -> None:
     c1, c2 = st.columns(2)
     with c1:
         panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"ring, w = {thickness:g}")
-        C.chart(F.score_field_figure([panel], box=f.box, mode=arrows, height=520), "score-field")
+        C.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=520), "score-field")
     with c2:
         ref = mags[0] * ws[0] / ws
         C.chart(

@@ -86,10 +86,10 @@ def render() -> None:
     with fields_row:
         c1, c2 = st.columns([2, 1])
     with c1:
-        C.chart(F.score_field_figure(panels, box=f.box, height=460), "score-fields")
+        C.chart(F.score_field_spec(panels, box=f.box, height=460), "score-fields")
     with c2:
         C.chart(
-            F.heatmap_figure(
+            F.heatmap_spec(
                 xs,
                 xs,
                 diff,

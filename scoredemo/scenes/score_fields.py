@@ -37,7 +37,7 @@ def render() -> None:
     f = S.field(dkey, sigma)
     title = f"{dens.name}" + (f", σ = {sigma:g}" if sigma > 0 else "")
     panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=title)
-    C.chart(F.score_field_figure([panel], box=f.box, mode=arrows, height=640), "score-field")
+    C.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=640), "score-field")
     mag = np.linalg.norm(f.score, axis=-1)
     st.caption(
         f"Arrows on a {S.N_ARROWS}×{S.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². Largest ‖s‖ on the grid: "
