@@ -1,4 +1,9 @@
-"""Pure figure builders for the app: numpy arrays in, ``plotly.graph_objects.Figure`` out (no Streamlit here).
+"""Pure figure builders for the app: numpy arrays in, Plotly figures out (no Streamlit here).
+
+The figures of the interactive pages come as ``*_spec`` functions returning finished Plotly JSON dicts (typed
+arrays, a compact template) that the app sends as they are (:class:`SpecFigure`): building and validating
+``go`` objects cost more than everything else in a rerun. Their ``*_figure`` twins return the same figure as a
+validated ``go.Figure`` (tests, notebooks); the other builders return ``go.Figure`` directly.
 
 Conventions for a projector: large fonts, the Okabe–Ito colour-blind-safe palette, fixed square axes on
 [−box, box]², and every figure tagged with ``layout.meta = {"kind": ...}`` so tests can find it in a page.

@@ -76,12 +76,12 @@ P95_TARGET_S = float(os.environ.get("LOAD_P95_TARGET", "2.0"))
 RSS_LIMIT_MB = 4000.0  # a bound, not a target: caches are capped (max_entries, TTL), so RSS must not run away
 TIMEOUT_MS = 180_000
 LOAD_START: list[float] = []
-# Last runs (2026-11-25, this 2-core box). Browsers (test_classroom_load), 20 sessions, click → chart updated:
-#   p50 2.8 s, p95 8.4 s (before this session's speed-ups: p50 10.5 s, p95 22.4 s); all served and correct,
-#   0 compilations, peak RSS 661 MB; the server used 21 of the 363 CPU-seconds spent (0.11 CPU-s per request,
-#   was 0.48): the 20 chromium renderers took the rest, so that p95 is the browsers' wait for a CPU.
-# Protocol sessions (test_server_capacity), 30 students: p50 0.12 s, p95 0.54 s (noise 0.38, π 0.61), page open
-#   p95 0.29 s, 0 compilations, 240 isolation checks pass, peak RSS 722 MB, 0.09 CPU-s per request.
+# Last runs (2026-11-25, this 2-core box, final code of the second session). Browsers (test_classroom_load),
+#   20 sessions, click → chart updated: p50 2.8 s, p95 7.4 s (first session: p50 10.5 s, p95 22.4 s); all served and
+#   correct, 0 compilations, peak RSS 682 MB; the server used 14 of the 300 CPU-seconds spent (0.08 CPU-s per
+#   request, was 0.48): the 20 chromium renderers took the rest, so that p95 is the browsers' wait for a CPU.
+# Protocol sessions (test_server_capacity), 30 students: p50 0.07 s, p95 0.14 s, page open p95 0.14 s,
+#   0 compilations, 240 isolation checks pass, peak RSS 715 MB, 0.06 CPU-s per request.
 
 
 def expected_start(seed: int, n: int = 1000) -> np.ndarray:
