@@ -292,6 +292,8 @@ def common_report(sessions: list[dict], log: dict, compiles: list[str], peak, se
         "server_cpu_s": log["server_cpu_s"],
         "machine_busy_cpu_s": log["machine_busy_cpu_s"],
         "server_cpu_per_request_s": _r(log["server_cpu_s"] / max(n_requests, 1)),
+        # everything else on the machine per request: with browsers on this box, their rendering (~20× the server's)
+        "others_cpu_per_request_s": _r((log["machine_busy_cpu_s"] - log["server_cpu_s"]) / max(n_requests, 1)),
         "server_peak_rss_mb": _r(peak),
         "compiles_during_sessions": len(compiles),
         "compiled": [c.split("\t")[2] for c in compiles],
