@@ -143,6 +143,17 @@ def reference_note(model: S.TrainKey, sigma: float) -> str:
     )
 
 
+def trained_view(tkey: S.TrainKey, page_id: str):
+    """Scenes 3 and 4 after their controls: the train block, then (once trained) the model's error numbers.
+    Returns (TrainResult, learned field, ScoreErrors), or None while the model waits for the Train button."""
+    result = C.train_block(tkey, page_id=page_id)
+    if result is None:
+        return None
+    errors = score_errors(tkey)
+    error_metrics(tkey, errors)
+    return result, S.learned_field(tkey), errors
+
+
 def error_metrics(model: S.TrainKey, errors: ScoreErrors) -> None:
     """The two headline numbers as st.metric, and the sentence that explains them."""
     c1, c2 = st.columns(2)
@@ -182,12 +193,10 @@ def render() -> None:
     eps, steps, n, _ = sampler_controls(page, step_size=0.05, n_steps=500, with_seed=False)
     page.finish()
 
-    result = C.train_block(tkey, page_id=PAGE)
-    if result is None:
+    trained = trained_view(tkey, PAGE)
+    if trained is None:
         return
-    lf = S.learned_field(tkey)
-    errors = score_errors(tkey)
-    error_metrics(tkey, errors)
+    result, lf, errors = trained
     left, right = st.columns([2, 1])
     with left:
         fine = metrics.grid_points(lf.box, len(lf.xs))[2]

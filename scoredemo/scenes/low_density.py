@@ -9,7 +9,7 @@ from scoredemo import app_state as S
 from scoredemo import figures as F
 from scoredemo import metrics
 from scoredemo.scenes import _common as C
-from scoredemo.scenes.learning import error_metrics, model_controls, score_errors
+from scoredemo.scenes.learning import model_controls, trained_view
 
 PAGE = "low-density"
 #: Particles started in the empty square (one compiled shape).
@@ -80,12 +80,10 @@ def render() -> None:
     )
     page.finish()
 
-    result = C.train_block(tkey, page_id=PAGE)
-    if result is None:
+    trained = trained_view(tkey, PAGE)
+    if trained is None:
         return
-    lf = S.learned_field(tkey)
-    errors = score_errors(tkey)
-    error_metrics(tkey, errors)
+    result, lf, errors = trained
     data = result.data if result.data is not None else S.true_samples(dkey, 1000)
     sig = f" (of p_σ, σ = {errors.eval_sigma:g})" if errors.eval_sigma > 0 else ""
     c1, c2 = st.columns(2)

@@ -249,8 +249,6 @@ def test_classroom_load():
 
     report = {
         "sessions": SESSIONS,
-        "served": sum(s["served"] for s in sessions),
-        "completed": sum(not s["errors"] and len(s["pi"]) == PI_MOVES for s in sessions),
         "think_time_s": list(THINK_S),
         "ramp_s": RAMP_S,
         "browser_nice": BROWSER_NICE,
@@ -284,6 +282,8 @@ def common_report(sessions: list[dict], log: dict, compiles: list[str], peak, se
     interactions = [t for s in sessions for t in s["noise"] + s["pi"]]
     n_requests = sum(len(s["loads"]) for s in sessions) + len(interactions)
     return {
+        "served": sum(s["served"] for s in sessions),
+        "completed": sum(not s["errors"] and len(s["pi"]) == PI_MOVES for s in sessions),
         "interactions": stats(interactions),
         "noise_toggle": stats([t for s in sessions for t in s["noise"]]),
         "pi_move": stats([t for s in sessions for t in s["pi"]]),
@@ -435,8 +435,6 @@ def test_server_capacity():
 
     report = {
         "sessions": CAPACITY_SESSIONS,
-        "served": sum(s["served"] for s in sessions),
-        "completed": sum(not s["errors"] and len(s["pi"]) == PI_MOVES for s in sessions),
         "page_open": stats(loads),
         "cold_first_page_s": log["cold_first_page_s"],
         **common_report(sessions, log, log["compiles"], peak, server_errors),
