@@ -62,7 +62,8 @@ FULL = {
 assert sum(FULL.values()) == 5000
 # Last full runs (`make fuzz`, 2-core Xeon, 2026-11-25): 5 016 app cases (5 000 generated + 16 explicit extremes)
 # plus tests/test_fuzz_cli.py's 5 000 CLI cases = 10 016, all passing: 29 min 9 s in the first session (app cases
-# 26.5 min, slowest 22 s: training 10 000 steps), 13 min 42 s on the second session's faster figure code.
+# 26.5 min, slowest 22 s: training 10 000 steps); 13 min 42 s and 13 min 50 s on the second session's faster
+# figure code.
 
 # ------------------------------------------------------------------------------------------------ values
 
