@@ -822,6 +822,35 @@ def typed_array(a: np.ndarray, dtype: str = "f4") -> dict:
     return {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(a, np_dtype).tobytes()).decode("ascii")}
 
 
+#: plotly.js typed-array dtypes -> numpy (little-endian)
+_TYPED = {
+    "f4": "<f4",
+    "f8": "<f8",
+    "i1": "i1",
+    "i2": "<i2",
+    "i4": "<i4",
+    "i8": "<i8",
+    "u1": "u1",
+    "u2": "<u2",
+    "u4": "<u4",
+}
+
+
+def decode_arrays(obj: Any) -> Any:
+    """The inverse of :func:`typed_array` over a whole Plotly JSON structure: every {dtype, bdata[, shape]} becomes a
+    numpy array (reshaped when a shape is given); everything else is returned as it is."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), _TYPED[obj["dtype"]])
+            if "shape" in obj:
+                arr = arr.reshape([int(n) for n in str(obj["shape"]).split(",")])
+            return arr
+        return {k: decode_arrays(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [decode_arrays(v) for v in obj]
+    return obj
+
+
 def _density_image_spec(xs, ys, z, *, log: bool = False, suffix: str = "") -> dict:
     """The density as a layout image (layer "below") covering its grid cells on axes x{suffix}/y{suffix}."""
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)

@@ -6,7 +6,6 @@ URL binding is exercised through ``AppTest.query_params``. Small particle counts
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from pathlib import Path
@@ -16,21 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoredemo import app_state as S
+from scoredemo import figures as F
 
 ROOT = Path(__file__).resolve().parents[1]
 
 TIMEOUT = 180
-_DTYPES = {
-    "f4": np.float32,
-    "f8": np.float64,
-    "i4": np.int32,
-    "i2": np.int16,
-    "i1": np.int8,
-    "u1": np.uint8,
-    "u2": np.uint16,
-    "u4": np.uint32,
-    "i8": np.int64,
-}
 
 
 def scene(module: str, **query) -> AppTest:
@@ -39,24 +28,10 @@ def scene(module: str, **query) -> AppTest:
     return at.run()
 
 
-def decode(obj):
-    """Plotly JSON with typed arrays ({"dtype", "bdata", "shape"}) -> numpy arrays."""
-    if isinstance(obj, dict):
-        if "bdata" in obj and "dtype" in obj:
-            arr = np.frombuffer(base64.b64decode(obj["bdata"]), _DTYPES[obj["dtype"]])
-            if "shape" in obj:
-                arr = arr.reshape([int(s) for s in str(obj["shape"]).split(",")])
-            return arr
-        return {k: decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [decode(v) for v in obj]
-    return obj
-
-
 def charts(at: AppTest) -> dict[str, dict]:
     out = {}
     for el in at.get("plotly_chart"):
-        spec = decode(json.loads(el.proto.spec))
+        spec = F.decode_arrays(json.loads(el.proto.spec))
         kind = (spec.get("layout", {}).get("meta") or {}).get("kind", "?")
         out.setdefault(kind, spec)
     return out
@@ -251,7 +226,7 @@ def metrics_of(at: AppTest) -> dict[str, list[str]]:
 
 
 def all_charts(at: AppTest, kind: str) -> list[dict]:
-    specs = [decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+    specs = [F.decode_arrays(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
     return [s for s in specs if (s.get("layout", {}).get("meta") or {}).get("kind") == kind]
 
 

@@ -29,28 +29,14 @@ def numeric_arrays(obj):
 
 
 def assert_no_nan(fig: go.Figure) -> None:
-    spec = decode(fig.to_plotly_json())  # typed arrays too
+    spec = F.decode_arrays(fig.to_plotly_json())  # typed arrays too
     for arr in numeric_arrays({"data": spec["data"], "frames": spec.get("frames", [])}):
         assert np.all(np.isfinite(arr)), "a chart must never contain NaN/inf"
 
 
-_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "i2": "<i2", "i4": "<i4", "u1": "u1", "u2": "<u2", "u4": "<u4"}
-
-
-def decode(obj):
-    """Typed arrays ({"dtype", "bdata"}) inside a Plotly JSON dict -> numpy arrays (as Plotly.js reads them)."""
-    if isinstance(obj, dict):
-        if "bdata" in obj and "dtype" in obj:
-            return np.frombuffer(base64.b64decode(obj["bdata"]), _DTYPES[obj["dtype"]])
-        return {k: decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [decode(v) for v in obj]
-    return obj
-
-
 def animation(anim) -> go.Figure:
     """What the app sends (``animation_spec``), read back with its typed arrays decoded."""
-    return go.Figure(decode(F.animation_spec(anim)))
+    return go.Figure(F.decode_arrays(F.animation_spec(anim)))
 
 
 def walk(n_frames=30, n=200, seed=0, box=5.0):
@@ -145,7 +131,7 @@ def test_animation_spec_is_valid_plotly_and_sent_as_is():
     assert json.loads(pio.to_json(F.SpecFigure(spec).to_dict(), validate=False))["layout"]["meta"] == {
         "kind": "animation"
     }
-    xs = decode(spec["frames"][-1]["data"][0]["x"])
+    xs = F.decode_arrays(spec["frames"][-1]["data"][0]["x"])
     assert xs.dtype == np.float32 and len(xs) == 300
 
 
@@ -169,7 +155,7 @@ def field_panel(mode_scale=1.0):
 @pytest.mark.parametrize("mode", ["direction", "magnitude"])
 def test_score_field_figure(mode):
     F.score_field_figure([field_panel(), field_panel()], box=5.0, mode=mode)  # the spec passes Plotly's validation
-    fig = go.Figure(decode(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode)))
+    fig = go.Figure(F.decode_arrays(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode)))
     assert fig.layout.meta["kind"] == "score-field"
     assert [a.text for a in fig.layout.annotations] == ["gaussian", "gaussian"]
     assert fig.data[1].xaxis == "x2" and fig.layout.yaxis2.scaleanchor == "x2"
@@ -222,12 +208,12 @@ def test_meter_and_marginals_specs_are_valid_plotly_and_match():
     steps = np.arange(0, 510, 10)
     frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
     spec = F.mode_fraction_spec(steps, {"plain": frac}, np.array([0.2, 0.8]))
-    fig = go.Figure(decode(spec))
+    fig = go.Figure(F.decode_arrays(spec))
     np.testing.assert_allclose(fig.data[0].y, np.round(frac[:, 0], 4))
     np.testing.assert_allclose(fig.data[0].x, steps)
     samples = np.random.default_rng(1).normal(size=(400, 2))
     xs = np.linspace(-5, 5, 50)
-    fig = go.Figure(decode(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0)))
+    fig = go.Figure(F.decode_arrays(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0)))
     hist, bins = np.histogram(samples[:, 1], bins=np.linspace(-5, 5, 61), density=True)
     np.testing.assert_allclose(fig.data[2].y, np.round(hist, 4), atol=1e-6)  # second panel: y coordinates
     assert fig.data[2].xaxis == "x2" and fig.layout.xaxis2.title.text == "y"

@@ -18,7 +18,6 @@ cases here plus 5 000 in tests/test_fuzz_cli.py (timing of the last full run bel
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from scoredemo import app_state as S
+from scoredemo import figures as F
 from scoredemo.densities import DENSITIES
 from scoredemo.objectives import OBJECTIVES
 
@@ -350,20 +350,6 @@ def open_scene(path: str, query: dict[str, str | list[str]], timeout: float = CA
     return at.run()
 
 
-_DTYPES = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32, "i8": np.int64}
-_DTYPES |= {"u1": np.uint8, "u2": np.uint16, "u4": np.uint32}
-
-
-def _decode(obj):
-    if isinstance(obj, dict):
-        if "bdata" in obj and "dtype" in obj:
-            return np.frombuffer(base64.b64decode(obj["bdata"]), _DTYPES[obj["dtype"]])
-        return {k: _decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decode(v) for v in obj]
-    return obj
-
-
 def _non_finite(obj, where: str = ""):
     """Paths of non-finite numbers in a decoded Plotly spec (None is allowed: Plotly's gap marker)."""
     if isinstance(obj, np.ndarray):
@@ -426,7 +412,7 @@ def check_case(path: str, query: dict[str, str | list[str]]) -> AppTest:
     texts = [e.value for group in (at.error, at.warning, at.info, at.markdown, at.caption) for e in group]
     assert not any("Traceback" in str(t) for t in texts), (path, query)
 
-    specs = [_decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+    specs = [F.decode_arrays(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
     assert specs, (path, query, "no chart on the page")
     for spec in specs:
         bad = list(_non_finite({"data": spec.get("data", []), "frames": spec.get("frames", [])}))

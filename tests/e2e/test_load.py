@@ -58,6 +58,7 @@ from scoredemo.apphost import (
     slider_state,
 )
 from scoredemo.densities import make_density
+from scoredemo.figures import decode_arrays
 from scoredemo.samplers import uniform_init
 
 pytestmark = [pytest.mark.load, pytest.mark.e2e]
@@ -352,7 +353,7 @@ async def protocol_student(i: int, base: str, log: dict) -> None:
         seed = 100 + i
         s2 = await page("follow-the-score", f"seed={seed}")
         frame0 = s2.charts()["animation"]["frames"][0]["data"][0]
-        start = np.stack([decode_array(frame0["x"]), decode_array(frame0["y"])], -1)
+        start = np.stack([decode_arrays(frame0["x"]), decode_arrays(frame0["y"])], -1)
         want = expected_start(seed)
         same = start.shape == want.shape and bool(np.allclose(start, want, atol=2e-3))
         me["checks"].append({"what": f"scene 2 starts from seed {seed}'s particles", "ok": same})
@@ -373,7 +374,11 @@ async def protocol_student(i: int, base: str, log: dict) -> None:
         slider = s6.widget("slider", "π (weight")
         for _ in range(PI_MOVES + 1):
             meter = s6.charts()["mode-fractions"]["data"]
-            true = [decode_array(t["y"])[0] for t in meter if (t.get("meta") or {}).get("role") == "true"]
+            true = [
+                float(np.asarray(decode_arrays(t["y"]))[0])
+                for t in meter
+                if (t.get("meta") or {}).get("role") == "true"
+            ]
             me["checks"].append({"what": f"scene 6 shows π = {pi}", "ok": bool(true) and abs(true[0] - pi) < 1e-6})
             if len(me["pi"]) == PI_MOVES:
                 break
@@ -387,15 +392,6 @@ async def protocol_student(i: int, base: str, log: dict) -> None:
     finally:
         for s in sessions:
             await s.close()
-
-
-def decode_array(v) -> np.ndarray:
-    """A Plotly JSON array: a list, or a typed array {dtype, bdata}."""
-    import base64
-
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), {"f4": "<f4", "f8": "<f8"}[v["dtype"]]).astype(np.float64)
-    return np.asarray(v, np.float64)
 
 
 def test_server_capacity():
