@@ -154,6 +154,25 @@ def trained_view(tkey: S.TrainKey, page_id: str):
     return result, S.learned_field(tkey), errors
 
 
+def error_map(errors: ScoreErrors, result, data: np.ndarray, *, title: str, height: int = 560) -> None:
+    """The learned score's error map with the data it was trained on (or samples of p, for fresh data) on top."""
+    C.chart(
+        F.heatmap_spec(
+            errors.xs,
+            errors.ys,
+            errors.error,
+            box=errors.box,
+            kind="error-map",
+            title=title,
+            colorbar="error",
+            overlay=data[:1000],
+            overlay_name="training data" if result.data is not None else "samples of p",
+            height=height,
+        ),
+        "error-map",
+    )
+
+
 def error_metrics(model: S.TrainKey, errors: ScoreErrors) -> None:
     """The two headline numbers as st.metric, and the sentence that explains them."""
     c1, c2 = st.columns(2)
@@ -222,20 +241,7 @@ def render() -> None:
     data = result.data if result.data is not None else S.true_samples(dkey, 500)
     c1, c2 = st.columns(2)
     with c1:
-        C.chart(
-            F.heatmap_spec(
-                errors.xs,
-                errors.ys,
-                errors.error,
-                box=errors.box,
-                kind="error-map",
-                title="error ‖s_θ(x) − s(x)‖" + sig,
-                colorbar="error",
-                overlay=data[:1000],
-                overlay_name="training data" if result.data is not None else "samples of p",
-            ),
-            "error-map",
-        )
+        error_map(errors, result, data, title="error ‖s_θ(x) − s(x)‖" + sig)
     with c2:
         st.subheader("Sample with the learned score")
         run = S.particles(dkey, "langevin", eps, 1.0, steps, n, tkey.seed, model=tkey, sigma=lf.eval_sigma)

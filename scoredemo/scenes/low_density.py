@@ -9,7 +9,7 @@ from scoredemo import app_state as S
 from scoredemo import figures as F
 from scoredemo import metrics
 from scoredemo.scenes import _common as C
-from scoredemo.scenes.learning import model_controls, trained_view
+from scoredemo.scenes.learning import error_map, model_controls, trained_view
 
 PAGE = "low-density"
 #: Particles started in the empty square (one compiled shape).
@@ -99,21 +99,7 @@ def render() -> None:
             "error-vs-logp",
         )
     with c2:
-        C.chart(
-            F.heatmap_spec(
-                errors.xs,
-                errors.ys,
-                errors.error,
-                box=errors.box,
-                kind="error-map",
-                title="error ‖s_θ − s‖" + sig + ", data on top",
-                colorbar="error",
-                overlay=data[:1000],
-                overlay_name="training data" if result.data is not None else "samples of p",
-                height=460,
-            ),
-            "error-map",
-        )
+        error_map(errors, result, data, title="error ‖s_θ − s‖" + sig + ", data on top", height=460)
 
     # ------------------------------------------------------------------ particles from the empty square
     init = S.InitSpec(1.0, (cx, cy))
