@@ -4,12 +4,12 @@ import importlib
 
 import streamlit as st
 
-from scoredemo.scenes import SCENES
+from scoredemo.app.scenes import SCENES
 
 st.set_page_config(page_title="scoredemo — score-based generative models", page_icon="🌀", layout="wide")
 pages = [
     st.Page(
-        importlib.import_module(f"scoredemo.scenes.{module}").render,
+        importlib.import_module(f"scoredemo.app.scenes.{module}").render,
         title=title,
         url_path=path,
         icon=icon,

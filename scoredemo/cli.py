@@ -252,7 +252,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from scoredemo.bench import bench_command
+    from devtools.bench import bench_command
 
     bench_command(args)
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scoredemo.apphost import JS_CHART, AppServer, browser_missing, launch_chromium, wait_idle
+from devtools.apphost import JS_CHART, AppServer, browser_missing, launch_chromium, wait_idle
 
 pytestmark = pytest.mark.e2e
 

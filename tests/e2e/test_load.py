@@ -39,7 +39,7 @@ import jax
 import numpy as np
 import pytest
 
-from scoredemo.apphost import (
+from devtools.apphost import (
     JS_ANIMATION_TITLE,
     JS_ANIMATION_TITLE_NOT,
     JS_CHART,

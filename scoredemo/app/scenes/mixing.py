@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.scenes import _common as C
+from scoredemo.app import widgets as C
 
 PAGE = "mixing"
 

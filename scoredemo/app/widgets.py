@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
 from scoredemo.densities import DENSITIES, Density
 

@@ -7,7 +7,7 @@ numbers of the unsharded one; the per-step divergence check becomes a 2-scalar a
 
 Usage (devices must be configured before JAX starts, hence a subprocess)::
 
-    XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m scoredemo.bench_sharded N_PARTICLES N_STEPS REPEATS
+    XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m devtools.bench_sharded N_PARTICLES N_STEPS REPEATS
 
 On a machine with several GPUs (the CUDA build of JAX) the same command without XLA_FLAGS shards over the GPUs.
 Prints one JSON object.
@@ -24,7 +24,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from scoredemo import samplers
-from scoredemo.bench import SEED, STEP_SIZE, best_times
+from devtools.bench import SEED, STEP_SIZE, best_times
 from scoredemo.densities import make_density
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
 from scoredemo import metrics
-from scoredemo.scenes import _common as C
-from scoredemo.scenes.learning import error_map, model_controls, trained_view
+from scoredemo.app import widgets as C
+from scoredemo.app.scenes.learning import error_map, model_controls, trained_view
 
 PAGE = "low-density"
 #: Particles started in the empty square (one compiled shape).

@@ -8,7 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from scoredemo import bench, samplers
+from devtools import bench
+from scoredemo import samplers
 from scoredemo.cli import main
 
 WORKLOADS = ["langevin_analytic", "langevin_learned", "training", "app_latency", "scaling", "sharded"]

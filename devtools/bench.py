@@ -494,7 +494,7 @@ def app_latency(*, quick: bool = False) -> dict[str, Any]:
     XLA compilations those interactions caused (the server logs each compilation through jax.monitoring to
     ``$SCOREDEMO_COMPILE_LOG``; the goal is 0). Returns ``{"value": None, "reason": …}`` when it cannot run.
     """
-    from scoredemo import apphost  # noqa: PLC0415 - only the app workload needs it
+    from devtools import apphost  # noqa: PLC0415 - only the app workload needs it
 
     if quick:
         return {"value": None, "reason": "skipped with --quick (starts a server and a browser; run without --quick)"}
@@ -610,11 +610,11 @@ def _scaling_analysis(points: list[dict[str, Any]], by_steps: list[dict[str, Any
 
 
 def bench_sharded(sizes: Sizes) -> dict[str, Any]:
-    """Run :mod:`scoredemo.bench_sharded` in a subprocess with 2 simulated CPU devices and collect its JSON."""
+    """Run :mod:`devtools.bench_sharded` in a subprocess with 2 simulated CPU devices and collect its JSON."""
     env = dict(os.environ)
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()
     env["JAX_PLATFORMS"] = "cpu"
-    cmd = [sys.executable, "-m", "scoredemo.bench_sharded", str(sizes.sharded_particles), str(sizes.sharded_steps),
+    cmd = [sys.executable, "-m", "devtools.bench_sharded", str(sizes.sharded_particles), str(sizes.sharded_steps),
            str(sizes.repeats)]  # fmt: skip
     title = "Sharded sampler (2 simulated CPU devices, jax.sharding)"
     try:

@@ -8,11 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
 from scoredemo import metrics
-from scoredemo.scenes import _common as C
-from scoredemo.scenes.follow_score import sampler_controls
+from scoredemo.app import widgets as C
+from scoredemo.app.scenes.follow_score import sampler_controls
 
 PAGE = "learning-the-score"
 DATA_CHOICES = ["fresh samples", "100", "500", "1000", "5000"]

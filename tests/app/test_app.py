@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ TIMEOUT = 180
 
 
 def scene(module: str, **query) -> AppTest:
-    at = AppTest.from_string(f"from scoredemo.scenes import {module}\n{module}.render()", default_timeout=TIMEOUT)
+    at = AppTest.from_string(f"from scoredemo.app.scenes import {module}\n{module}.render()", default_timeout=TIMEOUT)
     at.query_params.update({k: str(v) for k, v in query.items()})
     return at.run()
 
@@ -291,7 +291,7 @@ def test_low_density_errors_and_paths():
 
 
 def test_end_modes_within_two_scales():
-    from scoredemo.scenes.low_density import end_modes
+    from scoredemo.app.scenes.low_density import end_modes
 
     mix = S.get_density(S.density_key("ncsn-mixture")).mixture
     x = np.array([[-5.0, -5.0], [5.0, 5.5], [0.0, 0.0], [5.0, 7.1], [np.nan, 0.0]])

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from scoredemo import app_state as S
+from scoredemo.app import state as S
 from scoredemo import figures as F
 from scoredemo.densities import DENSITIES
 from scoredemo.objectives import OBJECTIVES

@@ -1,0 +1,1 @@
+"""Developer tools: benchmarks and the browser/protocol test harness (not part of the shipped package)."""

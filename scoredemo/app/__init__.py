@@ -1,0 +1,1 @@
+"""scoredemo's Streamlit app layer: URL-bound controls, cached builders, model cache, warm-up, widgets, scenes."""
