@@ -1,12 +1,15 @@
-"""scoredemo's Streamlit entry point: builds the navigation (one page per scene, in lecture order) and nothing else."""
+"""scoredemo's Streamlit entry point: builds the navigation (one page per scene, in lecture order) and nothing else
+but the server's start-up hooks (the opt-in compile log and the background warm-up)."""
 
 import importlib
 
 import streamlit as st
 
+from scoredemo.app import warmup
 from scoredemo.app.scenes import SCENES
 
 st.set_page_config(page_title="scoredemo — score-based generative models", page_icon="🌀", layout="wide")
+warmup.install_compile_log()  # only when $SCOREDEMO_COMPILE_LOG is set (bench, load test)
 pages = [
     st.Page(
         importlib.import_module(f"scoredemo.app.scenes.{module}").render,
@@ -18,3 +21,4 @@ pages = [
     for i, (module, title, path, icon) in enumerate(SCENES)
 ]
 st.navigation(pages, position="sidebar", expanded=True).run()
+warmup.warm_up_in_background()  # once per server: the other scenes compile while the teacher talks

@@ -62,6 +62,36 @@ def within_mode_spread(mix: Mixture, x: Array) -> float:
     return float(np.sqrt(sq / len(x)))
 
 
+def end_modes(mix: Mixture, x: Array, *, k: float = 2.0) -> np.ndarray:
+    """The mode each particle ended in, or −1 when it is near no mode: (N, 2) -> (N,) int.
+
+    Why two definitions of "which mode": :func:`assign_modes` (posterior responsibility) puts *every* point in
+    some mode, which is what mode fractions need; a particle stuck in an empty region far from all data must
+    instead count as in no mode ("lost"), which needs a distance.
+
+    A particle is in mode m when its nearest component (distance in units of the component's blur scale s_k, to
+    the centre μ_k, or to the circle of radius r_k for a ring component) belongs to m and is less than ``k``
+    scales away: within 2σ of a Gaussian mode for k = 2. Non-finite particles are in no mode.
+    """
+    x = np.asarray(x, np.float64).reshape(-1, 2)
+    ok = np.all(np.isfinite(x), axis=-1)
+    xx = np.where(ok[:, None], x, 0.0)
+    means = np.asarray(mix.means, np.float64)
+    radii = np.asarray(mix.radii, np.float64)
+    scales = np.asarray(mix.scales, np.float64)
+    d = np.abs(np.linalg.norm(xx[:, None, :] - means[None], axis=-1) - radii[None]) / scales[None]
+    nearest = d.argmin(axis=1)
+    modes = np.argmax(np.asarray(mix.mode_onehot)[nearest], axis=1)
+    modes[(d.min(axis=1) >= k) | ~ok] = -1
+    return modes
+
+
+def mode_centres(mix: Mixture) -> np.ndarray:
+    """(M, 2): each mode's centre, the mean of its components' centres."""
+    onehot = np.asarray(mix.mode_onehot, np.float64)
+    return onehot.T @ np.asarray(mix.means, np.float64) / np.maximum(onehot.sum(axis=0), 1)[:, None]
+
+
 def energy_distance(x: Array, y: Array, *, max_points: int = 2000, seed: int = 0) -> float:
     """Energy distance D²(P, Q) = 2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖ (Székely & Rizzo), ≥ 0, = 0 iff P = Q.
 

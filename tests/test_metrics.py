@@ -44,3 +44,15 @@ def test_score_grid_matches_score_function():
     np.testing.assert_allclose(g.score, np.asarray(d.score(jnp.asarray(g.points))), rtol=1e-6)
     np.testing.assert_allclose(g.magnitude, np.linalg.norm(g.score, axis=-1))
     assert np.all(np.isfinite(g.log_prob))
+
+
+def test_end_modes_within_two_scales():
+    """A particle is in a mode only within k blur scales of one of its components; far or non-finite: −1."""
+    mix = make_density("ncsn-mixture").mixture
+    x = np.array([[-5.0, -5.0], [5.0, 5.5], [0.0, 0.0], [5.0, 7.1], [np.nan, 0.0]])
+    assert metrics.end_modes(mix, x).tolist() == [0, 1, -1, -1, -1]
+    assert metrics.end_modes(mix, x, k=3.0).tolist() == [0, 1, -1, 1, -1]  # 2.1 scales away: home for k = 3
+
+
+def test_mode_centres():
+    np.testing.assert_allclose(metrics.mode_centres(make_density("ncsn-mixture").mixture), [[-5, -5], [5, 5]])

@@ -1,4 +1,5 @@
-"""Pieces shared by the scenes: the intro block, the density picker, chart display and the animation block."""
+"""Blocks shared by the scenes: the intro, chart display, the density picker and component table, the sampler
+controls, the animation block with its downloads, and the divergence warning."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
+from scoredemo.app import builders as B
+from scoredemo.app.controls import Page
+from scoredemo.app.custom_density import DEFAULT_COMPONENTS, parse_components, validate_components
+from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
+from scoredemo.app.settings import PARTICLE_CHOICES
 from scoredemo.densities import DENSITIES, Density
+from scoredemo.samplers import geometric_sigmas
 
 CHART_CONFIG = {
     "displaylogo": False,
@@ -42,20 +48,20 @@ def chart(fig: go.Figure | dict, key: str) -> None:
 
 
 def density_controls(
-    page: S.Page,
+    page: Page,
     default: str,
     *,
     allow_custom: bool = False,
     names: Sequence[str] | None = None,
     key: str = "density",
     label: str = "Density",
-) -> tuple[S.DensityKey, Density, str | None]:
+) -> tuple[DensityKey, Density, str | None]:
     """The density picker (the whole registry, read from ``DENSITIES``) and its parameter sliders.
 
     Returns (key, density, error): ``error`` is a message when the custom table is invalid (the default table is
     then drawn instead, so the page never goes empty).
     """
-    options = list(names) if names is not None else (S.registry_names() if allow_custom else list(DENSITIES))
+    options = list(names) if names is not None else (registry_names() if allow_custom else list(DENSITIES))
     name = page.select(
         label,
         key,
@@ -63,10 +69,10 @@ def density_controls(
         default,
         help="Any density of the registry" + (", or build your own in the component table." if allow_custom else "."),
     )
-    if name == S.CUSTOM:
+    if name == CUSTOM:
         text, error = custom_table(page)
-        dkey = S.DensityKey(S.CUSTOM, (), text if error is None else S.DEFAULT_COMPONENTS)
-        return dkey, S.get_density(dkey), error
+        dkey = DensityKey(CUSTOM, (), text if error is None else DEFAULT_COMPONENTS)
+        return dkey, get_density(dkey), error
     spec = DENSITIES[name]
     st.sidebar.caption(spec.description)
     values = {}
@@ -75,15 +81,15 @@ def density_controls(
         hi = p.high - (0.01 if p.open_high else 0.0)
         step = 0.01 if hi - lo <= 2.5 else 0.05 if hi - lo <= 12 else 0.1
         values[pname] = page.slider(f"{pname} — {p.help}", pname, round(p.default, 2), lo, hi, step)
-    dkey = S.density_key(name, **values)
-    return dkey, S.get_density(dkey), None
+    dkey = density_key(name, **values)
+    return dkey, get_density(dkey), None
 
 
 def _editor_frame(text: str) -> pd.DataFrame:
     try:
-        means, scales, weights = S.parse_components(text)
+        means, scales, weights = parse_components(text)
     except ValueError:
-        means, scales, weights = S.parse_components(S.DEFAULT_COMPONENTS)
+        means, scales, weights = parse_components(DEFAULT_COMPONENTS)
     return pd.DataFrame({"mean x": means[:, 0], "mean y": means[:, 1], "scale": scales, "weight": weights}).astype(
         "float64"
     )
@@ -102,17 +108,17 @@ def _frame_text(df: pd.DataFrame) -> str:
 def _rebase_editor() -> None:
     """The text box changed: start the table afresh from the new text."""
     st.session_state["_editor_version"] = st.session_state.get("_editor_version", 0) + 1
-    st.session_state["_editor_base"] = st.session_state.get("components", S.DEFAULT_COMPONENTS)
+    st.session_state["_editor_base"] = st.session_state.get("components", DEFAULT_COMPONENTS)
 
 
-def custom_table(page: S.Page) -> tuple[str, str | None]:
+def custom_table(page: Page) -> tuple[str, str | None]:
     """The component editor: a table (st.data_editor) mirrored into the URL-bound text ``?components=``.
 
     Returns (text, error message or None). No formula is evaluated: cells are numbers, checked one by one.
     """
     if "_editor_base" not in st.session_state:
         raw = st.query_params.get("components")
-        st.session_state["_editor_base"] = raw if raw else S.DEFAULT_COMPONENTS
+        st.session_state["_editor_base"] = raw if raw else DEFAULT_COMPONENTS
     base_text = st.session_state["_editor_base"]
     base = _editor_frame(base_text)
     st.markdown("**Mixture components** — edit the cells (add rows at the bottom). Weights are normalised.")
@@ -135,13 +141,13 @@ def custom_table(page: S.Page) -> tuple[str, str | None]:
     text = page.text(
         "Components as text (x, y, scale, weight; …)",
         "components",
-        S.DEFAULT_COMPONENTS,
+        DEFAULT_COMPONENTS,
         help="The same table as text; it is what the URL stores. Editing it resets the table above.",
         container=st.expander("Table as text (this is what the URL stores)"),
         on_change=_rebase_editor,
     )
     try:
-        S.validate_components(text)
+        validate_components(text)
     except ValueError as err:
         st.error(
             f"**The component table has a problem:** {err}. Showing the default table until it is fixed.", icon="✏️"
@@ -160,7 +166,7 @@ def trajectories_csv(samples: np.ndarray) -> bytes:
     return buf.getvalue().encode()
 
 
-def samples_npz(run: S.RunData) -> bytes:
+def samples_npz(run: B.RunData) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(
         buf, samples=run.samples, trajectory=run.trajectory, frame_steps=run.frame_steps, frame_sigmas=run.frame_sigmas
@@ -168,7 +174,7 @@ def samples_npz(run: S.RunData) -> bytes:
     return buf.getvalue()
 
 
-def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: str) -> None:
+def animation_block(anim: F.Animation, run: B.RunData, *, key: str, file_stem: str) -> None:
     """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
     spec = F.animation_spec(anim)
     chart(spec, key)
@@ -200,78 +206,53 @@ def animation_block(anim: F.Animation, run: S.RunData, *, key: str, file_stem: s
     )
 
 
-def warn_divergence(run: S.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:
-    msg = S.divergence_message(run, step_size, dens, sigmas=sigmas)
+def warn_divergence(run: B.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:
+    msg = B.divergence_message(run, step_size, dens, sigmas=sigmas)
     if msg:
         st.warning(msg, icon="⚠️")
 
 
-def learned_page(page_id: str, header: str) -> tuple[S.Page, S.DensityKey, Density] | None:
-    """The opening of a learned-score scene (3, 4): None, with a note, when the trainer cannot be imported;
-    otherwise the page's controls object, a sidebar header and the density picker (default: the NCSN toy)."""
-    training, reason = S.training_api()
-    if training is None:
-        learned_unavailable(reason)
-        return None
-    page = S.Page(page_id)
-    st.sidebar.header(header)
-    dkey, dens, _ = density_controls(page, "ncsn-mixture")
-    return page, dkey, dens
-
-
-def learned_unavailable(reason: str) -> None:
-    st.info(
-        "The learned-score part of this scene needs `scoredemo.training`, which could not be imported "
-        f"({reason}). The exact-score parts of the other scenes work without it.",
-        icon="🧩",
+def sampler_controls(
+    page: Page,
+    *,
+    step_size: float = 0.02,
+    n_steps: int = 400,
+    n_particles: int = 1000,
+    noise: bool = True,
+    max_steps: int = 2000,
+    with_seed: bool = True,
+):
+    """ε, steps, particles, seed — the controls every particle scene shares (URL names step_size, n_steps, …)."""
+    eps = page.slider(
+        "step size ε",
+        "step_size",
+        step_size,
+        0.001,
+        1.0,
+        0.001,
+        fmt="%.3f",
+        help="Too large and the particles overshoot and blow up; the page then says so.",
     )
+    steps = page.int_slider("steps", "n_steps", n_steps, 10, max_steps, 10)
+    n = page.select("particles", "n_particles", list(PARTICLE_CHOICES), n_particles)
+    seed = None
+    if with_seed:
+        seed = page.number("seed", "seed", 0, 0, 9999, help="Same seed, same particles: paste the URL to reproduce.")
+    return eps, steps, int(n), seed
 
 
-# ------------------------------------------------------------------------------------------ training
-
-
-def _auto_keys() -> set:
-    return st.session_state.setdefault("_auto_trained", set())
-
-
-def train_block(tkey: S.TrainKey | Sequence[S.TrainKey], *, page_id: str, label: str = "Train", auto: bool = True):
-    """Train button + "train again", a progress bar and a live loss curve; returns the TrainResult (a list for a
-    list of keys) or None.
-
-    A model already trained on this server (by anyone) is shown at once. ``auto``: the settings the page opens
-    with (defaults or a shared URL) train without a click, so the default view needs no clicking; later changes
-    wait for the button.
-    """
-    keys = [tkey] if isinstance(tkey, S.TrainKey) else list(tkey)
-    first_visit = page_id not in st.session_state.setdefault("_visited_training", set())
-    st.session_state["_visited_training"].add(page_id)
-    c1, c2, c3 = st.columns([1, 1, 3])
-    pressed = c1.button(f"▶ {label}", key=f"train-{page_id}", type="primary")
-    again = c2.button("↻ Train again", key=f"again-{page_id}", help="Retrain from scratch (same settings).")
-    known = all(S.is_trained(k) for k in keys)
-    if not (known or pressed or again or (auto and first_visit)):
-        c3.info("Settings changed: press **Train** to train with them.")
-        return None
-    results = []
-    for j, key in enumerate(keys):
-        if S.is_trained(key) and not again:
-            results.append(S.trained(key))
-            continue
-        what = f"model {j + 1}/{len(keys)}: " if len(keys) > 1 else ""
-        bar = st.progress(0.0, text=f"{what}compiling the training program…")
-        live = st.empty()
-
-        def progress(done: int, total: int, curve: np.ndarray, bar=bar, live=live, what=what, key=key, j=j) -> None:
-            bar.progress(min(done / total, 1.0), text=f"{what}training step {done} / {total}")
-            live.plotly_chart(
-                F.loss_curve_figure({key.objective: curve}, title="loss so far", height=300),
-                theme=None,
-                key=f"live-{page_id}-{j}-{done}",
-            )
-
-        results.append(S.trained(key, progress, force=again))
-        bar.empty()
-        live.empty()
-    secs = sum(r.compile_seconds + r.train_seconds for r in results)
-    c3.success(f"Trained ({', '.join(k.objective for k in keys)}, {keys[0].steps} steps) in {secs:.1f} s.", icon="✅")
-    return results[0] if isinstance(tkey, S.TrainKey) else results
+def sigma_range_problem(sigma_max: float, sigma_min: float) -> bool:
+    """The σ-order policy of the whole app (the engine's, :func:`~scoredemo.samplers.geometric_sigmas`): noise
+    levels go down from σ_max to σ_min, and a range the wrong way round is refused, never silently clamped. Says so
+    on the page and returns True when the range cannot be used."""
+    try:
+        geometric_sigmas(sigma_max, sigma_min, 2)
+    except ValueError:
+        st.warning(
+            f"**σ_min = {sigma_min:g} is above σ_max = {sigma_max:g}.** The noise levels go down from σ_max to "
+            f"σ_min, so this range cannot be used: lower σ_min below {sigma_max:g} or raise σ_max above "
+            f"{sigma_min:g}.",
+            icon=":material/swap_vert:",
+        )
+        return True
+    return False

@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
+from scoredemo.app import custom_density as CD
+from scoredemo.app import kernels, settings
+from scoredemo.app import keys as K
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 TIMEOUT = 180
 
@@ -79,7 +81,7 @@ def test_score_fields_sigma_and_registry():
     at = scene("score_fields")
     ok(at)
     density = at.selectbox(key="density")
-    assert set(density.options) == set(S.registry_names())  # the whole registry, read from DENSITIES
+    assert set(density.options) == set(K.registry_names())  # the whole registry, read from DENSITIES
     q0 = next(t for t in charts(at)["score-field"]["data"] if t["type"] == "quiver")
     at.slider(key="sigma").set_value(2.0).run()
     ok(at)
@@ -132,8 +134,8 @@ def test_noise_toggle_changes_the_spread_and_never_recompiles():
     ok(at)
     spec = charts(at)["animation"]
     assert all_numbers_finite(spec)
-    assert len(spec["frames"]) == S.N_FRAMES
-    mix = S.get_density(S.density_key("eight-gaussians")).mixture
+    assert len(spec["frames"]) == settings.N_FRAMES
+    mix = K.get_density(K.density_key("eight-gaussians")).mixture
     from scoredemo.metrics import within_mode_spread
 
     langevin_spread = within_mode_spread(mix, final_particles(spec))
@@ -143,7 +145,7 @@ def test_noise_toggle_changes_the_spread_and_never_recompiles():
     for thread in threading.enumerate():
         if thread.name == "scoredemo-warm-up":
             thread.join(120)
-    kernel = S.kernel("langevin", S.N_FRAMES)
+    kernel = kernels.kernel("langevin", settings.N_FRAMES)
     before = kernel._cache_size()
     at.toggle(key="noise").set_value(False).run()
     ok(at)
@@ -258,11 +260,20 @@ def test_learning_dsm_is_compared_with_the_score_of_p_sigma():
     assert "σ = 0.5" in charts(at)["error-map"]["layout"]["title"]["text"]
 
 
-def test_learning_sigma_min_above_sigma_max_is_said_not_silently_clamped():
-    at = scene("learning", objective="ncsn", sigma_max=2, sigma_min=4, train_steps=250, n_particles=250, n_steps=50)
+@pytest.mark.parametrize(
+    ("module", "query"),
+    [
+        ("learning", dict(objective="ncsn", sigma_max=2, sigma_min=4, train_steps=250, n_particles=250, n_steps=50)),
+        ("annealed", dict(sigma_max=2, sigma_min=4, n_particles=250, steps_per_level=10)),
+    ],
+)
+def test_sigma_min_above_sigma_max_is_refused_and_said_not_silently_clamped(module, query):
+    """One σ-order policy in every scene (the engine's): the range is refused with the reason, nothing is run."""
+    at = scene(module, **query)
     assert not at.exception
-    said = [w.value for w in at.sidebar.warning]
-    assert any("σ_min = 4 is above σ_max = 2" in w and "σ = 2" in w for w in said), said
+    said = [w.value for w in at.warning]
+    assert any("σ_min = 4 is above σ_max = 2" in w and "cannot be used" in w for w in said), said
+    assert not at.get("plotly_chart")  # nothing was trained or sampled with a clamped range
 
 
 def test_low_density_errors_and_paths():
@@ -290,16 +301,6 @@ def test_low_density_errors_and_paths():
     assert any("another mode" in md.value or "same mode" in md.value for md in at.markdown)
 
 
-def test_end_modes_within_two_scales():
-    from scoredemo.app.scenes.low_density import end_modes
-
-    mix = S.get_density(S.density_key("ncsn-mixture")).mixture
-    x = np.array([[-5.0, -5.0], [5.0, 5.5], [0.0, 0.0], [5.0, 7.1], [np.nan, 0.0]])
-    assert end_modes(mix, x).tolist() == [0, 1, -1, -1, -1]
-    ring = S.get_density(S.density_key("ring", radius=2.5, thickness=0.1)).mixture
-    assert end_modes(ring, np.array([[2.5, 0.0], [0.0, -2.6], [0.0, 0.0]])).tolist() == [0, 0, -1]
-
-
 def test_manifolds_page():
     at = scene("manifolds", train_steps=500)
     ok(at)
@@ -324,22 +325,12 @@ def test_manifolds_page():
 
 
 def test_components_parser():
-    means, scales, weights = S.validate_components("0, 0, 1, 2; 1.5, -2, 0.5, 1")
+    means, scales, weights = CD.validate_components("0, 0, 1, 2; 1.5, -2, 0.5, 1")
     assert means.shape == (2, 2) and scales.tolist() == [1.0, 0.5] and weights.tolist() == [2.0, 1.0]
     with pytest.raises(ValueError, match="empty"):
-        S.parse_components(" ; ")
+        CD.parse_components(" ; ")
     with pytest.raises(ValueError, match="too many"):
-        S.parse_components("; ".join(["0,0,1,1"] * 17))
-
-
-def test_learned_parts_degrade_gracefully_without_training(monkeypatch):
-    monkeypatch.setattr(S, "training_api", lambda: (None, "ImportError: no scoredemo.training"))
-    at = scene("learning")
-    ok(at)
-    assert any("could not be imported" in i.value for i in at.info)
-    at = scene("annealed", n_particles=250, steps_per_level=10, score="learned-ncsn")
-    ok(at)
-    assert any("could not be imported" in i.value for i in at.info)
+        CD.parse_components("; ".join(["0,0,1,1"] * 17))
 
 
 def test_annealed_divergence_names_the_level():

@@ -31,12 +31,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
+from scoredemo.app import builders as B
+from scoredemo.app import custom_density as CD
+from scoredemo.app import kernels
+from scoredemo.app import keys as K
+from scoredemo.app import settings as app_settings
+from scoredemo.app import trained as T
 from scoredemo.densities import DENSITIES
 from scoredemo.objectives import OBJECTIVES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASE_SECONDS = 90.0  # per case; a learned-score run at 2000 particles × 2000 steps takes ~10 s on 2 cores
 _TITLES: dict[str, str] = {}  # path -> the page's st.title, as first seen (each scene must have its own)
 
@@ -158,7 +163,7 @@ PARAMS = {
     for spec in DENSITIES.values()
     for name, p in spec.params.items()
 }
-PARTICLES = [str(n) for n in S.PARTICLE_CHOICES]
+PARTICLES = [str(n) for n in app_settings.PARTICLE_CHOICES]
 DATA = ["fresh samples", "100", "500", "1000", "5000"]
 UNKNOWN = st.dictionaries(
     st.sampled_from(["foo", "page", "embed", "pi ", "PI", "seed[]", "__proto__", "n_particles2"]), GARBAGE, max_size=2
@@ -439,11 +444,11 @@ def check_case(path: str, query: dict[str, str | list[str]]) -> AppTest:
         assert any("σ_min" in i.value and "above σ_max" in i.value for i in at.info), (query, "no σ_min note")
 
     density = widgets.get("density")
-    if path == "score-fields" and density is not None and density.value == S.CUSTOM:
+    if path == "score-fields" and density is not None and density.value == K.CUSTOM:
         text = widgets["components"].value
         problems = [e.value for e in at.error if "The component table has a problem" in e.value]
         try:
-            S.validate_components(text)
+            CD.validate_components(text)
         except ValueError as err:
             assert problems and str(err) in problems[0], (query, problems, str(err))
         else:
@@ -480,7 +485,7 @@ def _full_error_details():
 @pytest.fixture(scope="module", autouse=True)
 def _room_for_models():
     """The fuzz trains more distinct small models than a class would: keep them all (no retraining)."""
-    store = S.model_store()
+    store = T.model_store()
     before, store.max_entries = store.max_entries, 256
     yield
     store.max_entries = before
@@ -504,7 +509,7 @@ def test_app_fuzz_full(path):
 @given(text=st.one_of(COMPONENTS, st.text(max_size=200)))
 def test_component_parser_only_raises_value_errors_with_a_reason(text):
     try:
-        means, scales, weights = S.validate_components(text)
+        means, scales, weights = CD.validate_components(text)
     except ValueError as err:
         assert len(str(err)) > 15
     else:
@@ -529,7 +534,7 @@ def test_cached_builders_are_safe_from_concurrent_sessions():
     def alone(seed: int, pi: float) -> np.ndarray:
         import jax
 
-        mix = S.get_density(S.density_key("two-modes", pi=pi)).mixture
+        mix = K.get_density(K.density_key("two-modes", pi=pi)).mixture
         init_key, run_key = jax.random.split(jax.random.PRNGKey(seed))
         x0 = uniform_init(init_key, n, 6.0)
         params = make_params(0.05, noise=1.0, sigmas=(0.0,), steps_per_level=steps)
@@ -542,10 +547,10 @@ def test_cached_builders_are_safe_from_concurrent_sessions():
     def session(seed: int, pi: float) -> None:
         try:
             start.wait()
-            fn = S.kernel("langevin", frames)  # one shared compiled program (st.cache_resource)
+            fn = kernels.kernel("langevin", frames)  # one shared compiled program (st.cache_resource)
             import jax
 
-            mix = S.get_density(S.density_key("two-modes", pi=pi)).mixture
+            mix = K.get_density(K.density_key("two-modes", pi=pi)).mixture
             init_key, run_key = jax.random.split(jax.random.PRNGKey(seed))
             x0 = uniform_init(init_key, n, 6.0)
             params = make_params(0.05, noise=1.0, sigmas=(0.0,), steps_per_level=steps)
@@ -553,30 +558,30 @@ def test_cached_builders_are_safe_from_concurrent_sessions():
         except BaseException as err:  # noqa: BLE001 - re-raised below
             errors.append(err)
 
-    before = S.kernel("langevin", frames)._cache_size()
+    before = kernels.kernel("langevin", frames)._cache_size()
     threads = [threading.Thread(target=session, args=job) for job in jobs]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
     assert not errors, errors
-    assert S.kernel("langevin", frames)._cache_size() - before <= 1  # compiled at most once for all eight
+    assert kernels.kernel("langevin", frames)._cache_size() - before <= 1  # compiled at most once for all eight
     for seed, pi in jobs:
         np.testing.assert_array_equal(got[seed], alone(seed, pi))
 
 
 def test_hard_limits_name_the_limit():
-    S.check_run_limits(S.MAX_PARTICLES, S.MAX_PARTICLE_STEPS // S.MAX_PARTICLES)
+    B.check_run_limits(app_settings.MAX_PARTICLES, app_settings.MAX_PARTICLE_STEPS // app_settings.MAX_PARTICLES)
     with pytest.raises(ValueError, match="particles is outside"):
-        S.check_run_limits(S.MAX_PARTICLES + 1, 10)
+        B.check_run_limits(app_settings.MAX_PARTICLES + 1, 10)
     with pytest.raises(ValueError, match="steps is outside"):
-        S.check_run_limits(10, S.MAX_RUN_STEPS + 1)
+        B.check_run_limits(10, app_settings.MAX_RUN_STEPS + 1)
     with pytest.raises(ValueError, match="particle-steps per run"):
-        S.check_run_limits(S.MAX_PARTICLES, S.MAX_RUN_STEPS)
-    key = S.TrainKey(S.density_key("ncsn-mixture"), "dsm", S.MAX_TRAIN_STEPS + 1)
+        B.check_run_limits(app_settings.MAX_PARTICLES, app_settings.MAX_RUN_STEPS)
+    dkey = K.density_key("ncsn-mixture")
     with pytest.raises(ValueError, match="training steps"):
-        S.check_train_limits(key)
+        T.check_train_limits(K.train_key(dkey, "dsm", app_settings.MAX_TRAIN_STEPS + 1))
     with pytest.raises(ValueError, match="data set"):
-        S.check_train_limits(key._replace(steps=10, data_size=S.MAX_TRAIN_DATA + 1))
+        T.check_train_limits(K.train_key(dkey, "dsm", 10, data_size=app_settings.MAX_TRAIN_DATA + 1))
     with pytest.raises(ValueError, match="characters long"):
-        S.parse_components("0, 0, 1, 1; " * 200)
+        CD.parse_components("0, 0, 1, 1; " * 200)

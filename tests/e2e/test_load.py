@@ -86,7 +86,7 @@ LOAD_START: list[float] = []
 
 
 def expected_start(seed: int, n: int = 1000) -> np.ndarray:
-    """Scene 2's starting particles for ``seed``: as app_state.particles draws them (eight-gaussians' box)."""
+    """Scene 2's starting particles for ``seed``: as scoredemo.app.builders.particles draws them (eight-gaussians' box)."""
     box = make_density("eight-gaussians").box
     init_key, _ = jax.random.split(jax.random.PRNGKey(seed))
     return np.round(np.asarray(uniform_init(init_key, n, box), np.float32), 3)

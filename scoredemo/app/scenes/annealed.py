@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.app import widgets as C
+from scoredemo.app import builders as B
+from scoredemo.app import keys as K
+from scoredemo.app import model_widgets as M
+from scoredemo.app import settings
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
+from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
 SCORES = ["exact", "learned-ncsn"]
 
 
 def render() -> None:
-    C.intro(
+    W.intro(
         "The fix: annealed Langevin",
         "Blur the density with a lot of noise first: at large σ the two modes merge into one blob whose score "
         "*does* feel π, and it is known everywhere. Then lower σ step by step, running Langevin at each level "
@@ -23,7 +28,7 @@ def render() -> None:
         r"x \leftarrow x + \varepsilon_i\, s(x, \sigma_i) + \sqrt{2\varepsilon_i}\, z, \qquad "
         r"\varepsilon_i = \varepsilon\, \sigma_i^2 / \sigma_L^2",
     )
-    page = S.Page(PAGE)
+    page = Page(PAGE)
     st.sidebar.header("Noise levels")
     sigma_max = page.slider("σ_max", "sigma_max", 20.0, 1.0, 40.0, 0.5)
     sigma_min = page.slider("σ_min", "sigma_min", 1.0, 0.05, 5.0, 0.05)
@@ -32,7 +37,7 @@ def render() -> None:
     st.sidebar.header("Sampler")
     eps = page.slider("step size ε (at σ_min)", "step_size", 0.05, 0.001, 0.5, 0.001, fmt="%.3f")
     pi = page.slider("π (weight of the lower-left mode)", "pi", 0.2, 0.05, 0.95, 0.01)
-    n = page.select("particles", "n_particles", list(S.PARTICLE_CHOICES), 1280)
+    n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280)
     seed = page.number("seed", "seed", 0, 0, 9999)
     source = page.select(
         "score",
@@ -41,33 +46,26 @@ def render() -> None:
         SCORES[0],
         help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).",
     )
-    training, reason = S.training_api()
-    if source != SCORES[0] and training is not None:
+    if source != SCORES[0]:
         st.sidebar.header("Noise-conditional model")
         train_steps = page.int_slider("training steps", "train_steps", 3000, 250, 10000, 250)
     page.finish()
 
-    if sigma_min > sigma_max:
-        st.info(
-            f"σ_min = {sigma_min:g} is above σ_max = {sigma_max:g}: using σ_min = σ_max = {sigma_max:g} "
-            "(every level at the same noise).",
-            icon="↕️",
-        )
-        sigma_min = sigma_max
-    dkey = S.density_key("ncsn-mixture", pi=pi)
-    dens = S.get_density(dkey)
+    if W.sigma_range_problem(sigma_max, sigma_min):
+        return
+    dkey = K.density_key("ncsn-mixture", pi=pi)
+    dens = K.get_density(dkey)
     model = None
     if source != SCORES[0]:
-        if training is None:
-            C.learned_unavailable(reason)
-            return
-        tkey = S.TrainKey(dkey, "ncsn", train_steps, None, None, sigma_max, sigma_min, levels, seed)
-        if C.train_block(tkey, page_id=PAGE) is None:
+        tkey = K.train_key(
+            dkey, "ncsn", train_steps, sigma_max=sigma_max, sigma_min=sigma_min, levels=levels, seed=seed
+        )
+        if M.train_block(tkey, page_id=PAGE) is None:
             return
         model = tkey
-    init = S.InitSpec(8.0)
+    init = B.InitSpec(8.0)
     total = levels * per_level
-    annealed = S.particles(
+    annealed = B.particles(
         dkey,
         "annealed",
         eps,
@@ -81,25 +79,25 @@ def render() -> None:
         levels=levels,
         model=model,
     )
-    plain = S.particles(
+    plain = B.particles(
         dkey, "langevin", eps, 1.0, total, int(n), seed, init, sigma=sigma_min if model else 0.0, model=model
     )
-    C.warn_divergence(annealed, eps, dens, sigmas=S.geometric_sigmas(sigma_max, sigma_min, levels))
-    C.warn_divergence(plain, eps, dens, sigmas=[sigma_min] if model else None)
-    f = S.field(dkey, 0.0)
+    W.warn_divergence(annealed, eps, dens, sigmas=geometric_sigmas(sigma_max, sigma_min, levels))
+    W.warn_divergence(plain, eps, dens, sigmas=[sigma_min] if model else None)
+    f = B.field(dkey, 0.0)
     names = ["lower-left", "upper-right"]
     left, right = st.columns([3, 2])
     with left:
         anim = F.Animation(
             sets=[F.ParticleSet(annealed.trajectory, "annealed Langevin")],
             box=f.box,
-            frame_labels=S.frame_labels(annealed, annealed=True),
+            frame_labels=B.frame_labels(annealed, annealed=True),
             background=(f.xs, f.ys, f.density),
             title=f"annealed Langevin, σ {sigma_max:g} → {sigma_min:g}, L = {levels}, T = {per_level}",
         )
-        C.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
+        W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
     with right:
-        C.chart(
+        W.chart(
             F.mode_fraction_spec(
                 annealed.frame_steps,
                 {"annealed": annealed.fractions, "plain": plain.fractions},
@@ -109,7 +107,7 @@ def render() -> None:
             ),
             "meter",
         )
-        C.chart(
+        W.chart(
             F.weights_bar_figure(
                 dens.true_weights,
                 {"plain Langevin": plain.fractions[-1], "annealed": annealed.fractions[-1]},

@@ -4,44 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.app import widgets as C
+from scoredemo.app import builders as B
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
 
 PAGE = "follow-the-score"
 
 
-def sampler_controls(
-    page: S.Page,
-    *,
-    step_size: float = 0.02,
-    n_steps: int = 400,
-    n_particles: int = 1000,
-    noise: bool = True,
-    max_steps: int = 2000,
-    with_seed: bool = True,
-):
-    """ε, steps, particles, seed — the controls every particle scene shares (URL names step_size, n_steps, …)."""
-    eps = page.slider(
-        "step size ε",
-        "step_size",
-        step_size,
-        0.001,
-        1.0,
-        0.001,
-        fmt="%.3f",
-        help="Too large and the particles overshoot and blow up; the page then says so.",
-    )
-    steps = page.int_slider("steps", "n_steps", n_steps, 10, max_steps, 10)
-    n = page.select("particles", "n_particles", list(S.PARTICLE_CHOICES), n_particles)
-    seed = None
-    if with_seed:
-        seed = page.number("seed", "seed", 0, 0, 9999, help="Same seed, same particles: paste the URL to reproduce.")
-    return eps, steps, int(n), seed
-
-
 def render() -> None:
-    C.intro(
+    W.intro(
         "Follow the score",
         "Start particles from random noise and let each one follow the arrows. **Without noise** this is "
         "gradient ascent on log p: every particle climbs to the nearest peak, so we get the modes, not samples. "
@@ -49,7 +21,7 @@ def render() -> None:
         "steps, the particles become samples of p.",
         r"x \leftarrow x + \varepsilon\, s(x) + \sqrt{2\varepsilon}\, z, \qquad z \sim \mathcal{N}(0, I)",
     )
-    page = S.Page(PAGE)
+    page = Page(PAGE)
     st.sidebar.header("Controls")
     noise = page.toggle(
         "noise (on: Langevin · off: gradient ascent)",
@@ -57,31 +29,31 @@ def render() -> None:
         True,
         help="The only difference between the two algorithms.",
     )
-    dkey, dens, _ = C.density_controls(page, "eight-gaussians")
-    eps, steps, n, seed = sampler_controls(page)
+    dkey, dens, _ = W.density_controls(page, "eight-gaussians")
+    eps, steps, n, seed = W.sampler_controls(page)
     page.finish()
 
     noise_term = rf" + \sqrt{{2 \cdot {eps:g}}}\, z" if noise else r" \;(+\, 0 \cdot z)"
     st.latex(rf"x \leftarrow x + {eps:g}\, s(x){noise_term}")
-    run = S.particles(dkey, "langevin", eps, 1.0 if noise else 0.0, steps, n, seed)
-    C.warn_divergence(run, eps, dens)
-    f = S.field(dkey, 0.0)
+    run = B.particles(dkey, "langevin", eps, 1.0 if noise else 0.0, steps, n, seed)
+    W.warn_divergence(run, eps, dens)
+    f = B.field(dkey, 0.0)
     name = "Langevin" if noise else "gradient ascent"
     anim = F.Animation(
         sets=[F.ParticleSet(run.trajectory, f"{name} particles")],
         box=f.box,
-        frame_labels=S.frame_labels(run),
+        frame_labels=B.frame_labels(run),
         background=(f.xs, f.ys, f.density),
         title=f"{name}: {n} particles, ε = {eps:g}, {steps} steps",
     )
     left, right = st.columns([3, 2])
     with left:
-        C.animation_block(anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}")
+        W.animation_block(anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}")
     with right:
-        grid_x, px, py = S.marginals(dkey)
-        C.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
-        spread = S.spread_within_modes(dkey, run.samples)
-        true_spread = S.spread_within_modes(dkey, S.true_samples(dkey))
+        grid_x, px, py = B.marginals(dkey)
+        W.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
+        spread = B.spread_within_modes(dkey, run.samples)
+        true_spread = B.spread_within_modes(dkey, B.true_samples(dkey))
         st.metric(
             "spread of particles within their mode",
             f"{spread:.3f}",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
 from scoredemo import metrics
-from scoredemo.app import widgets as C
-from scoredemo.app.scenes.learning import error_map, model_controls, trained_view
+from scoredemo.app import builders as B
+from scoredemo.app import model_widgets as M
+from scoredemo.app import trained as T
+from scoredemo.app import widgets as W
 
 PAGE = "low-density"
 #: Particles started in the empty square (one compiled shape).
@@ -18,30 +19,9 @@ N_PARTICLES = 500
 HOME_SCALES = 2.0
 
 
-def end_modes(mix, x: np.ndarray, *, k: float = HOME_SCALES) -> np.ndarray:
-    """The mode each particle ended in, or −1: (N, 2) -> (N,) int.
-
-    A particle is in mode m when its nearest component (distance in units of the component's blur scale s_k, to
-    the centre μ_k, or to the circle of radius r_k for a ring component) belongs to m and is less than ``k``
-    scales away: within 2σ of a Gaussian mode for k = 2. Non-finite particles are in no mode.
-    """
-    x = np.asarray(x, np.float64).reshape(-1, 2)
-    ok = np.all(np.isfinite(x), axis=-1)
-    xx = np.where(ok[:, None], x, 0.0)
-    means = np.asarray(mix.means, np.float64)
-    radii = np.asarray(mix.radii, np.float64)
-    scales = np.asarray(mix.scales, np.float64)
-    d = np.abs(np.linalg.norm(xx[:, None, :] - means[None], axis=-1) - radii[None]) / scales[None]
-    nearest = d.argmin(axis=1)
-    modes = np.argmax(np.asarray(mix.mode_onehot)[nearest], axis=1)
-    modes[(d.min(axis=1) >= k) | ~ok] = -1
-    return modes
-
-
 def mode_names(dens) -> list[str]:
     """'at (x, y)' for each mode (the mean of its components' centres)."""
-    onehot = np.asarray(dens.mixture.mode_onehot)
-    centres = onehot.T @ np.asarray(dens.mixture.means) / np.maximum(onehot.sum(axis=0), 1)[:, None]
+    centres = metrics.mode_centres(dens.mixture)
     return [f"at ({c[0]:.0f}, {c[1]:.0f})" for c in centres]
 
 
@@ -53,7 +33,7 @@ def _split(modes: np.ndarray, names: list[str]) -> str:
 
 
 def render() -> None:
-    C.intro(
+    W.intro(
         "Pitfall: low-density regions",
         "The score-matching loss is an average **under p**, estimated with samples. Where p is tiny there are "
         "no samples, so nothing forces the learned arrows to be right there: the error grows as the density "
@@ -62,11 +42,9 @@ def render() -> None:
         r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
         r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
     )
-    opened = C.learned_page(PAGE, "Model (NCSN Fig. 2: ssm-vr)")
-    if opened is None:
-        return
+    opened = M.learned_page(PAGE, "Model (NCSN Fig. 2: ssm-vr)")
     page, dkey, dens = opened
-    tkey = model_controls(page, dkey, objective="ssm-vr", steps=2000, data="1000")
+    tkey = M.model_controls(page, dkey, objective="ssm-vr", steps=2000, data="1000")
     st.sidebar.header("Particles from the empty region")
     cx = page.slider("start square centre x", "start_x", -5.0, -8.0, 8.0, 0.5)
     cy = page.slider("start square centre y", "start_y", 5.0, -8.0, 8.0, 0.5)
@@ -79,16 +57,18 @@ def render() -> None:
         help="Off: each particle follows the arrows exactly, so the two scores can be compared particle by particle.",
     )
     page.finish()
+    if tkey is None:
+        return
 
-    trained = trained_view(tkey, PAGE)
+    trained = M.trained_view(tkey, PAGE)
     if trained is None:
         return
     result, lf, errors = trained
-    data = result.data if result.data is not None else S.true_samples(dkey, 1000)
+    data = result.data if result.data is not None else B.true_samples(dkey, 1000)
     sig = f" (of p_σ, σ = {errors.eval_sigma:g})" if errors.eval_sigma > 0 else ""
     c1, c2 = st.columns(2)
     with c1:
-        C.chart(
+        W.chart(
             F.decade_error_figure(
                 errors.by_density.edges,
                 errors.by_density.rel_error,
@@ -99,28 +79,28 @@ def render() -> None:
             "error-vs-logp",
         )
     with c2:
-        error_map(errors, result, data, title="error ‖s_θ − s‖" + sig + ", data on top", height=460)
+        M.error_map(errors, result, data, title="error ‖s_θ − s‖" + sig + ", data on top", height=460)
 
     # ------------------------------------------------------------------ particles from the empty square
-    init = S.InitSpec(1.0, (cx, cy))
+    init = B.InitSpec(1.0, (cx, cy))
     sigma = errors.eval_sigma
-    exact = S.particles(dkey, "langevin", eps, float(noise), steps, N_PARTICLES, tkey.seed, init, sigma=sigma)
-    learned = S.particles(
+    exact = B.particles(dkey, "langevin", eps, float(noise), steps, N_PARTICLES, tkey.seed, init, sigma=sigma)
+    learned = B.particles(
         dkey, "langevin", eps, float(noise), steps, N_PARTICLES, tkey.seed, init, model=tkey, sigma=sigma
     )
     for run in (exact, learned):
-        C.warn_divergence(run, eps, dens)
+        W.warn_divergence(run, eps, dens)
     names = mode_names(dens)
-    m_true = end_modes(dens.mixture, exact.trajectory[-1])
-    m_learned = end_modes(dens.mixture, learned.trajectory[-1])
+    m_true = metrics.end_modes(dens.mixture, exact.trajectory[-1], k=HOME_SCALES)
+    m_learned = metrics.end_modes(dens.mixture, learned.trajectory[-1], k=HOME_SCALES)
     reached_true, reached_learned = float(np.mean(m_true >= 0)), float(np.mean(m_learned >= 0))
     same = float(np.mean((m_true >= 0) & (m_true == m_learned)))
     other = float(np.mean((m_true >= 0) & (m_learned >= 0) & (m_true != m_learned)))
     what = "gradient ascent" if not noise else "Langevin"
     st.subheader(f"Start {N_PARTICLES} particles in the empty square around ({cx:g}, {cy:g}): where do they go?")
     fine = metrics.grid_points(lf.box, len(lf.xs))[2]
-    pts, true_s = S.arrows_from(fine, lf.true_score, len(lf.xs))
-    _, learn_s = S.arrows_from(fine, lf.learned_score, len(lf.xs))
+    pts, true_s = T.arrows_from(fine, lf.true_score, len(lf.xs))
+    _, learn_s = T.arrows_from(fine, lf.learned_score, len(lf.xs))
     dens_grid = np.exp(lf.log_density - lf.log_density.max())
     panels = [
         F.PathPanel(lf.xs, lf.ys, dens_grid, pts, true_s, exact.trajectory, m_true, title="true score" + sig),
@@ -128,7 +108,7 @@ def render() -> None:
             lf.xs, lf.ys, dens_grid, pts, learn_s, learned.trajectory, m_learned, title=f"learned ({tkey.objective})"
         ),
     ]
-    C.chart(F.paths_figure(panels, box=lf.box, mode_names=names), "paths")
+    W.chart(F.paths_figure(panels, box=lf.box, mode_names=names), "paths")
     k1, k2, k3 = st.columns(3)
     k1.metric(
         "true score: reached a mode",
@@ -161,12 +141,12 @@ def render() -> None:
             F.ParticleSet(exact.trajectory[:frames], "true score", color=F.OKABE_ITO["blue"]),
         ],
         box=lf.box,
-        frame_labels=S.frame_labels(exact)[:frames],
+        frame_labels=B.frame_labels(exact)[:frames],
         background=(lf.xs, lf.ys, dens_grid),
         n_trails=4,
         title=f"{what}, both scores from the same start",
     )
-    C.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
+    W.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
 
 
 def _verdict(reached_true: float, reached_learned: float, same: float, other: float, what: str) -> str:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.app import widgets as C
+from scoredemo.app import builders as B
+from scoredemo.app import keys as K
+from scoredemo.app import model_widgets as M
+from scoredemo.app import trained as T
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
 
 PAGE = "manifolds"
 THICK = 0.5
@@ -16,18 +20,8 @@ THICK = 0.5
 WINDOW = 50
 
 
-@st.cache_data(max_entries=16, ttl=S.CACHE_TTL, show_spinner=False)
-def score_error(model: S.TrainKey) -> float:
-    """E_p‖s_θ − s‖² / E_p‖s‖² of a trained model (``training.evaluate``, the number ``train --json`` prints)."""
-    training, reason = S.training_api()
-    if training is None:
-        raise RuntimeError(reason)
-    learned = S.trained(model).learned
-    return float(training.evaluate(learned, S.get_density(model.density), seed=int(model.seed))["weighted_rel_error"])
-
-
 def render() -> None:
-    C.intro(
+    W.intro(
         "Pitfall: manifolds",
         "Real data sits near a thin, low-dimensional set (a manifold). Squeeze a ring to zero thickness and "
         "∇ log p is undefined: across the ring the arrows grow without bound, like 1/thickness. "
@@ -36,28 +30,26 @@ def render() -> None:
         r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \qquad "
         r"\mathbb{E}_{p_w}\|\nabla_x \log p_w(x)\| \;\propto\; \frac{1}{w} \xrightarrow[w \to 0]{} \infty",
     )
-    page = S.Page(PAGE)
+    page = Page(PAGE)
     st.sidebar.header("Ring")
     thickness = page.slider("ring thickness w", "thickness", 0.02, 0.01, 1.0, 0.01)
     radius = page.slider("ring radius r", "radius", 2.5, 0.5, 5.0, 0.1)
     arrows = page.select("arrows", "arrows", ["magnitude", "direction"], "magnitude")
-    training, reason = S.training_api()
-    if training is not None:
-        st.sidebar.header("Sliced score matching")
-        steps = page.int_slider("training steps", "train_steps", 2500, 250, 10000, 250)
-        seed = page.number("seed", "seed", 0, 0, 9999)
+    st.sidebar.header("Sliced score matching")
+    steps = page.int_slider("training steps", "train_steps", 2500, 250, 10000, 250)
+    seed = page.number("seed", "seed", 0, 0, 9999)
     page.finish()
 
-    dkey = S.density_key("ring", radius=radius, thickness=thickness)
-    f = S.field(dkey, 0.0, n_grid=200)
-    ws, mags = S.ring_magnitudes(radius)
+    dkey = K.density_key("ring", radius=radius, thickness=thickness)
+    f = B.field(dkey, 0.0, n_grid=200)
+    ws, mags = B.ring_magnitudes(radius)
     c1, c2 = st.columns(2)
     with c1:
         panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"ring, w = {thickness:g}")
-        C.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=520), "score-field")
+        W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=520), "score-field")
     with c2:
         ref = mags[0] * ws[0] / ws
-        C.chart(
+        W.chart(
             F.scatter_xy_figure(
                 ws,
                 mags,
@@ -75,13 +67,10 @@ def render() -> None:
             ),
             "magnitude",
         )
-    if training is None:
-        C.learned_unavailable(reason)
-        return
     st.subheader(f"Sliced score matching on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
-    thick_key = S.TrainKey(S.density_key("ring", radius=radius, thickness=THICK), "ssm", steps, None, seed=seed)
-    thin_key = S.TrainKey(dkey, "ssm", steps, None, seed=seed)
-    results = C.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
+    thick_key = K.train_key(K.density_key("ring", radius=radius, thickness=THICK), "ssm", steps, seed=seed)
+    thin_key = K.train_key(dkey, "ssm", steps, seed=seed)
+    results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
     if results is None:
         return
     wander, error = {}, {}
@@ -89,9 +78,9 @@ def render() -> None:
     for col, res, k, w, tag in zip(
         cols, results, (thick_key, thin_key), (THICK, thickness), ("thick", "thin"), strict=True
     ):
-        best = -0.5 * S.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
+        best = -0.5 * B.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
         wander[tag] = F.loss_wander(res.loss_curve, WINDOW)
-        error[tag] = score_error(k)
+        error[tag] = T.weighted_error(k)
         with col:
             fig = F.loss_curve_figure(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
@@ -105,7 +94,7 @@ def render() -> None:
                 annotation_position="bottom right",
             )
             fig.update_yaxes(title="loss / |best|")
-            C.chart(fig, f"loss-{tag}")
+            W.chart(fig, f"loss-{tag}")
             m1, m2 = st.columns(2)
             m1.metric(
                 "loss wander",

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.app import widgets as C
+from scoredemo.app import builders as B
+from scoredemo.app import keys as K
+from scoredemo.app import settings
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
 
 PAGE = "mixing"
 
 
 def render() -> None:
-    C.intro(
+    W.intro(
         "Pitfall: mixing and π",
         "Take two modes with weights π and 1 − π and (numerically) disjoint supports. On the first support "
         "∇ log p = ∇ log p₁, on the second ∇ log p = ∇ log p₂: **π has disappeared from the score**. "
@@ -22,7 +25,7 @@ def render() -> None:
         r"\begin{cases} \nabla_x \log p_1(x) & x \in \operatorname{supp} p_1 \\ "
         r"\nabla_x \log p_2(x) & x \in \operatorname{supp} p_2 \end{cases}",
     )
-    page = S.Page(PAGE)
+    page = Page(PAGE)
     st.sidebar.header("Controls")
     pi = page.slider("π (weight of the left mode)", "pi", 0.67, 0.05, 0.95, 0.01)
     pi_other = page.slider("compare with π′", "pi_other", 0.2, 0.05, 0.95, 0.01)
@@ -35,25 +38,25 @@ def render() -> None:
     )
     eps = page.slider("step size ε", "step_size", 0.02, 0.001, 1.0, 0.001, fmt="%.3f")
     steps = page.int_slider("steps", "n_steps", 1000, 10, 5000, 10)
-    n = page.select("particles", "n_particles", list(S.PARTICLE_CHOICES), 1000)
+    n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1000)
     seed = page.number("seed", "seed", 0, 0, 9999)
     page.finish()
 
-    key = S.density_key(dkey_name, pi=pi)
-    key_other = S.density_key(dkey_name, pi=pi_other)
-    dens = S.get_density(key)
-    f = S.field(key, 0.0, n_arrows=15)
+    key = K.density_key(dkey_name, pi=pi)
+    key_other = K.density_key(dkey_name, pi=pi_other)
+    dens = K.get_density(key)
+    f = B.field(key, 0.0, n_arrows=15)
     # Visual order: the π-vs-π′ score fields on top, the Langevin run below. The run and its meter are drawn first
     # (into their slots) because they answer the question a π move asks; the fields follow in the same rerun.
     fields_row, caption_row, run_row = st.container(), st.container(), st.container()
 
-    run = S.particles(key, "langevin", eps, 1.0, steps, int(n), seed)
+    run = B.particles(key, "langevin", eps, 1.0, steps, int(n), seed)
     names = ["left mode", "right mode"]
     with run_row:
-        C.warn_divergence(run, eps, dens)
+        W.warn_divergence(run, eps, dens)
         left, right = st.columns([3, 2])
     with right:
-        C.chart(
+        W.chart(
             F.mode_fraction_spec(
                 run.frame_steps,
                 {"Langevin": run.fractions},
@@ -71,14 +74,14 @@ def render() -> None:
         anim = F.Animation(
             sets=[F.ParticleSet(run.trajectory, "Langevin particles")],
             box=f.box,
-            frame_labels=S.frame_labels(run),
+            frame_labels=B.frame_labels(run),
             background=(f.xs, f.ys, f.density),
             title=f"Langevin from uniform noise, π = {pi:.2f}",
         )
-        C.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing")
+        W.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing")
 
-    g = S.field(key_other, 0.0, n_arrows=15)
-    xs, diff, on_support = S.score_difference(key, key_other)
+    g = B.field(key_other, 0.0, n_arrows=15)
+    xs, diff, on_support = B.score_difference(key, key_other)
     panels = [
         F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"π = {pi:.2f}"),
         F.FieldPanel(g.xs, g.ys, g.density, g.points, g.score, title=f"π′ = {pi_other:.2f}"),
@@ -86,9 +89,9 @@ def render() -> None:
     with fields_row:
         c1, c2 = st.columns([2, 1])
     with c1:
-        C.chart(F.score_field_spec(panels, box=f.box, height=460), "score-fields")
+        W.chart(F.score_field_spec(panels, box=f.box, height=460), "score-fields")
     with c2:
-        C.chart(
+        W.chart(
             F.heatmap_spec(
                 xs,
                 xs,
@@ -97,7 +100,7 @@ def render() -> None:
                 kind="score-difference",
                 title="‖s_π − s_π′‖ (dots: samples of p)",
                 colorbar="difference",
-                overlay=S.true_samples(key, 600),
+                overlay=B.true_samples(key, 600),
                 overlay_name="samples of p",
                 zmax=max(float(diff.max()), 1e-3),
                 height=460,

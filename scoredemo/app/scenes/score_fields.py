@@ -5,15 +5,18 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from scoredemo.app import state as S
 from scoredemo import figures as F
-from scoredemo.app import widgets as C
+from scoredemo.app import builders as B
+from scoredemo.app import settings
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
+from scoredemo.app.custom_density import DEFAULT_COMPONENTS
 
 PAGE = "score-fields"
 
 
 def render() -> None:
-    C.intro(
+    W.intro(
         "Score fields",
         "The **score** of a density is the gradient of its log: an arrow at every point that points uphill, "
         "towards where the data is more likely. It never needs the normalising constant, which is why we can "
@@ -21,9 +24,9 @@ def render() -> None:
         r"s(x) = \nabla_x \log p(x), \qquad p_\sigma = p * \mathcal{N}(0, \sigma^2 I), \qquad "
         r"p(x) = \sum_k w_k\, \mathcal{N}(x;\, \mu_k, s_k^2 I)",
     )
-    page = S.Page(PAGE)
+    page = Page(PAGE)
     st.sidebar.header("Controls")
-    dkey, dens, error = C.density_controls(page, "two-moons", allow_custom=True)
+    dkey, dens, error = W.density_controls(page, "two-moons", allow_custom=True)
     sigma = page.slider("noise σ (shows p_σ and its score)", "sigma", 0.0, 0.0, 3.0, 0.05)
     arrows = page.select(
         "arrows",
@@ -34,20 +37,20 @@ def render() -> None:
     )
     page.finish(extra_reset=_reset_editor)
 
-    f = S.field(dkey, sigma)
+    f = B.field(dkey, sigma)
     title = f"{dens.name}" + (f", σ = {sigma:g}" if sigma > 0 else "")
     panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=title)
-    C.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=640), "score-field")
+    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=640), "score-field")
     mag = np.linalg.norm(f.score, axis=-1)
     st.caption(
-        f"Arrows on a {S.N_ARROWS}×{S.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². Largest ‖s‖ on the grid: "
+        f"Arrows on a {settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². "
+        "Largest ‖s‖ on the grid: "
         f"{mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
         "and point to the data's centre."
     )
     del error  # already shown next to the table
-    S.warm_up_in_background()  # the next scenes compile while the teacher talks
 
 
 def _reset_editor() -> None:
     st.session_state["_editor_version"] = st.session_state.get("_editor_version", 0) + 1
-    st.session_state["_editor_base"] = S.DEFAULT_COMPONENTS
+    st.session_state["_editor_base"] = DEFAULT_COMPONENTS

@@ -1,0 +1,268 @@
+"""Cached builders: the only place the pages compute from the exact densities (fields, particle runs, reference
+samples). Learned models live in :mod:`scoredemo.app.trained`.
+
+Caching: builders take scalars only (names, numbers, strings and tuples of them), never arrays, and every cache has
+``max_entries``. Compiled kernels (``st.cache_resource``) are shared by every session; particle runs and grids
+(``st.cache_data``) too. Sampler values — π, ε, the noise switch — are traced arguments of the compiled program, and
+every run records the same number of frames (``N_FRAMES``), so moving them never recompiles; only a new particle
+count or sampler does. Limits: :mod:`scoredemo.app.settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import streamlit as st
+
+from scoredemo import metrics
+from scoredemo.app import trained
+from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
+from scoredemo.app.keys import DensityKey, TrainKey, get_density
+from scoredemo.app.settings import (
+    CACHE_TTL,
+    MAX_PARTICLE_STEPS,
+    MAX_PARTICLES,
+    MAX_RUN_STEPS,
+    N_ARROWS,
+    N_FRAMES,
+    N_GRID,
+)
+from scoredemo.densities import Density, make_density
+from scoredemo.samplers import geometric_sigmas, make_params, uniform_init
+
+
+@dataclasses.dataclass
+class FieldData:
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray  # (n, n) p_σ
+    log_density: np.ndarray  # (n, n) log p_σ
+    points: np.ndarray  # (a*a, 2) arrow tails
+    score: np.ndarray  # (a*a, 2)
+    box: float
+
+
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
+def field(
+    key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS, box: float | None = None
+) -> FieldData:
+    """Density p_σ on an n_grid² grid and its score on an n_arrows² grid over [−box, box]²."""
+    dens = get_density(key)
+    box = float(box or dens.box)
+    xs, ys, pts = metrics.grid_points(box, n_grid)
+    half = box / n_arrows  # arrows sit at cell centres (not on the border)
+    _, _, apts = metrics.grid_points(box - half, n_arrows)
+    # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
+    lp, s = grid_kernel()(dens.mixture, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
+    lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
+    s = np.asarray(s, np.float64)[len(pts) :]
+    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
+
+
+def marginals(key: DensityKey) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grid, p(x), p(y)) by summing the density over the picture's grid (exact up to the grid)."""
+    f = field(key, 0.0)
+    p = np.exp(f.log_density)
+    dx = float(f.xs[1] - f.xs[0])
+    px = p.sum(axis=0) * dx  # integrate over y (rows)
+    py = p.sum(axis=1) * dx
+    return f.xs, px, py
+
+
+
+@dataclasses.dataclass
+class RunData:
+    """A finished particle run, as numpy (what the figures need)."""
+
+    trajectory: np.ndarray  # (F', N, 2) float32, the frames before any divergence (F' ≥ 1)
+    frame_steps: np.ndarray  # (F',)
+    frame_sigmas: np.ndarray  # (F',) the σ in use at each frame (0: the clean density)
+    samples: np.ndarray  # (N', 2) finite final positions
+    fractions: np.ndarray  # (F', M) mode fractions per frame
+    diverged_at: int  # −1, or the first step after which a particle was non-finite
+    n_steps: int
+    seconds: float
+
+
+class InitSpec(NamedTuple):
+    """Where particles start: uniform on [−half, half]² around ``centre``."""
+
+    half: float
+    centre: tuple[float, float] = (0.0, 0.0)
+
+
+
+def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
+    """RMS distance of particles to their own mode's centroid (``metrics.within_mode_spread``)."""
+    return metrics.within_mode_spread(get_density(key).mixture, x)
+
+
+@st.cache_data(max_entries=96, ttl=CACHE_TTL, show_spinner=False)
+def particles(
+    key: DensityKey,
+    sampler: str,
+    step_size: float,
+    noise: float,
+    n_steps: int,
+    n_particles: int,
+    seed: int,
+    init: InitSpec | None = None,
+    *,
+    sigma: float = 0.0,
+    sigma_max: float = 20.0,
+    sigma_min: float = 1.0,
+    levels: int = 10,
+    model: TrainKey | None = None,
+) -> RunData:
+    """Run a sampler (exact score of ``key``'s density, or the learned score of ``model``) and record N_FRAMES.
+
+    For ``annealed`` ``n_steps`` is T, the steps per level (L·T in total). Values are traced: a new ε, π, noise
+    switch, seed or step count reuses the compiled program.
+    """
+    if sampler == "annealed":
+        check_run_limits(n_particles, n_steps * int(levels))
+    else:
+        check_run_limits(n_particles, n_steps)
+    dens = get_density(key)
+    target = dens.mixture if model is None else trained.trained(model).learned
+    init = init or InitSpec(dens.box)
+    rng = jax.random.PRNGKey(int(seed))
+    init_key, run_key = jax.random.split(rng)
+    position = uniform_init(init_key, n_particles, init.half) + jnp.asarray(init.centre, jnp.float32)
+    if sampler == "annealed":
+        sigmas = geometric_sigmas(sigma_max, sigma_min, levels)
+        total = n_steps * len(sigmas)
+    else:
+        sigmas, total = np.array([sigma], np.float32), n_steps
+    params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps)
+    t0 = time.perf_counter()
+    res = kernel(sampler, N_FRAMES)(run_key, target, position, params, jnp.int32(total))
+    traj = np.asarray(res.trajectory, np.float32)
+    seconds = time.perf_counter() - t0
+    steps = np.asarray(res.frame_steps)
+    diverged = int(res.diverged_at)
+    keep = np.all(np.isfinite(traj), axis=(1, 2))
+    # frames are kept up to the first one holding a non-finite particle (frame 0 is always finite)
+    n_keep = int(np.argmin(keep)) if not keep.all() else len(keep)
+    n_keep = max(n_keep, 1)
+    if diverged < 0 and n_keep < len(keep):
+        diverged = int(steps[n_keep])
+    # also treat runaway-but-finite particles (overflow soon) as divergence
+    far = np.abs(traj[:n_keep]).max(axis=(1, 2)) > 1e6
+    if far.any():
+        first = int(np.argmax(far))
+        if diverged < 0:
+            diverged = int(steps[first])
+        n_keep = max(first, 1)
+    traj = traj[:n_keep]
+    steps = steps[:n_keep]
+    level = np.minimum(steps // max(n_steps, 1), len(sigmas) - 1) if sampler == "annealed" else np.zeros_like(steps)
+    frame_sigmas = np.asarray(sigmas)[level]
+    last = traj[-1]
+    samples = last[np.all(np.isfinite(last), axis=-1)]
+    return RunData(
+        trajectory=np.round(traj, 3).astype(np.float32),
+        frame_steps=steps,
+        frame_sigmas=frame_sigmas.astype(np.float32),
+        samples=samples,
+        fractions=metrics.mode_fractions_per_frame(dens.mixture, traj),
+        diverged_at=diverged,
+        n_steps=int(total),
+        seconds=seconds,
+    )
+
+
+def check_run_limits(n_particles: int, n_steps: int) -> None:
+    """Raise ValueError naming the limit when one run would be too large for a shared server (see the module doc)."""
+    if not 1 <= int(n_particles) <= MAX_PARTICLES:
+        raise ValueError(f"{n_particles} particles is outside the app's limit of 1 to {MAX_PARTICLES}")
+    if not 0 <= int(n_steps) <= MAX_RUN_STEPS:
+        raise ValueError(f"{n_steps} sampler steps is outside the app's limit of 0 to {MAX_RUN_STEPS}")
+    if int(n_particles) * int(n_steps) > MAX_PARTICLE_STEPS:
+        raise ValueError(
+            f"{n_particles} particles × {n_steps} steps is over the app's limit of {MAX_PARTICLE_STEPS:.0e} "
+            "particle-steps per run"
+        )
+
+
+def frame_labels(run: RunData, *, annealed: bool = False) -> list[str]:
+    if annealed:
+        return [f"step {int(s)} · σ = {float(g):.2f}" for s, g in zip(run.frame_steps, run.frame_sigmas, strict=True)]
+    return [f"step {int(s)}" for s in run.frame_steps]
+
+
+def divergence_message(
+    run: RunData, step_size: float, dens: Density, *, sigmas: Sequence[float] | None = None
+) -> str | None:
+    """A warning naming the cause (ε too large) and the fix, or None when the run stayed finite.
+
+    The update contracts towards a Gaussian mode of variance v only while ε < 2v. With noise levels σ_i and steps
+    ε_i = ε·σ_i²/σ_L² (annealed), level i needs ε·σ_i²/σ_L² < 2(w² + σ_i²) for the narrowest width w.
+    """
+    if run.diverged_at < 0:
+        return None
+    w = float(np.min(np.asarray(dens.mixture.scales)))
+    levels = np.asarray(sigmas if sigmas is not None else [0.0], np.float64)
+    last = levels[-1]
+    if len(levels) > 1 and last > 0:
+        safe = float(np.min(2.0 * (w**2 + levels**2) * last**2 / levels**2))
+        where = f"at noise level σ = {levels[0]:g} the step ε·σ²/σ_min² is {step_size * (levels[0] / last) ** 2:.3g}"
+    else:
+        safe = 2.0 * (w**2 + last**2)
+        where = f"near a mode of width {w:g} the move ε·s(x) overshoots the mode"
+    return (
+        f"**The particles diverged at step {run.diverged_at}.** Cause: the step size ε = {step_size:g} is too large "
+        f"for this density — {where}, and the error grows every step until the numbers overflow. "
+        f"Fix: lower ε below about {safe:.3g} (the chart shows the frames before the blow-up)."
+    )
+
+
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
+def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
+    """n exact samples of the density (for reference statistics)."""
+    return np.asarray(sample_kernel()(get_density(key).mixture, jax.random.PRNGKey(seed), n), np.float32)
+
+
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """(thickness w, E_p‖s(x)‖) for rings of radius ``radius``: the score's typical size grows like 1/w."""
+    ws = np.geomspace(0.01, 2.0, n_thickness)
+    fn = score_kernel()
+    out = []
+    for j, w in enumerate(ws):
+        mix = make_density("ring", radius=radius, thickness=float(w)).mixture
+        x = mix.sample(jax.random.PRNGKey(j), n_samples)
+        s = np.asarray(fn(mix, x, jnp.float32(0.0)), np.float64)
+        out.append(np.linalg.norm(s, axis=-1).mean())
+    return ws, np.asarray(out)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
+def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3) -> float:
+    """E_p‖s(x)‖² by Monte Carlo with the exact score; −½ of it is the smallest (sliced) score-matching loss."""
+    dens = get_density(key)
+    x = dens.sample(jax.random.PRNGKey(seed), n)
+    s = np.asarray(score_kernel()(dens.mixture, x, jnp.float32(0.0)), np.float64)
+    return float(np.mean(np.sum(s * s, axis=-1)))
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
+def score_difference(key_a: DensityKey, key_b: DensityKey, n: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
+    """(xs, ‖s_a − s_b‖ on an n² grid, max of it where p_a > 10⁻⁶·max p_a) over density a's box."""
+    a, b = get_density(key_a), get_density(key_b)
+    xs, _, pts = metrics.grid_points(a.box, n)
+    fn = grid_kernel()
+    lp, sa = fn(a.mixture, jnp.asarray(pts), jnp.float32(0.0))
+    _, sb = fn(b.mixture, jnp.asarray(pts), jnp.float32(0.0))
+    diff = np.linalg.norm(np.asarray(sa, np.float64) - np.asarray(sb, np.float64), axis=-1)
+    lp = np.asarray(lp, np.float64)
+    support = lp > lp.max() + np.log(1e-6)
+    return xs, diff.reshape(n, n), float(diff[support].max()) if support.any() else 0.0
