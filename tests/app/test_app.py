@@ -74,6 +74,17 @@ def test_app_builds_navigation_and_opens_scene_one():
     assert at.title[0].value == "Score fields"
 
 
+def test_apptest_workarounds():
+    """tests/app/apptest.py's private-API workaround still opens the page asked for (fails on a Streamlit upgrade
+    that removes AppTest._page_hash), and the shared component registry is in use."""
+    from tests.app import apptest
+
+    at = apptest.open_app_page(ROOT / "app.py", "mixing", {"n_steps": "10"}, timeout=TIMEOUT)
+    ok(at)
+    assert at.title[0].value == "Pitfall: mixing and π"
+    assert apptest._bidi_manager() is not None
+
+
 # ------------------------------------------------------------------------------------------------ scene 1
 
 

@@ -40,6 +40,7 @@ from scoredemo.app import settings as app_settings
 from scoredemo.app import trained as T
 from scoredemo.densities import DENSITIES
 from scoredemo.objectives import OBJECTIVES
+from tests.app.apptest import open_app_page
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_SECONDS = 90.0  # per case; a learned-score run at 2000 particles × 2000 steps takes ~10 s on 2 cores
@@ -326,33 +327,9 @@ EXTREMES: dict[str, list[dict[str, str]]] = {
 
 # ------------------------------------------------------------------------------------------------ one case
 
-_BIDI = None
-
-
-def _bidi_manager():
-    """One component registry for every case (AppTest would scan the installed packages on each new session)."""
-    global _BIDI
-    if _BIDI is None:
-        try:
-            from streamlit.components.v2.component_manager import BidiComponentManager
-
-            _BIDI = BidiComponentManager()
-            _BIDI.discover_and_register_components(start_file_watching=False)
-        except Exception:  # noqa: BLE001 - an optimisation only
-            _BIDI = False
-    return _BIDI or None
-
-
 def open_scene(path: str, query: dict[str, str | list[str]], timeout: float = CASE_SECONDS) -> AppTest:
     """A new session of the whole app (app.py, its navigation) on scene ``path`` with ``?query``."""
-    from streamlit.util import calc_hash
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    if _bidi_manager() is not None and hasattr(at, "_bidi_component_manager"):
-        at._bidi_component_manager = _bidi_manager()
-    at.query_params.update(query)
-    at._page_hash = calc_hash(path)  # what clicking the page in the navigation sends (st.Page hashes url_path)
-    return at.run()
+    return open_app_page(ROOT / "app.py", path, query, timeout=timeout)
 
 
 def _non_finite(obj, where: str = ""):
@@ -408,7 +385,6 @@ def check_case(path: str, query: dict[str, str | list[str]]) -> AppTest:
     at = open_scene(path, query)
     elapsed = time.perf_counter() - t0
     _log(path, query, elapsed)
-    assert elapsed < CASE_SECONDS, (path, query, elapsed)
     assert not at.exception, (path, query, [e.value for e in at.exception])
     assert at.title, (path, query, "no title")
     title = _TITLES.setdefault(path, at.title[0].value)

@@ -1,0 +1,41 @@
+"""The one place the app tests reach into Streamlit's AppTest internals (written against Streamlit 1.67.0).
+
+AppTest has no public way to open a page of an ``st.navigation`` app other than the default, nor to share the
+custom-component registry between sessions. Both workarounds live here; ``test_apptest_workarounds`` in
+test_app.py fails loudly if an upgrade removes what they use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+_BIDI = None
+
+
+def _bidi_manager():
+    """One component registry for every session (AppTest would scan the installed packages on each new one).
+    An optimisation only: without it every session scans again, slower but correct."""
+    global _BIDI
+    if _BIDI is None:
+        try:
+            from streamlit.components.v2.component_manager import BidiComponentManager
+
+            _BIDI = BidiComponentManager()
+            _BIDI.discover_and_register_components(start_file_watching=False)
+        except Exception:  # noqa: BLE001 - an optimisation only
+            _BIDI = False
+    return _BIDI or None
+
+
+def open_app_page(app: Path, url_path: str, query: dict, *, timeout: float) -> AppTest:
+    """Run a new session of ``app`` on the page whose ``url_path`` is given, with ``?query`` in the URL."""
+    from streamlit.util import calc_hash
+
+    at = AppTest.from_file(str(app), default_timeout=timeout)
+    if _bidi_manager() is not None and hasattr(at, "_bidi_component_manager"):
+        at._bidi_component_manager = _bidi_manager()
+    at.query_params.update(query)
+    at._page_hash = calc_hash(url_path)  # what clicking the page in the navigation sends (st.Page hashes url_path)
+    return at.run()
