@@ -17,7 +17,7 @@ time of THINK_S seconds between actions:
 are also timed to the server's "script finished" message on the page's websocket (interactions_server_side).
 On one box the browsers take ~94% of the CPU, so that test asserts correctness and reports its timings; the
 p95 ≤ 2 s target is asserted by ``test_server_capacity``: the same students (30 of them) speaking Streamlit's
-websocket protocol without browsers (``apphost.ProtocolSession``), i.e. the server as it is when each browser
+websocket protocol without browsers (``devtools.apphost.ProtocolSession``), i.e. the server as it is when each browser
 runs on its student's laptop. It writes test-output/capacity.json.
 Measured: sessions served, p50/p95 of page loads and of interactions, the server's peak RSS (VmHWM), XLA
 compilations during the sessions (the warm-up runs first; interactions must compile nothing), exception elements
