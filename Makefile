@@ -45,7 +45,7 @@ $(VENV)/.req-bench: requirements-bench.txt $(VENV)/.req-test
 	touch $@
 
 bench: $(VENV)/.req-bench browser
-	$(BIN)/python -m scoredemo bench
+	$(BIN)/python -m devtools.bench
 
 fuzz: $(VENV)/.req-test browser
 	$(BIN)/python -m pytest -q -m fuzz tests

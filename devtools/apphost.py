@@ -5,6 +5,12 @@ load test and the benchmark's app-latency workload.
 its health endpoint, reports its peak memory (``VmHWM``) and counts the XLA compilations it logs (the app
 appends one line per compilation to ``$SCOREDEMO_COMPILE_LOG``), and stops it by its PID. The browser is
 Debian's chromium driven by Playwright (which cannot download its own browser here).
+
+What neither Streamlit nor plotly.js documents (the script-state attribute, stale markers, plotly.js's private
+``_fullData``/``_transitionData`` and DOM classes, Streamlit's websocket protocol) is read only by the helpers in
+the section "private internals" below, each marked with the Streamlit version it was written against: when an
+upgrade breaks a browser or load test, look there first. (The ``data-testid`` selectors are Streamlit's own
+test ids, which its end-to-end tests rely on; the ``/_stcore/health`` endpoint is the one its Docker guide uses.)
 """
 
 from __future__ import annotations
@@ -180,6 +186,125 @@ class AppServer:
         self.close()
 
 
+# ----------------------------------------------------------------------------------- private internals
+# Every read of something Streamlit or plotly.js does not document as public lives in one helper here.
+# Written against Streamlit 1.67.0 and the plotly.js its frontend bundles; re-check them when upgrading.
+
+
+def js_script_not_running() -> str:
+    """JS expression: true when the session runs no script.
+
+    Streamlit 1.67.0: the app root ``[data-testid="stApp"]`` carries ``data-test-script-state`` ("running" /
+    "notRunning"), set by the frontend for Streamlit's own end-to-end tests; there is no public signal."""
+    return (
+        "(() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; })()"
+    )
+
+
+def js_no_stale_element() -> str:
+    """JS expression: true when no element still shows the previous run.
+
+    Streamlit 1.67.0: elements not yet redrawn by the current run are marked ``data-stale="true"``."""
+    return "(document.querySelector('[data-stale=\"true\"]') === null)"
+
+
+def js_sent_frames(graph_div: str) -> str:
+    """JS expression: the animation frames of a Plotly graph div as the server sent them (typed arrays still
+    encoded), or undefined.
+
+    plotly.js as bundled by Streamlit 1.67.0 keeps them in the private ``gd._transitionData._frames``; the public
+    ``Plotly.addFrames`` has no getter."""
+    return f"({graph_div}._transitionData && {graph_div}._transitionData._frames)"
+
+
+def drawn_traces(chart: Any) -> list[dict[str, Any]]:
+    """(Playwright element handle of a Plotly graph div) The traces as plotly.js drew them: ``type``, ``length``
+    (points drawn, after typed arrays are decoded), ``role`` (``meta.role``) and ``y0`` (first y value).
+
+    plotly.js as bundled by Streamlit 1.67.0: the drawn, decoded traces are the private ``gd._fullData``, their
+    point count the private ``_length`` (``gd.data`` holds the figure as sent, typed arrays still encoded)."""
+    return chart.evaluate(
+        """d => d._fullData.map(t => ({type: t.type, length: t._length, role: t.meta ? t.meta.role : null,
+                                       y0: t.y && t.y.length ? Number(t.y[0]) : null}))"""
+    )
+
+
+def animation_label(chart: Any) -> str:
+    """(element handle of a Plotly graph div) The text of its animation slider's current-frame label ('' if none).
+
+    plotly.js as bundled by Streamlit 1.67.0 draws it as ``.slider-group text.slider-label`` (undocumented DOM)."""
+    return chart.evaluate(
+        "d => { const t = d.querySelector('.slider-group text.slider-label'); return t ? t.textContent : ''; }"
+    )
+
+
+def play_button(pg: Any) -> Any:
+    """(sync or async Playwright page) The locator of the first animation's Play button.
+
+    plotly.js as bundled by Streamlit 1.67.0 draws update-menu buttons as ``.updatemenu-button`` (undocumented)."""
+    return pg.locator(".js-plotly-plot .updatemenu-button", has_text="Play").first
+
+
+def stream_url(url: str) -> str:
+    """The websocket a Streamlit 1.67.0 session speaks on (``/_stcore/stream``, subprotocol ``streamlit``)."""
+    return url.replace("http://", "ws://") + "/_stcore/stream"
+
+
+def rerun_request(page: str, query: str, widget_states: list[Any]) -> bytes:
+    """What the browser sends to rerun ``page`` with ``query`` and the changed widgets' states.
+
+    Streamlit 1.67.0's private wire protocol: a ``BackMsg`` protobuf (``streamlit.proto``, not a public API)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = page
+    for w in widget_states:
+        msg.rerun_script.widget_states.widgets.append(w)
+    return msg.SerializeToString()
+
+
+def forward_message(payload: bytes) -> Any | None:
+    """A message the server sent to the browser, parsed; None if ``payload`` is not one.
+
+    Streamlit 1.67.0's private wire protocol: a ``ForwardMsg`` protobuf (``streamlit.proto``, not a public API)."""
+    from google.protobuf.message import DecodeError  # noqa: PLC0415
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(bytes(payload))
+    except DecodeError:
+        return None
+    return msg
+
+
+def is_script_finished(payload: Any) -> bool:
+    """Whether a websocket frame from the server is Streamlit's "script finished" message (see
+    :func:`forward_message`)."""
+    if not isinstance(payload, bytes | bytearray):
+        return False
+    msg = forward_message(payload)
+    return msg is not None and msg.WhichOneof("type") == "script_finished"
+
+
+def bool_state(widget: Any, value: bool) -> Any:
+    """A checkbox/toggle's new state for :func:`rerun_request` (Streamlit 1.67.0's private ``WidgetState``)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
+
+    return WidgetState(id=widget.id, bool_value=value)
+
+
+def slider_state(widget: Any, value: float) -> Any:
+    """A slider's new state for :func:`rerun_request` (Streamlit 1.67.0's private ``WidgetState``)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
+
+    w = WidgetState(id=widget.id)
+    w.double_array_value.data.append(value)
+    return w
+
+
 # ----------------------------------------------------------------------------------- page helpers (JS)
 
 #: The Plotly graph div whose figure has layout.meta.kind == arg (null if none yet).
@@ -218,15 +343,18 @@ JS_FIRST_FRAME = """() => {
         return Array.from(a);
     };
     for (const d of document.querySelectorAll('.js-plotly-plot')) {
-        if (d.layout && d.layout.meta && d.layout.meta.kind === 'animation' && d._transitionData
-            && d._transitionData._frames && d._transitionData._frames.length) {
-            const tr = d._transitionData._frames[0].data[0];
-            return [arr(tr.x), arr(tr.y)]; } } return null; }"""
+        const isAnimation = d.layout && d.layout.meta && d.layout.meta.kind === 'animation';
+        const frames = isAnimation && SENT_FRAMES;
+        if (frames && frames.length) {
+            const tr = frames[0].data[0];
+            return [arr(tr.x), arr(tr.y)]; } } return null; }""".replace("SENT_FRAMES", js_sent_frames("d"))
 
 #: The app is idle (no script running) and shows at least one chart.
-JS_IDLE = """() => { const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').length > 0; }"""
+JS_IDLE = (
+    "() => "
+    + js_script_not_running()
+    + """ && document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').length > 0"""
+)
 
 #: Records, in the page's own clock, when the user's last input (pointer down or key down) reached the page: the
 #: moment a person's wait starts. Install once per page load (``pg.evaluate(JS_MARK_INPUT)``).
@@ -246,9 +374,7 @@ def since_input(condition: str) -> str:
 
 
 #: The rerun is over and every element shows its new state (none is marked stale).
-JS_SETTLED = """() => { const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && document.querySelector('[data-stale="true"]') === null; }"""
+JS_SETTLED = "() => " + js_script_not_running() + " && " + js_no_stale_element()
 
 JS_EXCEPTIONS = """() => Array.from(document.querySelectorAll('[data-testid="stException"]')).map(e => e.innerText)"""
 
@@ -256,16 +382,16 @@ JS_EXCEPTIONS = """() => Array.from(document.querySelectorAll('[data-testid="stE
 def wait_idle(pg, timeout: float = 180.0, settle: float = 1.0) -> None:
     """(sync Playwright) Until the script is not running and the number of charts has been stable for ``settle``."""
     deadline = time.time() + timeout
-    last, stable_since, state = -1, time.time(), None
+    last, stable_since, idle = -1, time.time(), False
     while time.time() < deadline:
-        state = pg.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+        idle = pg.evaluate("() => " + js_script_not_running())
         n = pg.locator('[data-testid="stPlotlyChart"]').count()
         if n != last:
             last, stable_since = n, time.time()
-        if state == "notRunning" and n > 0 and time.time() - stable_since >= settle:
+        if idle and n > 0 and time.time() - stable_since >= settle:
             return
         time.sleep(0.2)
-    raise AssertionError(f"the page did not settle within {timeout} s (state {state}, {last} charts)")
+    raise AssertionError(f"the page did not settle within {timeout} s (script idle: {idle}, {last} charts)")
 
 
 def launch_chromium(playwright: Any, *, nice: int = 0) -> Any:
@@ -425,6 +551,9 @@ def _move_pi(pg) -> tuple[float, float, float]:
 class ProtocolSession:
     """One Streamlit session driven over the app's own websocket protocol, without a browser (async).
 
+    The protocol is Streamlit 1.67.0's private one: every message is built or parsed by the helpers in "private
+    internals" (:func:`rerun_request`, :func:`forward_message`, :func:`bool_state`, :func:`slider_state`).
+
     It sends what the browser sends (``BackMsg.rerun_script`` with the URL's query string, the page and the
     changed widget's state) and reads what the browser reads (``ForwardMsg``: deltas, ``ref_hash`` references to
     messages it already has, ``script_finished``). A browser's rendering is not in it: this measures the server,
@@ -432,7 +561,7 @@ class ProtocolSession:
     """
 
     def __init__(self, url: str, page: str, query: str = ""):
-        self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.ws_url = stream_url(url)
         self.page, self.query = page, query
         self.ws: Any = None
         self.elements: dict[tuple, Any] = {}  # delta path -> Element proto of the last run
@@ -449,21 +578,15 @@ class ProtocolSession:
             await self.ws.close()
 
     async def run(self, widget_states: list[Any] | None = None) -> dict[str, Any]:
-        """One rerun; returns {"seconds": send → script_finished, "charts": {kind: spec}, "status": ...}."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
-
-        msg = BackMsg()
-        msg.rerun_script.query_string = self.query
-        msg.rerun_script.page_name = self.page
-        for w in widget_states or []:
-            msg.rerun_script.widget_states.widgets.append(w)
+        """One rerun; returns {"seconds": send → script_finished, "status": the script_finished status}."""
+        request = rerun_request(self.page, self.query, widget_states or [])
         t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
+        await self.ws.send(request)
         self.elements = {}
         while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
+            fwd = forward_message(await self.ws.recv())
+            if fwd is None:
+                raise RuntimeError("the server sent a frame that is not a ForwardMsg")
             kind = fwd.WhichOneof("type")
             if kind == "ref_hash":  # the server sent this message before: the browser would take its cached copy
                 ref = self._by_hash[fwd.ref_hash]
@@ -496,17 +619,3 @@ class ProtocolSession:
 
     def errors(self) -> list[str]:
         return [el.exception.message for el in self.elements.values() if el.WhichOneof("type") == "exception"]
-
-
-def bool_state(widget: Any, value: bool) -> Any:
-    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
-
-    return WidgetState(id=widget.id, bool_value=value)
-
-
-def slider_state(widget: Any, value: float) -> Any:
-    from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: PLC0415
-
-    w = WidgetState(id=widget.id)
-    w.double_array_value.data.append(value)
-    return w

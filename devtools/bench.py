@@ -1,6 +1,7 @@
 """Benchmarks: every workload next to its peers, measured in the same process and reported as ratios.
 
-``python -m scoredemo bench [--json] [--quick]`` (``make bench`` installs the peers first). Workloads:
+``python -m devtools.bench [--json] [--quick]`` from the checkout's root (``make bench`` installs the peers first).
+Workloads:
 
 1. ``langevin_analytic`` — unadjusted Langevin x ← x + ε·s(x) + √(2ε)·z on two-modes with the exact score,
    float32, in particle-steps/s, against (a) a vectorised numpy loop, (b) BlackJAX's ``sgld`` kernel vmapped
@@ -17,12 +18,17 @@
 6. ``sharded`` — the same sampler with particles sharded over 2 (simulated) CPU devices, in a subprocess.
 
 Timing: every program is compiled and run once before timing; a measurement is the best of several runs, and
-scoredemo and its peers are timed round-robin so that a busy machine slows them alike. Missing peers (the test
-environment does not install requirements-bench.txt) are reported as null with the reason, never as a crash.
+scoredemo and its peers are timed round-robin so that a busy machine slows them alike.
+
+Failures: a missing peer (BlackJAX or PyTorch not installed — the test environment does not install
+requirements-bench.txt — or no browser for the app workload) is reported as null with the reason. Any other
+exception in a workload is a bug, not a missing peer: it is recorded under ``error`` (the exception and where it
+was raised), the table still prints, and the command exits with status 1.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -31,7 +37,9 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -40,7 +48,8 @@ import numpy as np
 
 from scoredemo import samplers
 from scoredemo.densities import make_density
-from scoredemo.models import softplus
+from scoredemo.models import init_model, softplus
+from scoredemo.training import TrainConfig, train
 
 #: Goals from the project's issue 5 (reported as met / not met; never asserted).
 TARGETS = {
@@ -91,6 +100,7 @@ QUICK = Sizes(
 
 STEP_SIZE = 0.01
 SEED = 0
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: ``devtools`` is importable from here
 
 
 # --------------------------------------------------------------------------------------------- timing
@@ -123,8 +133,31 @@ def _peer(value: float, ratio: float, target: float | None, **extra: Any) -> dic
     return out
 
 
-def _import_reason(name: str, err: BaseException) -> str:
-    return f"{name} not available ({type(err).__name__}: {err}); `pip install -r requirements-bench.txt`"
+class PeerMissing(Exception):
+    """A peer a workload compares against is not installed here: the result is n/a with this reason, not an error."""
+
+
+#: The peers' import names; only their absence (and a missing browser, see ``app_latency``) counts as "missing".
+PEERS = ("blackjax", "torch")
+
+
+def missing_peer_reason(err: BaseException) -> str | None:
+    """Why ``err`` means "a peer is missing" (:class:`PeerMissing`, or an ImportError of a :data:`PEERS` module);
+    None if it is any other failure."""
+    if isinstance(err, PeerMissing):
+        return str(err)
+    if isinstance(err, ImportError) and (err.name or "").split(".")[0] in PEERS:
+        return f"{err.name} not available ({type(err).__name__}: {err}); `pip install -r requirements-bench.txt`"
+    return None
+
+
+def import_peer(name: str) -> Any:
+    """``import name`` for one of :data:`PEERS`; raises :class:`PeerMissing` (with the reason) if it cannot."""
+    assert name in PEERS, name
+    try:
+        return __import__(name)
+    except ImportError as err:
+        raise PeerMissing(missing_peer_reason(err) or f"{name} not available ({type(err).__name__}: {err})") from err
 
 
 # ------------------------------------------------------------------------------- 1. Langevin, exact score
@@ -160,7 +193,7 @@ def _numpy_langevin(mix, x0: np.ndarray, n_steps: int, step_size: float, seed: i
 
 def _blackjax_langevin(mix, n_particles: int, n_steps: int, step_size: float) -> Callable[..., Any]:
     """BlackJAX's SGLD kernel (exact gradient, no minibatch), vmapped over particles, one key per particle."""
-    import blackjax
+    blackjax = import_peer("blackjax")
 
     sgld = blackjax.sgld(lambda x, _batch: mix.score(x[None, :])[0])  # the same score function as scoredemo's
 
@@ -208,8 +241,8 @@ def bench_langevin_analytic(sizes: Sizes) -> dict[str, Any]:
     try:
         bj = _blackjax_langevin(mix, n, steps, STEP_SIZE)
         fns["blackjax"] = lambda: bj(key, x0)
-    except ImportError as err:
-        peers["blackjax"] = _missing(_import_reason("blackjax", err))
+    except PeerMissing as err:
+        peers["blackjax"] = _missing(str(err))
     times = best_times(fns, sizes.repeats)
     # numpy is ~20x slower: timed on its own (no compile to exclude), best of two full runs.
     np_run = _numpy_langevin(mix, np.asarray(x0), steps, STEP_SIZE, SEED)
@@ -277,17 +310,12 @@ def matmul_gflops(n: int, repeats: int) -> float:
 def _learned_target(trained: Any) -> tuple[Any, str]:
     if trained is not None:
         return trained, "the network trained in the training workload"
-    from scoredemo.models import init_model
-
     return init_model(SEED), "a freshly initialised network"
 
 
 def bench_langevin_learned(sizes: Sizes, trained: Any = None) -> dict[str, Any]:
     n, steps = sizes.learned_particles, sizes.learned_steps
-    try:
-        learned, origin = _learned_target(trained)
-    except ImportError as err:
-        return {"title": "Langevin, learned score", "scoredemo": None, "reason": _import_reason("models", err)}
+    learned, origin = _learned_target(trained)
     width, depth = learned.config["width"], learned.config["depth"]
     flops = mlp_flops(width, depth, 3 if learned.noise_conditional else 2)
     key = jax.random.PRNGKey(SEED)
@@ -364,7 +392,7 @@ def _activation_share(n: int, width: int, depth: int, repeats: int) -> dict[str,
 
 def _torch_dsm(mix, *, width: int, depth: int, batch: int, sigma: float, lr: float, ema: float, seed: int):
     """The scoredemo training step in PyTorch eager: fresh exact samples, DSM loss, Adam, weight EMA."""
-    import torch
+    torch = import_peer("torch")
 
     torch.manual_seed(seed)
     layers: list[Any] = []
@@ -410,10 +438,6 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
     """
     density = make_density("two-modes")
     title = f"Training, dsm (batch {sizes.train_batch}, 3x128 MLP, Adam)"
-    try:
-        from scoredemo.training import TrainConfig, train
-    except ImportError as err:
-        return {"title": title, "scoredemo": None, "reason": _import_reason("scoredemo.training", err)}, None
     small_batch = 8
     configs = {
         "full": TrainConfig(objective="dsm", steps=sizes.train_steps, batch=sizes.train_batch, seed=SEED),
@@ -423,8 +447,7 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
     peers: dict[str, Any] = {}
     torch_runs: dict[str, Any] = {}
     try:
-        import torch
-
+        torch = import_peer("torch")
         default_threads = torch.get_num_threads()
         thread_counts = sorted({1, default_threads})
         for name, c in configs.items():
@@ -433,8 +456,8 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
                 ema=c.ema, seed=SEED,
             )  # fmt: skip
             torch_runs[name](min(20, sizes.torch_steps), default_threads)  # warm-up (allocator, autograd graph)
-    except ImportError as err:
-        peers["pytorch"] = _missing(_import_reason("torch", err))
+    except PeerMissing as err:
+        peers["pytorch"] = _missing(str(err))
     ours = dict.fromkeys(configs, math.inf)
     # PyTorch eager is timed with its default thread count and with one thread, and its best is kept: on a busy
     # machine its OpenMP barriers can make two threads ten times slower than one.
@@ -451,7 +474,7 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
                 torch_runs[name](sizes.torch_steps, threads)
                 theirs[name][threads] = min(theirs[name][threads], (time.perf_counter() - t0) / sizes.torch_steps)
     if torch_runs:
-        torch.set_num_threads(default_threads)  # noqa: F821 (imported above whenever torch_runs is not empty)
+        torch.set_num_threads(default_threads)
     torch_threads = {name: min(by, key=by.get) for name, by in theirs.items()}
     theirs = {name: min(by.values()) for name, by in theirs.items()}
     analysis: dict[str, Any] = {"small_batch": small_batch, "scoredemo_s_per_step": ours}
@@ -617,13 +640,10 @@ def bench_sharded(sizes: Sizes) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "devtools.bench_sharded", str(sizes.sharded_particles), str(sizes.sharded_steps),
            str(sizes.repeats)]  # fmt: skip
     title = "Sharded sampler (2 simulated CPU devices, jax.sharding)"
-    try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return {"title": title, "scoredemo": None, "reason": f"subprocess failed: {err}"}
-    if proc.returncode != 0:
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:  # a crash in the subprocess is an error of this workload, like one in-process
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"title": title, "scoredemo": None, "reason": f"subprocess exited {proc.returncode}: {tail}"}
+        raise RuntimeError(f"devtools.bench_sharded exited {proc.returncode}: {tail}")
     return {"title": title, **json.loads(proc.stdout)}
 
 
@@ -660,8 +680,23 @@ def _cpu_name() -> str:
     return platform.processor()
 
 
+def error_record(err: BaseException) -> dict[str, str]:
+    """What a crashed workload reports: the traceback's last line and the frame that raised."""
+    where = traceback.extract_tb(err.__traceback__)[-1:] if err.__traceback__ else []
+    out = {"error": traceback.format_exception_only(type(err), err)[-1].strip()}
+    if where:
+        out["error_at"] = f"{Path(where[0].filename).name}:{where[0].lineno} in {where[0].name}"
+    return out
+
+
+def failed_workloads(report: dict[str, Any]) -> list[str]:
+    """The workloads that raised (missing peers are not failures)."""
+    return [name for name, w in report["workloads"].items() if w.get("error")]
+
+
 def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Every workload, in order; each section's failure is recorded (null + reason) instead of raised."""
+    """Every workload, in order. A missing peer (:func:`missing_peer_reason`) makes a workload null with the
+    reason; any other exception is recorded as its ``error`` (see :func:`failed_workloads`) and the next one runs."""
     report: dict[str, Any] = {"quick": quick, "machine": machine(), "workloads": {}}
     work = report["workloads"]
     trained = None
@@ -671,8 +706,13 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
         t0 = time.perf_counter()
         try:
             work[name] = fn()
-        except Exception as err:  # a benchmark must report, not crash: the reason goes into the JSON
-            work[name] = {"title": name, "scoredemo": None, "reason": f"{type(err).__name__}: {err}"}
+        except Exception as err:  # noqa: BLE001 - recorded; main() turns errors into the exit status
+            reason = missing_peer_reason(err)
+            if reason is not None:
+                work[name] = {"title": name, "scoredemo": None, "reason": reason}
+            else:
+                work[name] = {"title": name, "scoredemo": None, **error_record(err)}
+                log(f"bench: {name} FAILED: {work[name]['error']} ({work[name].get('error_at', '?')})")
         work[name]["bench_seconds"] = round(time.perf_counter() - t0, 2)
 
     section("langevin_analytic", lambda: bench_langevin_analytic(sizes))
@@ -752,6 +792,9 @@ def format_table(report: dict[str, Any]) -> str:
         unit = w.get("unit", "")
         lines.append("")
         lines.append(f"{w.get('title', name)}{', ' + size if size else ''}{f'  [{unit}]' if unit else ''}")
+        if w.get("error"):
+            lines.append(f"  {'scoredemo':<34} {'ERROR':>10}   {_error_text(w)}")
+            continue
         if w.get("scoredemo") is None:
             lines.append(f"  {'scoredemo':<34} {'n/a':>10}   {w.get('reason', '')}")
             continue
@@ -764,7 +807,14 @@ def format_table(report: dict[str, Any]) -> str:
                 lines.append(f"  {label:<34} {_si(peer['value']):>10} {_ratio(peer)}")
         lines += _why(name, w)
     lines += _analysis_lines(report["workloads"])
+    failed = failed_workloads(report)
+    if failed:
+        lines += ["", f"FAILED: {', '.join(failed)} raised (see ERROR above); exit status 1"]
     return "\n".join(lines)
+
+
+def _error_text(w: dict[str, Any]) -> str:
+    return f"{w['error']} ({w['error_at']})" if w.get("error_at") else w["error"]
 
 
 def _why(name: str, w: dict[str, Any]) -> list[str]:
@@ -818,11 +868,15 @@ def _analysis_lines(work: dict[str, Any]) -> list[str]:
         cells = ", ".join(f"{p['n_steps']} steps {p['us_per_step']:.1f}" for p in sc["by_steps"])
         lines.append(f"  us per step at {sc['by_steps'][0]['n_particles']} particles: {cells}")
         lines.append("  " + sc["note"])
+    elif sc.get("error"):
+        lines.append(f"scaling: ERROR {_error_text(sc)}")
     else:
         lines.append(f"scaling: {sc.get('reason')}")
     sh = work.get("sharded", {})
     lines.append("")
-    if sh.get("scoredemo") is None:
+    if sh.get("error"):
+        lines.append(f"sharded: ERROR {_error_text(sh)}")
+    elif sh.get("scoredemo") is None:
         lines.append(f"sharded: {sh.get('reason')}")
     else:
         lines.append(
@@ -833,20 +887,35 @@ def _analysis_lines(work: dict[str, Any]) -> list[str]:
     return lines
 
 
-def bench_command(args: Any) -> dict[str, Any]:
-    """``python -m scoredemo bench [--json] [--quick]``: run every workload, print the table (or JSON), return it."""
-    quick = bool(getattr(args, "quick", False))
-    as_json = bool(getattr(args, "json", False))
-    log = (lambda _: None) if as_json else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    report = run_benchmarks(QUICK if quick else Sizes(), quick=quick, log=log)
-    if as_json:
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m devtools.bench [--json] [--quick]``: run every workload, print the table (or the JSON).
+
+    Exit status 0, or 1 if a workload raised (its ``error`` is in the table / JSON); missing peers are not failures.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.bench", description="scoredemo benchmarks against numpy, BlackJAX and PyTorch"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds); skips the browser workload")
+    args = parser.parse_args(argv)
+    log = (lambda _: None) if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    report = run_benchmarks(QUICK if args.quick else Sizes(), quick=args.quick, log=log)
+    if args.json:
         print(json.dumps(report, indent=2, default=_json_default))
     else:
         print(format_table(report))
-    return report
+    failed = failed_workloads(report)
+    if failed:
+        print(f"bench: {len(failed)} workload(s) raised: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

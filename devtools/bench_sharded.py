@@ -1,4 +1,4 @@
-"""Langevin with particles sharded across devices (``jax.sharding``): run by ``scoredemo bench`` in a subprocess.
+"""Langevin with particles sharded across devices (``jax.sharding``), run by ``devtools.bench`` in a subprocess.
 
 The sampler's code is unchanged: placing the initial particles with a ``NamedSharding`` that splits the particle
 axis over a 1-D device mesh makes ``jit`` compile the same program SPMD-partitioned, each device stepping its own
@@ -23,8 +23,8 @@ import numpy as np
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from scoredemo import samplers
 from devtools.bench import SEED, STEP_SIZE, best_times
+from scoredemo import samplers
 from scoredemo.densities import make_density
 
 

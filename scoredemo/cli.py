@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoredemo {densities,sample,train,bench}`` (bad input: exit 2, one line, no traceback)."""
+"""Command line: ``python -m scoredemo {densities,sample,train}`` (bad input: exit 2, one line, no traceback)."""
 
 from __future__ import annotations
 
@@ -102,10 +102,6 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
     t.add_argument("--out", required=True, help="where to save the model")
     t.add_argument("--json", action="store_true", help="print one JSON object")
-
-    b = sub.add_parser("bench", help="benchmarks against numpy, BlackJAX and PyTorch")
-    b.add_argument("--json", action="store_true")
-    b.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
     return parser
 
 
@@ -251,13 +247,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from devtools.bench import bench_command
-
-    bench_command(args)
-    return 0
-
-
 def _save_npz(path: str, **arrays: np.ndarray) -> None:
     try:
         np.savez(path, **arrays)
@@ -276,7 +265,7 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-COMMANDS = {"densities": cmd_densities, "sample": cmd_sample, "train": cmd_train, "bench": cmd_bench}
+COMMANDS = {"densities": cmd_densities, "sample": cmd_sample, "train": cmd_train}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

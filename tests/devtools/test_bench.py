@@ -1,4 +1,4 @@
-"""Benchmark smoke test: `bench --quick --json` runs and reports every workload, with missing peers as null + reason."""
+"""Benchmark smoke test: `python -m devtools.bench --quick --json` runs every workload; only missing peers are n/a."""
 
 import json
 import sys
@@ -8,16 +8,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from devtools import bench
+from devtools import apphost, bench
 from scoredemo import samplers
-from scoredemo.cli import main
 
 WORKLOADS = ["langevin_analytic", "langevin_learned", "training", "app_latency", "scaling", "sharded"]
+#: Under --quick every workload but the browser one runs, with or without the peers installed.
+RUN_QUICK = [name for name in WORKLOADS if name != "app_latency"]
 
 
 @pytest.fixture(scope="module")
 def quick_report_without_peers():
-    """One quick run through the CLI with BlackJAX and PyTorch hidden, as in the test environment."""
+    """One quick run through devtools.bench's entry point with BlackJAX and PyTorch hidden, as in the test
+    environment."""
     hidden = {name: sys.modules.get(name) for name in ("blackjax", "torch")}
     mp = pytest.MonkeyPatch()
     for name in hidden:
@@ -27,7 +29,7 @@ def quick_report_without_peers():
 
         out = StringIO()
         mp.setattr(sys, "stdout", out)
-        code = main(["bench", "--quick", "--json"])
+        code = bench.main(["--quick", "--json"])
     finally:
         mp.undo()
     return code, out.getvalue()
@@ -40,9 +42,12 @@ def test_quick_json_has_every_workload(quick_report_without_peers):
     assert report["quick"] is True
     assert list(report["workloads"]) == WORKLOADS
     for name, w in report["workloads"].items():
+        assert "error" not in w, (name, w.get("error"), w.get("error_at"))
         assert "scoredemo" in w, name
-        if w["scoredemo"] is None:
-            assert w.get("reason"), name
+        if name in RUN_QUICK:
+            assert w["scoredemo"] > 0, (name, w.get("reason"))
+        else:
+            assert w["scoredemo"] is None and w.get("reason"), name
         for peer_name, peer in w.get("peers", {}).items():
             if peer["value"] is None:
                 assert peer["ratio"] is None and peer["reason"], (name, peer_name)
@@ -60,6 +65,75 @@ def test_missing_peers_are_null_with_a_reason(quick_report_without_peers):
         assert work["langevin_analytic"]["peers"][peer]["value"] > 0
     assert work["langevin_analytic"]["scoredemo"] > 0
     assert work["app_latency"]["scoredemo"] is None  # measured by the app's browser tests, not here
+
+
+def _stub_workloads(monkeypatch, keep: str | None = None) -> None:
+    """Replace every workload but ``keep`` (which runs for real, at quick size) by an instant n/a result."""
+    stubs = {
+        "bench_langevin_analytic": lambda sizes: {"title": "analytic", "scoredemo": None, "reason": "stub"},
+        "bench_training": lambda sizes: ({"title": "training", "scoredemo": None, "reason": "stub"}, None),
+        "bench_langevin_learned": lambda sizes, trained=None: {"title": "learned", "scoredemo": None, "reason": "stub"},
+        "bench_app_latency": lambda quick=False: {"title": "app", "scoredemo": None, "reason": "stub"},
+        "bench_scaling": lambda sizes: {"title": "scaling", "scoredemo": None, "reason": "stub"},
+        "bench_sharded": lambda sizes: {"title": "sharded", "scoredemo": None, "reason": "stub"},
+    }
+    for fn_name, stub in stubs.items():
+        if fn_name != keep:
+            monkeypatch.setattr(bench, fn_name, stub)
+
+
+def test_a_crashing_workload_is_an_error_and_fails_the_run(monkeypatch, capsys):
+    """A bug inside a workload (here: the real learned-score workload, whose flop count now divides by zero) is
+    reported as that workload's error, not as n/a, the table still prints, and the exit status is 1."""
+    _stub_workloads(monkeypatch, keep="bench_langevin_learned")
+
+    def broken_flops(*args, **kwargs):
+        return 1 // 0
+
+    monkeypatch.setattr(bench, "mlp_flops", broken_flops)
+    code = bench.main(["--quick", "--json"])
+    out = capsys.readouterr()
+    assert code == 1
+    work = json.loads(out.out)["workloads"]
+    learned = work["langevin_learned"]
+    assert learned["scoredemo"] is None and "reason" not in learned
+    assert learned["error"] == "ZeroDivisionError: integer division or modulo by zero"
+    assert "broken_flops" in learned["error_at"]
+    assert [name for name, w in work.items() if "error" in w] == ["langevin_learned"]  # the others still ran
+    assert "langevin_learned" in out.err
+
+    code = bench.main(["--quick"])  # the human-readable table: printed in full, then the failure
+    table = capsys.readouterr().out
+    assert code == 1
+    assert "ERROR" in table and "ZeroDivisionError" in table and "FAILED: langevin_learned" in table
+    assert "stub" in table  # the workloads after it are in the table
+
+
+def test_a_missing_peer_is_not_an_error(monkeypatch, capsys):
+    """A peer missing for a whole workload (torch not importable, no browser) is n/a with the reason, exit status 0;
+    an ImportError of anything else is an error."""
+    _stub_workloads(monkeypatch, keep="bench_app_latency")
+    monkeypatch.setattr(apphost, "browser_missing", lambda: "no chromium at /nowhere")
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+
+    def training_needs_torch(sizes):
+        import torch  # noqa: F401
+
+    monkeypatch.setattr(bench, "bench_training", training_needs_torch)
+    code = bench.main(["--json"])  # not --quick: the browser workload asks for the browser
+    work = json.loads(capsys.readouterr().out)["workloads"]
+    assert code == 0
+    assert work["training"]["scoredemo"] is None and "torch not available" in work["training"]["reason"]
+    assert work["app_latency"]["scoredemo"] is None and work["app_latency"]["reason"] == "no chromium at /nowhere"
+    assert not [name for name, w in work.items() if "error" in w]
+
+    def scaling_needs_a_module_that_should_ship(sizes):
+        import scoredemo._no_such_module  # noqa: F401
+
+    monkeypatch.setattr(bench, "bench_scaling", scaling_needs_a_module_that_should_ship)
+    code = bench.main(["--quick", "--json"])
+    work = json.loads(capsys.readouterr().out)["workloads"]
+    assert code == 1 and work["scaling"]["error"].startswith("ModuleNotFoundError")
 
 
 def test_table_output_names_every_workload(capsys):

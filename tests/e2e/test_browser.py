@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import JS_CHART, AppServer, browser_missing, launch_chromium, wait_idle
+from devtools.apphost import (
+    JS_ANIMATION_TITLE_NOT,
+    JS_CHART,
+    AppServer,
+    animation_label,
+    browser_missing,
+    drawn_traces,
+    launch_chromium,
+    play_button,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -72,9 +82,9 @@ def chart(pg, kind: str):
     return pg.wait_for_function(JS_CHART, arg=kind, timeout=60000).as_element()
 
 
-def current_label(el) -> str:
-    js = "d => { const t = d.querySelector('.slider-group text.slider-label'); return t ? t.textContent : ''; }"
-    return el.evaluate(js)
+def drawn_true_pi(meter) -> float:
+    """The true π the mode-fraction meter draws (its trace with meta.role == 'true')."""
+    return [t["y0"] for t in drawn_traces(meter) if t["role"] == "true"][0]
 
 
 def goto(pg, base: str, path: str) -> float:
@@ -90,7 +100,7 @@ def goto(pg, base: str, path: str) -> float:
 def test_score_fields_cold_start(server, page):
     LATENCY["cold_first_chart_s"] = round(goto(page, server, ""), 2)
     el = chart(page, "score-field")
-    n_arrows = el.evaluate("d => d._fullData.filter(t => t.type === 'quiver')[0]._length")
+    n_arrows = [t["length"] for t in drawn_traces(el) if t["type"] == "quiver"][0]
     assert n_arrows >= 100
     shot(page, "1-score-fields")
     # a custom mixture through the URL, with a bad row: a clear message, and still a picture
@@ -102,15 +112,15 @@ def test_score_fields_cold_start(server, page):
 def test_follow_the_score_play_and_noise(server, page):
     goto(page, server, "follow-the-score")
     el = chart(page, "animation")
-    start_label = current_label(el)
-    page.locator(".js-plotly-plot .updatemenu-button", has_text="Play").first.click()
+    start_label = animation_label(el)
+    play_button(page).click()
     page.wait_for_timeout(1200)
-    playing_label = current_label(el)
+    playing_label = animation_label(el)
     assert playing_label != start_label, "pressing Play did not advance the frames"
     t0 = time.perf_counter()
     labels_seen = {playing_label}
     while time.perf_counter() - t0 < 1.5:
-        labels_seen.add(current_label(el))
+        labels_seen.add(animation_label(el))
         page.wait_for_timeout(50)
     LATENCY["animation_frames_per_s"] = round(len(labels_seen) / 1.5, 1)
     shot(page, "2-follow-the-score")
@@ -125,13 +135,7 @@ def test_follow_the_score_play_and_noise(server, page):
     title_before = el.evaluate("d => d.layout.title.text")
     t0 = time.perf_counter()
     page.get_by_text("noise (on: Langevin").click()
-    page.wait_for_function(
-        """t => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
-               if (d.layout && d.layout.meta && d.layout.meta.kind === 'animation' && d.layout.title.text !== t)
-                 return true; } return false; }""",
-        arg=title_before,
-        timeout=60000,
-    )
+    page.wait_for_function(JS_ANIMATION_TITLE_NOT, arg=title_before, timeout=60000)
     LATENCY["warm_noise_toggle_s"] = round(time.perf_counter() - t0, 2)
     wait_idle(page)
     no_errors(page)
@@ -149,7 +153,7 @@ def test_learning_trains(server, page):
     page.wait_for_selector('[data-testid="stProgress"]', timeout=60000)
     wait_idle(page)
     no_errors(page)
-    n_points = chart(page, "loss").evaluate("d => d._fullData[0]._length")
+    n_points = drawn_traces(chart(page, "loss"))[0]["length"]
     assert n_points > 100
 
 
@@ -167,7 +171,7 @@ def test_low_density_and_manifolds(server, page):
 def test_mixing_pi_slider(server, page):
     goto(page, server, "mixing")
     meter = chart(page, "mode-fractions")
-    true_before = meter.evaluate("d => d._fullData.filter(t => t.meta && t.meta.role === 'true')[0].y[0]")
+    true_before = drawn_true_pi(meter)
     thumb = page.locator('[data-testid="stSlider"]').first.get_by_role("slider")
     thumb.focus()
     for _ in range(10):
@@ -176,7 +180,7 @@ def test_mixing_pi_slider(server, page):
     wait_idle(page)
     no_errors(page)
     meter = chart(page, "mode-fractions")
-    true_after = meter.evaluate("d => d._fullData.filter(t => t.meta && t.meta.role === 'true')[0].y[0]")
+    true_after = drawn_true_pi(meter)
     assert true_after > true_before + 0.05
     assert "pi=" in page.url
     shot(page, "6-mixing")
@@ -187,5 +191,5 @@ def test_mixing_pi_slider(server, page):
 def test_annealed(server, page):
     goto(page, server, "annealed-langevin")
     el = chart(page, "animation")
-    assert "σ" in current_label(el)
+    assert "σ" in animation_label(el)
     shot(page, "7-annealed")

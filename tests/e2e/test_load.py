@@ -17,7 +17,7 @@ time of THINK_S seconds between actions:
 are also timed to the server's "script finished" message on the page's websocket (interactions_server_side).
 On one box the browsers take ~94% of the CPU, so that test asserts correctness and reports its timings; the
 p95 ≤ 2 s target is asserted by ``test_server_capacity``: the same students (30 of them) speaking Streamlit's
-websocket protocol without browsers (``apphost.ProtocolSession``), i.e. the server as it is when each browser
+websocket protocol without browsers (``devtools.apphost.ProtocolSession``), i.e. the server as it is when each browser
 runs on its student's laptop. It writes test-output/capacity.json.
 Measured: sessions served, p50/p95 of page loads and of interactions, the server's peak RSS (VmHWM), XLA
 compilations during the sessions (the warm-up runs first; interactions must compile nothing), exception elements
@@ -52,6 +52,7 @@ from devtools.apphost import (
     ProtocolSession,
     bool_state,
     browser_missing,
+    is_script_finished,
     launch_chromium,
     machine_busy_seconds,
     percentile,
@@ -86,27 +87,19 @@ LOAD_START: list[float] = []
 
 
 def expected_start(seed: int, n: int = 1000) -> np.ndarray:
-    """Scene 2's starting particles for ``seed``: as scoredemo.app.builders.particles draws them (eight-gaussians' box)."""
+    """Scene 2's starting particles for ``seed``: as the app draws them (uniform on eight-gaussians' box)."""
     box = make_density("eight-gaussians").box
     init_key, _ = jax.random.split(jax.random.PRNGKey(seed))
     return np.round(np.asarray(uniform_init(init_key, n, box), np.float32), 3)
 
 
 def watch_script_finished(pg) -> list[float]:
-    """Times at which the page's websocket received Streamlit's "script finished" message (a ForwardMsg)."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
+    """Times at which the page's websocket received Streamlit's "script finished" message."""
     times: list[float] = []
 
     def on_frame(payload) -> None:
-        if isinstance(payload, bytes | bytearray):
-            msg = ForwardMsg()
-            try:
-                msg.ParseFromString(bytes(payload))
-            except Exception:  # noqa: BLE001 - not a ForwardMsg: ignore
-                return
-            if msg.WhichOneof("type") == "script_finished":
-                times.append(time.perf_counter())
+        if is_script_finished(payload):
+            times.append(time.perf_counter())
 
     pg.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return times
