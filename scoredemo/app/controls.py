@@ -78,8 +78,8 @@ def note_text(key: str, raw: str, why: str | None, used: Any, default: Any) -> s
 # ------------------------------------------------------------------------------------------ session state
 
 
-def _page_notes() -> dict[str, dict[str, str]]:
-    """page id -> {URL key: note}."""
+def _page_notes() -> dict[str, dict[str, tuple[str, Any]]]:
+    """page id -> {URL key: (note, the value in use when the note was made)}."""
     return st.session_state.setdefault("_url_notes", {})
 
 
@@ -119,18 +119,23 @@ class Page:
     ) -> Any:
         """Check the URL value, draw the widget, then note a URL value that is not the one in use.
 
-        ``honoured(raw, value)`` says whether the widget holds the URL value; a value our checks accept but
-        Streamlit did not (or the reverse) is still reported, so the note never lies about what is drawn.
+        The URL is an *input* only while the widget does not exist yet in this session (a shared link being
+        opened): then its value is checked and ``honoured(raw, value)`` says whether the widget took it; a value
+        our checks accept but Streamlit did not (or the reverse) is still reported, so the note never lies about
+        what is drawn. Once the widget exists the URL is its *output*, and it may lag behind while a rerun is
+        still running (fast keyboard moves): it is not compared then, so no false note appears. A note is
+        dropped as soon as the control holds another value than the one the note says is in use.
         """
         self.defaults[key] = default
-        values = _url_values(key)
         notes = _page_notes()[self.id]
-        if not values and key in notes and st.session_state.get(key, default) != default:
-            del notes[key]  # the control has been moved since: the note is stale
-        reason = why(values)
+        from_url = key not in st.session_state
+        values = _url_values(key)
+        reason = why(values) if from_url else None
         value = draw(container or st.sidebar, values)
+        if key in notes and notes[key][1] != value:
+            del notes[key]  # the control has been moved since: the note is stale
         raw = None if not values else values[0] if len(values) == 1 else ", ".join(values)
-        if raw is None or raw == "":
+        if not from_url or raw is None or raw == "":
             return value
         try:
             ok = honoured(raw, value)
@@ -139,7 +144,7 @@ class Page:
         if ok and reason is None:
             notes.pop(key, None)  # the URL value is in use: an older note about this key is stale
         else:
-            notes[key] = note_text(key, raw, reason, value, default)
+            notes[key] = (note_text(key, raw, reason, value, default), value)
         return value
 
     def slider(
@@ -278,7 +283,7 @@ class Page:
         _registry()[self.id] = dict(self.defaults)
         notes = _page_notes().get(self.id, {})
         if notes:
-            self.notes_box.warning("  \n".join(notes.values()), icon=":material/link:")
+            self.notes_box.warning("  \n".join(text for text, _ in notes.values()), icon=":material/link:")
         st.sidebar.divider()
         st.sidebar.button(
             "↺ Reset to defaults",

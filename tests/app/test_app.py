@@ -135,6 +135,24 @@ def test_out_of_range_url_values_fall_back_with_a_note():
     assert at.selectbox(key="arrows").value == "direction"
     notes = " ".join(w.value for w in at.warning)
     assert "sigma=99" in notes and "outside" in notes and "arrows=sideways" in notes
+    # the note stays while another control moves, and goes once its own control is moved
+    at.selectbox(key="arrows").set_value("magnitude").run()
+    assert "sigma=99" in " ".join(w.value for w in at.warning)
+    at.slider(key="sigma").set_value(0.5).run()
+    assert not any("sigma=" in w.value for w in at.warning)
+
+
+def test_a_url_lagging_behind_the_widget_gives_no_note():
+    """Issue 11, defect 4: during fast keyboard moves the URL can still hold the previous value while the widget
+    already holds the new one (the rerun that writes the URL has not finished). That state used to give
+    "URL value `sigma=0.95` could not be read; using `sigma=1`"; the URL is only an input when a link is opened."""
+    at = scene("score_fields")
+    at.slider(key="sigma").set_value(1.0)
+    at.query_params["sigma"] = "0.95"  # the lagging URL
+    at.run()
+    ok(at)
+    assert at.slider(key="sigma").value == 1.0
+    assert not any("URL value" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 # ------------------------------------------------------------------------------------------------ scene 2
