@@ -8,7 +8,9 @@ import streamlit as st
 from scoredemo.app import warmup
 from scoredemo.app.scenes import SCENES
 
-st.set_page_config(page_title="scoredemo — score-based generative models", page_icon="🌀", layout="wide")
+st.set_page_config(
+    page_title="scoredemo — score-based generative models", page_icon=":material/cyclone:", layout="wide"
+)
 warmup.install_compile_log()  # only when $SCOREDEMO_COMPILE_LOG is set (bench, load test)
 pages = [
     st.Page(
@@ -21,4 +23,5 @@ pages = [
     for i, (module, title, path, icon) in enumerate(SCENES)
 ]
 st.navigation(pages, position="sidebar", expanded=True).run()
-warmup.warm_up_in_background()  # once per server: the other scenes compile while the teacher talks
+warmup.warm_up_in_background()  # once per server: the other scenes compile and train while the teacher talks
+warmup.show_status()

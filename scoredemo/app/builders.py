@@ -75,7 +75,6 @@ def marginals(key: DensityKey) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return f.xs, px, py
 
 
-
 @dataclasses.dataclass
 class RunData:
     """A finished particle run, as numpy (what the figures need)."""
@@ -95,7 +94,6 @@ class InitSpec(NamedTuple):
 
     half: float
     centre: tuple[float, float] = (0.0, 0.0)
-
 
 
 def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
@@ -221,8 +219,6 @@ def divergence_message(
         f"for this density — {where}, and the error grows every step until the numbers overflow. "
         f"Fix: lower ε below about {safe:.3g} (the chart shows the frames before the blow-up)."
     )
-
-
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)

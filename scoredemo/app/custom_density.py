@@ -69,4 +69,3 @@ def validate_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def components_text(means: np.ndarray, scales: np.ndarray, weights: np.ndarray) -> str:
     return "; ".join(f"{m[0]:g}, {m[1]:g}, {s:g}, {w:g}" for m, s, w in zip(means, scales, weights, strict=True))
-

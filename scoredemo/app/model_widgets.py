@@ -16,6 +16,18 @@ from scoredemo.app.keys import DensityKey, TrainKey, train_key
 from scoredemo.densities import Density
 
 DATA_CHOICES = ["fresh samples", "100", "500", "1000", "5000"]
+#: The model scenes 3 and 4 open with (NCSN Fig. 2's objective), on the NCSN toy.
+DEFAULT_DENSITY = "ncsn-mixture"
+DEFAULT_OBJECTIVE = "ssm-vr"
+DEFAULT_TRAIN_STEPS = 2000
+DEFAULT_DATA = "1000"
+
+
+def default_model() -> TrainKey:
+    """The TrainKey :func:`model_controls` gives at its defaults on :func:`learned_page`'s default density."""
+    return train_key(
+        W.default_density_key(DEFAULT_DENSITY), DEFAULT_OBJECTIVE, DEFAULT_TRAIN_STEPS, data_size=int(DEFAULT_DATA)
+    )
 
 
 def learned_page(page_id: str, header: str) -> tuple[Page, DensityKey, Density]:
@@ -23,7 +35,7 @@ def learned_page(page_id: str, header: str) -> tuple[Page, DensityKey, Density]:
     picker (default: the NCSN toy)."""
     page = Page(page_id)
     st.sidebar.header(header)
-    dkey, dens, _ = W.density_controls(page, "ncsn-mixture")
+    dkey, dens, _ = W.density_controls(page, DEFAULT_DENSITY)
     return page, dkey, dens
 
 
@@ -73,7 +85,10 @@ def train_block(tkey: TrainKey | Sequence[TrainKey], *, page_id: str, label: str
         bar.empty()
         live.empty()
     secs = sum(r.compile_seconds + r.train_seconds for r in results)
-    c3.success(f"Trained ({', '.join(k.objective for k in keys)}, {keys[0].steps} steps) in {secs:.1f} s.", icon="✅")
+    c3.success(
+        f"Trained ({', '.join(k.objective for k in keys)}, {keys[0].steps} steps) in {secs:.1f} s.",
+        icon=":material/check_circle:",
+    )
     return results[0] if isinstance(tkey, TrainKey) else results
 
 
@@ -81,9 +96,9 @@ def model_controls(
     page: Page,
     dkey: DensityKey,
     *,
-    objective: str = "ssm-vr",
-    steps: int = 2000,
-    data: str = "1000",
+    objective: str = DEFAULT_OBJECTIVE,
+    steps: int = DEFAULT_TRAIN_STEPS,
+    data: str = DEFAULT_DATA,
     seed_key: str = "seed",
 ) -> TrainKey | None:
     """Objective (read from the registry), its noise settings, steps, data-set size and seed → a TrainKey; None

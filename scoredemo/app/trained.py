@@ -41,7 +41,6 @@ def check_train_limits(key: TrainKey) -> None:
         raise ValueError(f"a data set of {key.data_size} samples is outside the app's limit of 1 to {MAX_TRAIN_DATA}")
 
 
-
 class ModelStore:
     """Trained models shared by every session (LRU, ``max_entries``); one lock per key so two sessions asking for
     the same model train it once. Not an ``st.cache_resource`` function because training reports progress to
@@ -136,8 +135,6 @@ def arrows_from(points_fine: np.ndarray, field_fine: np.ndarray, n_fine: int, n_
     idx = np.linspace(0, n_fine - 1, n_arrows).round().astype(int)
     sel = (idx[:, None] * n_fine + idx[None, :]).ravel()
     return points_fine[sel], field_fine[sel]
-
-
 
 
 class ScoreErrors(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import os
 import threading
 import time
@@ -17,7 +18,10 @@ import streamlit as st
 
 from scoredemo import metrics
 from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel
+from scoredemo.app.keys import TrainKey
+from scoredemo.app.scenes import SCENES
 from scoredemo.app.settings import N_ARROWS, N_FRAMES, N_GRID
+from scoredemo.app.trained import trained
 from scoredemo.densities import make_density
 from scoredemo.samplers import geometric_sigmas, make_params, uniform_init
 
@@ -55,9 +59,6 @@ def install_compile_log(path: str | None = None) -> str | None:
     return path
 
 
-install_compile_log()
-
-
 def _warm_kernels() -> None:
     """Compile the default scenes' programs (same function objects and shapes as the pages use, so the pages
     later find them in JAX's cache)."""
@@ -83,13 +84,110 @@ def _warm_kernels() -> None:
     gc.freeze()
 
 
+#: Set to "0" to skip training the default models at start-up (the test suite does: it trains its own).
+WARM_MODELS_ENV = "SCOREDEMO_WARM_MODELS"
+_status_lock = threading.Lock()
+#: What the warm-up has done so far: label -> "waiting" | "working" | "ready" | "failed: …".
+_STATUS: dict[str, str] = {}
+
+
+_STOP = threading.Event()
+
+
+class _Stopped(Exception):
+    """Raised from the training progress callback when the server shuts down."""
+
+
+def _check_stop(*_: Any) -> None:
+    if _STOP.is_set():
+        raise _Stopped
+
+
+def _stop_and_join(thread: threading.Thread) -> None:
+    _STOP.set()
+    thread.join(60.0)
+
+
+def _set(label: str, state: str) -> None:
+    with _status_lock:
+        _STATUS[label] = state
+
+
+def status() -> dict[str, str]:
+    """A copy of the warm-up's progress, in start-up order (label -> state)."""
+    with _status_lock:
+        return dict(_STATUS)
+
+
+def default_models() -> list[tuple[str, TrainKey]]:
+    """(scene title, TrainKey) for every model a scene's default view trains on arrival, read from the scenes
+    (each scene that trains exposes ``default_models()``, built from the same defaults as its controls)."""
+    out, seen = [], set()
+    for module, title, _, _ in SCENES:
+        for key in getattr(importlib.import_module(f"scoredemo.app.scenes.{module}"), "default_models", list)():
+            if key not in seen:
+                seen.add(key)
+                out.append((title, key))
+    return out
+
+
+def train_models(models: list[tuple[str, TrainKey]]) -> None:
+    """Train ``models`` into the shared model store, one after the other, recording their progress."""
+    labels = [f"model of {title} ({key.objective}, {key.steps} steps)" for title, key in models]
+    for label in labels:
+        _set(label, "waiting")
+    for label, (_, key) in zip(labels, models, strict=True):
+        _set(label, "working")
+        try:
+            trained(key, _check_stop)
+        except _Stopped:
+            return
+        except Exception as err:  # noqa: BLE001 - the page trains it itself then, and says why if it fails again
+            _set(label, f"failed: {type(err).__name__}: {err}")
+        else:
+            _set(label, "ready")
+
+
+def _warm_up() -> None:
+    _set("compiled programs of scenes 1, 2, 6, 7", "working")
+    _warm_kernels()
+    _set("compiled programs of scenes 1, 2, 6, 7", "ready")
+    if os.environ.get(WARM_MODELS_ENV, "1") != "0":
+        train_models(default_models())
+
+
 @st.cache_resource(max_entries=1, show_spinner=False)
 def warm_up_in_background() -> threading.Thread:
-    """Once per server: compile what the other default scenes need in a background thread, so the first click
-    on scene 2, 6 or 7 does not wait for XLA."""
-    thread = threading.Thread(target=_warm_kernels, name="scoredemo-warm-up", daemon=True)
+    """Once per server: compile what the default scenes need, then train the default models of the learned
+    scenes, in a background thread, so that neither the first click on scene 2, 6 or 7 waits for XLA nor the
+    first visit of scenes 3–5 for training (:func:`status` says how far it is)."""
+    thread = threading.Thread(target=_warm_up, name="scoredemo-warm-up", daemon=True)
     thread.start()
-    # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): let it finish
-    atexit.register(thread.join, 60.0)
+    # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): stop the
+    # training at its next chunk and let the thread finish
+    atexit.register(_stop_and_join, thread)
     return thread
 
+
+_ICONS = {"waiting": ":material/schedule:", "working": ":material/progress_activity:", "ready": ":material/check:"}
+
+
+def status_lines(states: dict[str, str]) -> list[str]:
+    """One line per warm-up task, with an icon (failed tasks say why)."""
+    return [f"{_ICONS.get(state, ':material/error:')} {label}: {state}" for label, state in states.items()]
+
+
+def show_status() -> None:
+    """The server's readiness in the sidebar (so a teacher knows when the room can open the link); it refreshes
+    itself every 2 s until everything is ready, then stays still."""
+    pending = any(state in ("waiting", "working") for state in status().values()) or not status()
+
+    @st.fragment(run_every=2.0 if pending else None)
+    def _box() -> None:
+        states = status()
+        done = bool(states) and all(s not in ("waiting", "working") for s in states.values())
+        with st.expander("Server ready" if done else "Server warming up…", expanded=not done):
+            st.caption("  \n".join(status_lines(states)) or "starting…")
+
+    with st.sidebar:
+        _box()

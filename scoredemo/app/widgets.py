@@ -47,6 +47,11 @@ def chart(fig: go.Figure | dict, key: str) -> None:
 # ------------------------------------------------------------------------------------------ densities
 
 
+def default_density_key(name: str) -> DensityKey:
+    """The key :func:`density_controls` gives for ``name`` with every parameter slider at its default."""
+    return density_key(name, **{pname: round(p.default, 2) for pname, p in DENSITIES[name].params.items()})
+
+
 def density_controls(
     page: Page,
     default: str,
@@ -76,7 +81,7 @@ def density_controls(
     spec = DENSITIES[name]
     st.sidebar.caption(spec.description)
     values = {}
-    for pname, p in spec.params.items():
+    for pname, p in spec.params.items():  # slider defaults: as in default_density_key
         lo = p.low + (0.01 if p.open_low else 0.0)
         hi = p.high - (0.01 if p.open_high else 0.0)
         step = 0.01 if hi - lo <= 2.5 else 0.05 if hi - lo <= 12 else 0.1
@@ -150,7 +155,8 @@ def custom_table(page: Page) -> tuple[str, str | None]:
         validate_components(text)
     except ValueError as err:
         st.error(
-            f"**The component table has a problem:** {err}. Showing the default table until it is fixed.", icon="✏️"
+            f"**The component table has a problem:** {err}. Showing the default table until it is fixed.",
+            icon=":material/edit:",
         )
         return text, str(err)
     return text, None
@@ -209,7 +215,7 @@ def animation_block(anim: F.Animation, run: B.RunData, *, key: str, file_stem: s
 def warn_divergence(run: B.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:
     msg = B.divergence_message(run, step_size, dens, sigmas=sigmas)
     if msg:
-        st.warning(msg, icon="⚠️")
+        st.warning(msg, icon=":material/warning:")
 
 
 def sampler_controls(

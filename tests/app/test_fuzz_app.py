@@ -327,6 +327,7 @@ EXTREMES: dict[str, list[dict[str, str]]] = {
 
 # ------------------------------------------------------------------------------------------------ one case
 
+
 def open_scene(path: str, query: dict[str, str | list[str]], timeout: float = CASE_SECONDS) -> AppTest:
     """A new session of the whole app (app.py, its navigation) on scene ``path`` with ``?query``."""
     return open_app_page(ROOT / "app.py", path, query, timeout=timeout)

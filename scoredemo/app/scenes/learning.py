@@ -16,6 +16,11 @@ PAGE = "learning-the-score"
 DATA_CHOICES = ["fresh samples", "100", "500", "1000", "5000"]
 
 
+def default_models() -> list:
+    """The model the default view trains (the server's warm-up trains it at start-up)."""
+    return [M.default_model()]
+
+
 def render() -> None:
     W.intro(
         "Learning the score",

@@ -32,6 +32,11 @@ def _split(modes: np.ndarray, names: list[str]) -> str:
     return " · ".join(parts)
 
 
+def default_models() -> list:
+    """The model the default view trains (the server's warm-up trains it at start-up)."""
+    return [M.default_model()]
+
+
 def render() -> None:
     W.intro(
         "Pitfall: low-density regions",
@@ -44,7 +49,7 @@ def render() -> None:
     )
     opened = M.learned_page(PAGE, "Model (NCSN Fig. 2: ssm-vr)")
     page, dkey, dens = opened
-    tkey = M.model_controls(page, dkey, objective="ssm-vr", steps=2000, data="1000")
+    tkey = M.model_controls(page, dkey)  # the defaults are NCSN Fig. 2's: ssm-vr on the toy, 1000 samples
     st.sidebar.header("Particles from the empty region")
     cx = page.slider("start square centre x", "start_x", -5.0, -8.0, 8.0, 0.5)
     cy = page.slider("start square centre y", "start_y", 5.0, -8.0, 8.0, 0.5)

@@ -16,8 +16,21 @@ from scoredemo.app.controls import Page
 
 PAGE = "manifolds"
 THICK = 0.5
+#: The defaults of the controls (also the models the server's warm-up trains: see default_models).
+THICKNESS, RADIUS, TRAIN_STEPS, SEED = 0.02, 2.5, 2500, 0
 #: Loss windows for the wander ratio (F.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
+
+
+def ring_models(radius: float, thickness: float, steps: int, seed: int) -> tuple[K.TrainKey, K.TrainKey]:
+    """The two sliced-score-matching models the scene compares: on the thick ring and on the chosen one."""
+    thick = K.train_key(K.density_key("ring", radius=radius, thickness=THICK), "ssm", steps, seed=seed)
+    return thick, K.train_key(K.density_key("ring", radius=radius, thickness=thickness), "ssm", steps, seed=seed)
+
+
+def default_models() -> list[K.TrainKey]:
+    """The models the default view trains (the server's warm-up trains them at start-up)."""
+    return list(ring_models(RADIUS, THICKNESS, TRAIN_STEPS, SEED))
 
 
 def render() -> None:
@@ -32,12 +45,12 @@ def render() -> None:
     )
     page = Page(PAGE)
     st.sidebar.header("Ring")
-    thickness = page.slider("ring thickness w", "thickness", 0.02, 0.01, 1.0, 0.01)
-    radius = page.slider("ring radius r", "radius", 2.5, 0.5, 5.0, 0.1)
+    thickness = page.slider("ring thickness w", "thickness", THICKNESS, 0.01, 1.0, 0.01)
+    radius = page.slider("ring radius r", "radius", RADIUS, 0.5, 5.0, 0.1)
     arrows = page.select("arrows", "arrows", ["magnitude", "direction"], "magnitude")
     st.sidebar.header("Sliced score matching")
-    steps = page.int_slider("training steps", "train_steps", 2500, 250, 10000, 250)
-    seed = page.number("seed", "seed", 0, 0, 9999)
+    steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
+    seed = page.number("seed", "seed", SEED, 0, 9999)
     page.finish()
 
     dkey = K.density_key("ring", radius=radius, thickness=thickness)
@@ -68,8 +81,7 @@ def render() -> None:
             "magnitude",
         )
     st.subheader(f"Sliced score matching on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
-    thick_key = K.train_key(K.density_key("ring", radius=radius, thickness=THICK), "ssm", steps, seed=seed)
-    thin_key = K.train_key(dkey, "ssm", steps, seed=seed)
+    thick_key, thin_key = ring_models(radius, thickness, steps, seed)
     results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
     if results is None:
         return
