@@ -62,6 +62,21 @@ def within_mode_spread(mix: Mixture, x: Array) -> float:
     return float(np.sqrt(sq / len(x)))
 
 
+def mean_score_norm(score_fn: ScoreFn, x: Array) -> float:
+    """Mean ‖s(x)‖ over the finite particles (NaN if none is finite).
+
+    At every local maximum of p the score is 0 — a point mode or a whole ridge (a moon, a ring) — so gradient
+    ascent drives this to 0 for any density, while samples of p keep it at E_p‖s‖ > 0. (A spread around a mode's
+    centroid cannot tell them apart on a ridge: collapsed onto a moon's ridge, particles are still spread along it.)
+    """
+    x = np.asarray(x, np.float32).reshape(-1, 2)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    if len(x) == 0:
+        return float("nan")
+    s = np.asarray(score_fn(jnp.asarray(x)), np.float64)
+    return float(np.mean(np.linalg.norm(s, axis=-1)))
+
+
 def end_modes(mix: Mixture, x: Array, *, k: float = 2.0) -> np.ndarray:
     """The mode each particle ended in, or −1 when it is near no mode: (N, 2) -> (N,) int.
 

@@ -96,9 +96,10 @@ class InitSpec(NamedTuple):
     centre: tuple[float, float] = (0.0, 0.0)
 
 
-def spread_within_modes(key: DensityKey, x: np.ndarray) -> float:
-    """RMS distance of particles to their own mode's centroid (``metrics.within_mode_spread``)."""
-    return metrics.within_mode_spread(get_density(key).mixture, x)
+def mean_score_norm(key: DensityKey, x: np.ndarray, sigma: float = 0.0) -> float:
+    """Mean ‖s_σ(x)‖ of the exact score at the particles (``metrics.mean_score_norm``): 0 at peaks and ridges."""
+    mix, fn = get_density(key).mixture, score_kernel()
+    return metrics.mean_score_norm(lambda pts: fn(mix, pts, jnp.float32(sigma)), x)
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL, show_spinner=False)

@@ -59,6 +59,11 @@ def all_numbers_finite(spec) -> bool:
     return all(walk({"data": spec["data"], "frames": spec.get("frames", [])}))
 
 
+def metric(at: AppTest, label: str):
+    """The st.metric with this label (value, delta)."""
+    return next(m for m in at.metric if m.label == label)
+
+
 def final_particles(spec) -> np.ndarray:
     tr = next(t for t in spec["data"] if t.get("type") == "scatter" and t.get("mode") == "markers")
     return np.stack([np.asarray(tr["x"], float), np.asarray(tr["y"], float)], -1)
@@ -180,8 +185,26 @@ def test_noise_toggle_changes_the_spread_and_never_recompiles():
     ok(at)
     ascent_spread = within_mode_spread(mix, final_particles(charts(at)["animation"]))
     assert langevin_spread > 0.25 and ascent_spread < 0.05
+    m = metric(at, "mean ‖s(x)‖ at the particles")
+    assert float(m.value) < 0.05 * float(m.delta.split(": ")[1])  # ascent: ‖s‖ → 0 at the peaks
     at.slider(key="step_size").set_value(0.05).run()
     assert kernel._cache_size() == before  # noise and ε are traced values: no new program
+
+
+@pytest.mark.parametrize(("noise", "far_below"), [("false", True), ("true", False)])
+def test_mean_score_norm_tells_ascent_from_langevin_on_two_moons(noise, far_below):
+    """Issue 11, defect 2: on two-moons a "mode" is a whole moon, and the old spread-within-mode meter said ascent
+    was fine (1.89 vs 1.98). The mean score norm is 0 on the ridge: ascent far below true samples, Langevin close.
+    Tolerance: Langevin's 1000-particle mean of ‖s‖ (a positive variable with CV about 1) has a relative standard
+    error ≈ 3 %; 20 % is > 6 standard errors, and ULA's bias at ε = 0.02 is a few per cent."""
+    at = scene("follow_score", density="two-moons", noise=noise, n_particles=1000, n_steps=400)
+    ok(at)
+    m = metric(at, "mean ‖s(x)‖ at the particles")
+    got, true = float(m.value), float(m.delta.split(": ")[1])
+    if far_below:
+        assert got < 0.1 * true, (got, true)
+    else:
+        assert abs(got - true) < 0.2 * true, (got, true)
 
 
 def test_diverging_step_size_warns_without_nan():
@@ -189,6 +212,7 @@ def test_diverging_step_size_warns_without_nan():
     ok(at)
     warning = " ".join(w.value for w in at.warning)
     assert "diverged" in warning and "step size" in warning and "lower ε below" in warning
+    assert metric(at, "mean ‖s(x)‖ at the particles").value.startswith("diverged at step ")
     spec = charts(at)["animation"]
     assert spec["frames"] and all_numbers_finite(spec)
 

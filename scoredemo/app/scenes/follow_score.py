@@ -52,15 +52,16 @@ def render() -> None:
     with right:
         grid_x, px, py = B.marginals(dkey)
         W.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
-        spread = B.spread_within_modes(dkey, run.samples)
-        true_spread = B.spread_within_modes(dkey, B.true_samples(dkey))
-        st.metric(
-            "spread of particles within their mode",
-            f"{spread:.3f}",
-            delta=f"{spread - true_spread:+.3f} vs true samples ({true_spread:.3f})",
-            delta_color="off",
-        )
+        label = "mean ‖s(x)‖ at the particles"
+        true_norm = B.mean_score_norm(dkey, B.true_samples(dkey))
+        if run.diverged_at >= 0:
+            st.metric(label, f"diverged at step {run.diverged_at}")
+        else:
+            norm = B.mean_score_norm(dkey, run.samples)
+            st.metric(
+                label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off"
+            )
         st.caption(
-            "Gradient ascent collapses each mode's particles onto its peak (spread → 0); Langevin keeps "
-            "the spread of real samples. Press ▶ Play to watch, drag the slider to scrub."
+            "At a peak of p — a point or a whole ridge, like a moon — the score is 0: gradient ascent drives "
+            "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch."
         )
