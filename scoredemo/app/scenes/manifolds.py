@@ -8,11 +8,12 @@ import streamlit as st
 
 from scoredemo.app import state as S
 from scoredemo import figures as F
+from scoredemo import metrics
 from scoredemo.app import widgets as C
 
 PAGE = "manifolds"
 THICK = 0.5
-#: Loss windows for the wander ratio (F.loss_wander): the bold line of the loss charts is the same window mean.
+#: Loss windows for the wander ratio (metrics.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
 
 
@@ -58,7 +59,7 @@ def render() -> None:
     with c2:
         ref = mags[0] * ws[0] / ws
         C.chart(
-            F.scatter_xy_figure(
+            F.scatter_xy_spec(
                 ws,
                 mags,
                 kind="magnitude-vs-thickness",
@@ -90,27 +91,22 @@ def render() -> None:
         cols, results, (thick_key, thin_key), (THICK, thickness), ("thick", "thin"), strict=True
     ):
         best = -0.5 * S.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
-        wander[tag] = F.loss_wander(res.loss_curve, WINDOW)
+        wander[tag] = metrics.loss_wander(res.loss_curve, WINDOW)
         error[tag] = score_error(k)
         with col:
-            fig = F.loss_curve_figure(
+            fig = F.loss_curve_spec(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
                 title=f"ssm loss / |best possible|, w = {w:g}",
                 smooth_window=WINDOW,
+                y_title="loss / |best|",
+                reference=(-1.0, "best possible"),
             )
-            fig.add_hline(
-                y=-1.0,
-                line=dict(color=F.OKABE_ITO["black"], dash="dash", width=2),
-                annotation_text="best possible",
-                annotation_position="bottom right",
-            )
-            fig.update_yaxes(title="loss / |best|")
             C.chart(fig, f"loss-{tag}")
             m1, m2 = st.columns(2)
             m1.metric(
                 "loss wander",
                 f"{wander[tag]:.1f}×" if np.isfinite(wander[tag]) else "n/a",
-                help=f"F.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
+                help=f"metrics.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
                 "minibatch noise (1×). Needs at least 400 training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
