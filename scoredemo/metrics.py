@@ -273,3 +273,30 @@ def score_error_grid(
     err, ref = _sq_errors(score_fn, true_score_fn, pts)
     lp = np.full(len(pts), np.nan) if log_prob_fn is None else np.asarray(log_prob_fn(jnp.asarray(pts)), np.float64)
     return ScoreErrorGrid(xs, ys, pts, err, ref, lp)
+
+
+def loss_wander(curve: np.ndarray, window: int = 50) -> float:
+    """How much a loss curve's second half wanders beyond what minibatch noise alone explains (≈ 1: pure noise).
+
+    Split the second half into windows of ``window`` steps; m_j = mean of window j, v_j = variance within it.
+    Remove a quadratic trend from the m_j (a slow, smooth descent is not wander) and return
+
+        std_j(m_j − trend) / sqrt(mean_j(v_j) / window),
+
+    the spread of the window means divided by the one independent per-step noise would give. For J windows its
+    standard error under pure noise is ≈ 1/√(2(J − 3)) (0.17 for 2000 steps). NaN when there are fewer than 4
+    windows. (The per-step coefficient of variation does not separate a thin ring from a thick one: both curves'
+    minibatch noise scales with their level.)
+    """
+    y = np.asarray(curve, np.float64)
+    half = y[len(y) // 2 :]
+    half = half[np.isfinite(half)]
+    n_win = len(half) // window
+    if window < 2 or n_win < 4:
+        return float("nan")
+    blocks = half[: n_win * window].reshape(n_win, window)
+    means = blocks.mean(axis=1)
+    k = np.arange(n_win, dtype=np.float64)
+    resid = means - np.polyval(np.polyfit(k, means, 2), k)
+    white = np.sqrt(np.mean(blocks.var(axis=1, ddof=1)) / window)
+    return float(resid.std(ddof=3) / white) if white > 0 else float("nan")

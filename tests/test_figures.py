@@ -1,4 +1,5 @@
-"""The figure builders are pure (numpy in, go.Figure out): traces, frames, fixed axes, no NaN, capped payloads."""
+"""The figure builders are pure (numpy in, one Plotly JSON dict out): every one passes Plotly's validation; traces,
+frames, fixed axes, colours, no NaN, capped payloads."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from scoredemo import figures as F
@@ -28,15 +30,20 @@ def numeric_arrays(obj):
                 yield from numeric_arrays(v)
 
 
-def assert_no_nan(fig: go.Figure) -> None:
-    spec = F.decode_arrays(fig.to_plotly_json())  # typed arrays too
+def assert_no_nan(fig: go.Figure | dict) -> None:
+    """No NaN/inf in the data and frames of a figure or of a spec (its typed arrays decoded)."""
+    spec = F.decode_arrays(fig if isinstance(fig, dict) else fig.to_plotly_json())
     for arr in numeric_arrays({"data": spec["data"], "frames": spec.get("frames", [])}):
         assert np.all(np.isfinite(arr)), "a chart must never contain NaN/inf"
 
 
+def figure(spec: dict) -> go.Figure:
+    """A spec (what the app sends) read back as a ``go.Figure`` with its typed arrays decoded."""
+    return go.Figure(F.decode_arrays(spec))
+
+
 def animation(anim) -> go.Figure:
-    """What the app sends (``animation_spec``), read back with its typed arrays decoded."""
-    return go.Figure(F.decode_arrays(F.animation_spec(anim)))
+    return figure(F.animation_spec(anim))
 
 
 def walk(n_frames=30, n=200, seed=0, box=5.0):
@@ -48,6 +55,98 @@ def grid_density(box=5.0, n=40):
     xs = np.linspace(-box, box, n)
     gx, gy = np.meshgrid(xs, xs)
     return xs, xs, np.exp(-(gx**2 + gy**2) / 2)
+
+
+# ------------------------------------------------------------------------------------------------ every builder
+
+
+def _arrow_grid():
+    a = np.linspace(-4.5, 4.5, 10)
+    gx, gy = np.meshgrid(a, a)
+    return np.stack([gx.ravel(), gy.ravel()], -1)
+
+
+def _paths(n_panels=2):
+    xs, ys, z = grid_density()
+    pts, traj = _arrow_grid(), walk(20, 100)
+    modes = np.r_[np.zeros(60, int), np.ones(30, int), -np.ones(10, int)]
+    return [F.PathPanel(xs, ys, z, pts, -pts, traj, modes, title=f"panel {j}") for j in range(n_panels)]
+
+
+def _marginals_truth():
+    xs = np.linspace(-5, 5, 50)
+    return xs, np.exp(-(xs**2)), np.exp(-(xs**2))
+
+
+_STEPS = np.arange(0, 510, 10)
+_FRAC = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
+_W = np.geomspace(0.01, 1, 10)
+_LOSS = np.r_[np.linspace(2, -1, 300) + np.random.default_rng(0).normal(scale=0.1, size=300), np.nan]
+
+#: Every ``*_spec`` builder, each with small realistic inputs (``test_every_spec_builder_is_listed`` keeps this
+#: list complete).
+SPECS = {
+    "animation_spec": lambda: F.animation_spec(make_anim(walk(12, 300), n_trails=3)),
+    "marginals_spec": lambda: F.marginals_spec(
+        np.random.default_rng(1).normal(size=(400, 2)), *_marginals_truth(), box=5.0
+    ),
+    "mode_fraction_spec": lambda: F.mode_fraction_spec(
+        _STEPS, {"annealed": _FRAC, "plain": 1 - _FRAC}, np.array([0.2, 0.8]), mode_names=["a", "b"], title="meter"
+    ),
+    "score_field_spec": lambda: F.score_field_spec([field_panel(), field_panel()], box=5.0, mode="magnitude"),
+    "heatmap_spec": lambda: F.heatmap_spec(
+        *grid_density(), box=5.0, kind="error-map", title="error", colorbar="‖s_θ − s‖", overlay=np.zeros((10, 2))
+    ),
+    "weights_bar_spec": lambda: F.weights_bar_spec(
+        np.array([0.2, 0.8]), {"plain": _FRAC[-1], "annealed": np.array([0.21, 0.79])}, mode_names=["a", "b"]
+    ),
+    "loss_curve_spec": lambda: F.loss_curve_spec(
+        {"ssm": _LOSS, "dsm": 2 * _LOSS},
+        title="loss",
+        smooth_window=50,
+        y_title="loss / |best|",
+        reference=(-1.0, "best"),
+    ),
+    "scatter_xy_spec": lambda: F.scatter_xy_spec(
+        _W,
+        1 / _W,
+        kind="magnitude-vs-thickness",
+        x_title="w",
+        y_title="E‖s‖",
+        title="magnitude",
+        log_x=True,
+        log_y=True,
+        mode="lines+markers",
+        name="E‖s‖",
+        reference=(_W, 1 / _W, "∝ 1/w"),
+        marker_x=0.1,
+    ),
+    "decade_error_spec": lambda: F.decade_error_spec(
+        np.r_[-np.inf, np.arange(-7.0, 1.0)],
+        np.array([3.0, 1.0, np.nan, 0.5, 0.2, 0.1, 0.05, 0.01]),
+        np.array([500, 80, 0, 60, 50, 40, 30, 20]),
+        near_data=0.02,
+        title="error by density",
+    ),
+    "paths_spec": lambda: F.paths_spec(_paths(), box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"], title="paths"),
+}
+
+
+def test_every_spec_builder_is_listed():
+    assert sorted(SPECS) == sorted(name for name in F.__all__ if name.endswith("_spec"))
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_spec_is_valid_plotly(name):
+    """The app sends each dict without Plotly's validation (``SpecFigure``): each must pass it anyway, serialise as
+    it is, carry its ``meta.kind`` and the shared template, and hold no NaN/inf."""
+    spec = SPECS[name]()
+    fig = go.Figure(spec)  # raises on any invalid property or value
+    assert fig.layout.meta["kind"] and spec["layout"]["meta"] == fig.layout.meta
+    assert spec["layout"]["template"] is F.TEMPLATE
+    sent = json.loads(pio.to_json(F.SpecFigure(spec).to_dict(), validate=False))
+    assert len(sent["data"]) == len(fig.data) > 0
+    assert_no_nan(spec)
 
 
 # ------------------------------------------------------------------------------------------------ animation
@@ -123,11 +222,9 @@ def test_animation_spec_is_valid_plotly_and_sent_as_is():
     ``SpecFigure`` must hand exactly it to the serialiser."""
     anim = make_anim(walk(12, 300), n_trails=3)
     spec = F.animation_spec(anim)
-    validated = F.animation_figure(anim)  # go.Figure(spec): raises on any invalid property or value
+    validated = go.Figure(spec)  # raises on any invalid property or value
     assert len(validated.frames) == 12 and len(validated.data) == 1 + 3 + 1
     assert F.SpecFigure(spec).to_dict() is spec
-    import plotly.io as pio  # noqa: PLC0415
-
     assert json.loads(pio.to_json(F.SpecFigure(spec).to_dict(), validate=False))["layout"]["meta"] == {
         "kind": "animation"
     }
@@ -153,9 +250,9 @@ def field_panel(mode_scale=1.0):
 
 
 @pytest.mark.parametrize("mode", ["direction", "magnitude"])
-def test_score_field_figure(mode):
-    F.score_field_figure([field_panel(), field_panel()], box=5.0, mode=mode)  # the spec passes Plotly's validation
-    fig = go.Figure(F.decode_arrays(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode)))
+def test_score_field_spec(mode):
+    go.Figure(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode))  # passes Plotly's validation
+    fig = figure(F.score_field_spec([field_panel(), field_panel()], box=5.0, mode=mode))
     assert fig.layout.meta["kind"] == "score-field"
     assert [a.text for a in fig.layout.annotations] == ["gaussian", "gaussian"]
     assert fig.data[1].xaxis == "x2" and fig.layout.yaxis2.scaleanchor == "x2"
@@ -195,7 +292,7 @@ def test_density_image_is_a_png():
 def test_mode_fraction_meter_draws_true_weights():
     steps = np.arange(0, 510, 10)
     frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
-    fig = F.mode_fraction_figure(steps, {"annealed": frac, "plain": 1 - frac}, np.array([0.2, 0.8]))
+    fig = figure(F.mode_fraction_spec(steps, {"annealed": frac, "plain": 1 - frac}, np.array([0.2, 0.8])))
     true = [t for t in fig.data if t.meta["role"] == "true"]
     assert [t.y[0] for t in true] == [0.2, 0.8]
     assert len([t for t in fig.data if t.meta["role"] == "fraction"]) == 4
@@ -208,47 +305,60 @@ def test_meter_and_marginals_specs_are_valid_plotly_and_match():
     steps = np.arange(0, 510, 10)
     frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
     spec = F.mode_fraction_spec(steps, {"plain": frac}, np.array([0.2, 0.8]))
-    fig = go.Figure(F.decode_arrays(spec))
+    fig = figure(spec)
     np.testing.assert_allclose(fig.data[0].y, np.round(frac[:, 0], 4))
     np.testing.assert_allclose(fig.data[0].x, steps)
     samples = np.random.default_rng(1).normal(size=(400, 2))
     xs = np.linspace(-5, 5, 50)
-    fig = go.Figure(F.decode_arrays(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0)))
+    fig = figure(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0))
     hist, bins = np.histogram(samples[:, 1], bins=np.linspace(-5, 5, 61), density=True)
     np.testing.assert_allclose(fig.data[2].y, np.round(hist, 4), atol=1e-6)  # second panel: y coordinates
     assert fig.data[2].xaxis == "x2" and fig.layout.xaxis2.title.text == "y"
 
 
 def test_weights_bar_and_loss_curve():
-    fig = F.weights_bar_figure(np.array([0.2, 0.8]), {"plain": np.array([0.5, 0.5])})
+    fig = figure(F.weights_bar_spec(np.array([0.2, 0.8]), {"plain": np.array([0.5, 0.5])}))
     assert [t.name for t in fig.data] == ["true weights", "plain"]
+    assert [t.marker.color for t in fig.data] == [F.OKABE_ITO["black"], F.OKABE_ITO["orange"]]
     curve = np.r_[np.linspace(2, -1, 100), np.nan]
-    fig = F.loss_curve_figure({"ssm": curve})
+    fig = figure(F.loss_curve_spec({"ssm": curve}))
     assert fig.layout.meta["kind"] == "loss"
     assert len(fig.data[0].x) == 100  # NaN dropped
     assert_no_nan(fig)
+
+
+def test_loss_curve_smooths_and_draws_a_reference_line():
+    curve = np.r_[np.linspace(2, -1, 200), np.nan]
+    fig = figure(F.loss_curve_spec({"ssm": curve}, smooth_window=50, y_title="loss / |best|", reference=(-1.0, "best")))
+    raw, smoothed = fig.data
+    assert raw.meta["role"] == "raw" and smoothed.meta["role"] == "smoothed" and "mean of 50 steps" in smoothed.name
+    assert raw.line.color == smoothed.line.color == F.SERIES[0]
+    np.testing.assert_allclose(smoothed.y, np.round(F.smooth(curve[:200], 50), 5))
+    assert fig.layout.yaxis.title.text == "loss / |best|"
+    assert fig.layout.shapes[0].y0 == fig.layout.shapes[0].y1 == -1.0 and fig.layout.shapes[0].xref == "x domain"
+    assert fig.layout.annotations[0].text == "best"
 
 
 def test_marginals_with_empty_and_normal_samples():
     xs = np.linspace(-5, 5, 100)
     px = np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi)
     for samples in (np.zeros((0, 2)), np.random.default_rng(0).normal(size=(500, 2))):
-        fig = F.marginals_figure(samples, xs, px, px, box=5.0)
+        fig = figure(F.marginals_spec(samples, xs, px, px, box=5.0))
         assert len(fig.data) == 4
         assert_no_nan(fig)
 
 
-def test_heatmap_figure_clips_and_overlays():
+def test_heatmap_spec_clips_and_overlays():
     xs, ys, z = grid_density()
     z[0, 0] = np.inf
-    fig = F.heatmap_figure(xs, ys, z, box=5.0, kind="error-map", overlay=np.zeros((10, 2)))
+    fig = figure(F.heatmap_spec(xs, ys, z, box=5.0, kind="error-map", overlay=np.zeros((10, 2))))
     assert fig.data[0].zmax > 0 and fig.data[1].mode == "markers"
     assert_no_nan(fig)
 
 
 def test_scatter_xy_log_axes():
     w = np.geomspace(0.01, 1, 10)
-    fig = F.scatter_xy_figure(
+    spec = F.scatter_xy_spec(
         w,
         1 / w,
         kind="magnitude-vs-thickness",
@@ -259,31 +369,22 @@ def test_scatter_xy_log_axes():
         reference=(w, 1 / w, "1/w"),
         marker_x=0.1,
     )
+    fig = figure(spec)
     assert fig.layout.xaxis.type == "log" and len(fig.data) == 2
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.type == "log"
+    assert fig.layout.shapes[0].x0 == 0.1 and fig.layout.shapes[0].yref == "y domain"  # the marker line
+    assert fig.data[1].line.color == F.OKABE_ITO["vermillion"] and fig.data[1].name == "1/w"
     assert_no_nan(fig)
 
 
 # ------------------------------------------------------------------------------------------------ learned scores
 
 
-def test_loss_wander_is_one_for_noise_and_large_for_a_wandering_loss():
-    rng = np.random.default_rng(0)
-    # white noise around a smooth descent: the quadratic trend is removed, the ratio is ≈ 1 (SE ≈ 0.1 here)
-    n = 10_000
-    noise = -(np.linspace(0, 1, n) ** 2) + rng.normal(size=n)
-    assert abs(F.loss_wander(noise) - 1.0) < 0.3
-    # the same noise plus a slow random walk (the thin ring's behaviour): the window means wander
-    walk = noise + np.cumsum(rng.normal(scale=0.05, size=n))
-    assert F.loss_wander(walk) > 2.0
-    assert np.isnan(F.loss_wander(noise[:300]))  # fewer than 4 windows in the second half
-    assert np.isfinite(F.loss_wander(np.r_[noise, np.nan]))  # NaNs (skipped steps) are ignored
-
-
-def test_decade_error_figure():
+def test_decade_error_spec():
     edges = np.r_[-np.inf, np.arange(-7.0, 1.0)]
     rel = np.array([3.0, 1.0, np.nan, 0.5, 0.2, 0.1, 0.05, 0.01])
     counts = np.array([500, 80, 0, 60, 50, 40, 30, 20])
-    fig = F.decade_error_figure(edges, rel, counts, near_data=0.02)
+    fig = figure(F.decade_error_spec(edges, rel, counts, near_data=0.02))
     assert fig.layout.meta["kind"] == "error-vs-logp" and fig.layout.yaxis.type == "log"
     bars = fig.data[0]
     assert list(bars.x) == ["< 10⁻⁷", "10⁻⁷–10⁻⁶", "10⁻⁵–10⁻⁴", "10⁻⁴–10⁻³", "10⁻³–10⁻²", "10⁻²–10⁻¹", "10⁻¹–1"]
@@ -292,7 +393,7 @@ def test_decade_error_figure():
     assert_no_nan(fig)
 
 
-def test_paths_figure_panels_colours_and_caps():
+def test_paths_spec_panels_colours_and_caps():
     xs, ys, z = grid_density()
     a = np.linspace(-4.5, 4.5, 10)
     gx, gy = np.meshgrid(a, a)
@@ -304,7 +405,7 @@ def test_paths_figure_panels_colours_and_caps():
         F.PathPanel(xs, ys, z, pts, -pts, traj, modes, title="true score"),
         F.PathPanel(xs, ys, z, pts, -pts, traj, np.zeros(100, int), title="learned"),
     ]
-    fig = F.paths_figure(panels, box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"])
+    fig = figure(F.paths_spec(panels, box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"]))
     assert fig.layout.meta["kind"] == "paths"
     assert [a.text for a in fig.layout.annotations] == ["true score", "learned"]
     assert len(fig.layout.images) == 2 and tuple(fig.layout.xaxis2.range) == (-5.0, 5.0)

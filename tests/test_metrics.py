@@ -56,3 +56,16 @@ def test_end_modes_within_two_scales():
 
 def test_mode_centres():
     np.testing.assert_allclose(metrics.mode_centres(make_density("ncsn-mixture").mixture), [[-5, -5], [5, 5]])
+
+
+def test_loss_wander_is_one_for_noise_and_large_for_a_wandering_loss():
+    rng = np.random.default_rng(0)
+    # white noise around a smooth descent: the quadratic trend is removed, the ratio is ≈ 1 (SE ≈ 0.1 here)
+    n = 10_000
+    noise = -(np.linspace(0, 1, n) ** 2) + rng.normal(size=n)
+    assert abs(metrics.loss_wander(noise) - 1.0) < 0.3
+    # the same noise plus a slow random walk (the thin ring's behaviour): the window means wander
+    walk = noise + np.cumsum(rng.normal(scale=0.05, size=n))
+    assert metrics.loss_wander(walk) > 2.0
+    assert np.isnan(metrics.loss_wander(noise[:300]))  # fewer than 4 windows in the second half
+    assert np.isfinite(metrics.loss_wander(np.r_[noise, np.nan]))  # NaNs (skipped steps) are ignored

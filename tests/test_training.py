@@ -187,27 +187,11 @@ def test_ncsn_fig2_low_density_regions_are_wrong() -> None:
     assert binned.rel_error[0] > 10 * binned.rel_error[-1], binned
 
 
-def _excess_fluctuation(curve: np.ndarray, window: int = 50) -> float:
-    """How much the loss curve's second half wanders beyond what minibatch noise explains.
-
-    Average it over windows of ``window`` steps; remove a quadratic trend from the window means; divide their
-    standard deviation by the one white noise would give, (mean within-window std)/√window. Pure minibatch noise
-    around a converged (or smoothly drifting) loss gives ≈ 1, with a standard error ≈ 1/√(2·(#windows − 3)).
-    """
-    half = curve[len(curve) // 2 :]
-    blocks = half[: len(half) // window * window].reshape(-1, window)
-    means = blocks.mean(axis=1)
-    k = np.arange(len(means))
-    resid = means - np.polyval(np.polyfit(k, means, 2), k)
-    white = blocks.std(axis=1, ddof=1).mean() / np.sqrt(window)
-    return float(resid.std(ddof=3) / white)
-
-
 @pytest.mark.slow
 def test_manifold_pitfall_thin_ring() -> None:
     """The score of a ring of thickness w grows like 1/w; ssm on a thin ring (w = 0.01) never settles.
 
-    8000 steps → 80 windows in the second half, so the excess-fluctuation ratio has standard error ≈ 0.08 under
+    8000 steps → 80 windows in the second half, so ``metrics.loss_wander`` has standard error ≈ 0.08 under
     pure noise: 1.4 is 5 standard errors above 1. The thick ring (w = 0.5) is within that; the thin one is not.
     (Per-step coefficients of variation do not separate the two: both curves' minibatch noise scales like their
     level, ∝ 1/w², so the CV is ≈ 0.25 at any w.)
@@ -216,7 +200,7 @@ def test_manifold_pitfall_thin_ring() -> None:
     for w in (0.5, 0.01):
         density = make_density("ring", thickness=w)
         result = train(density, TrainConfig("ssm", steps=8000, seed=0))
-        ratios[w] = _excess_fluctuation(result.loss_curve)
+        ratios[w] = metrics.loss_wander(result.loss_curve)
         levels[w] = float(np.mean(result.loss_curve[-1000:]))
         errors[w] = evaluate(result.learned, density)["weighted_rel_error"]
     assert ratios[0.5] < 1.4 < ratios[0.01], ratios

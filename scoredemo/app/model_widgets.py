@@ -76,7 +76,7 @@ def train_block(tkey: TrainKey | Sequence[TrainKey], *, page_id: str, label: str
         def progress(done: int, total: int, curve: np.ndarray, bar=bar, live=live, what=what, key=key, j=j) -> None:
             bar.progress(min(done / total, 1.0), text=f"{what}training step {done} / {total}")
             live.plotly_chart(
-                F.loss_curve_figure({key.objective: curve}, title="loss so far", height=300),
+                F.SpecFigure(F.loss_curve_spec({key.objective: curve}, title="loss so far", height=300)),
                 theme=None,
                 key=f"live-{page_id}-{j}-{done}",
             )

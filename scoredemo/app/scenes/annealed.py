@@ -108,7 +108,7 @@ def render() -> None:
             "meter",
         )
         W.chart(
-            F.weights_bar_figure(
+            F.weights_bar_spec(
                 dens.true_weights,
                 {"plain Langevin": plain.fractions[-1], "annealed": annealed.fractions[-1]},
                 mode_names=names,

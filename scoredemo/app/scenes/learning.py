@@ -64,7 +64,7 @@ def render() -> None:
         ]
         W.chart(F.score_field_spec(panels, box=lf.box, height=520), "fields")
     with right:
-        W.chart(F.loss_curve_figure({tkey.objective: result.loss_curve}, title="training loss"), "loss")
+        W.chart(F.loss_curve_spec({tkey.objective: result.loss_curve}, title="training loss"), "loss")
     data = result.data if result.data is not None else B.true_samples(dkey, 500)
     c1, c2 = st.columns(2)
     with c1:

@@ -74,7 +74,7 @@ def render() -> None:
     c1, c2 = st.columns(2)
     with c1:
         W.chart(
-            F.decade_error_figure(
+            F.decade_error_spec(
                 errors.by_density.edges,
                 errors.by_density.rel_error,
                 errors.by_density.counts,
@@ -113,7 +113,7 @@ def render() -> None:
             lf.xs, lf.ys, dens_grid, pts, learn_s, learned.trajectory, m_learned, title=f"learned ({tkey.objective})"
         ),
     ]
-    W.chart(F.paths_figure(panels, box=lf.box, mode_names=names), "paths")
+    W.chart(F.paths_spec(panels, box=lf.box, mode_names=names), "paths")
     k1, k2, k3 = st.columns(3)
     k1.metric(
         "true score: reached a mode",

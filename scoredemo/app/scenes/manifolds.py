@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo import metrics
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
@@ -18,7 +19,7 @@ PAGE = "manifolds"
 THICK = 0.5
 #: The defaults of the controls (also the models the server's warm-up trains: see default_models).
 THICKNESS, RADIUS, TRAIN_STEPS, SEED = 0.02, 2.5, 2500, 0
-#: Loss windows for the wander ratio (F.loss_wander): the bold line of the loss charts is the same window mean.
+#: Loss windows for the wander ratio (metrics.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
 
 
@@ -63,7 +64,7 @@ def render() -> None:
     with c2:
         ref = mags[0] * ws[0] / ws
         W.chart(
-            F.scatter_xy_figure(
+            F.scatter_xy_spec(
                 ws,
                 mags,
                 kind="magnitude-vs-thickness",
@@ -91,27 +92,22 @@ def render() -> None:
         cols, results, (thick_key, thin_key), (THICK, thickness), ("thick", "thin"), strict=True
     ):
         best = -0.5 * B.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
-        wander[tag] = F.loss_wander(res.loss_curve, WINDOW)
+        wander[tag] = metrics.loss_wander(res.loss_curve, WINDOW)
         error[tag] = T.weighted_error(k)
         with col:
-            fig = F.loss_curve_figure(
+            fig = F.loss_curve_spec(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
                 title=f"ssm loss / |best possible|, w = {w:g}",
                 smooth_window=WINDOW,
+                y_title="loss / |best|",
+                reference=(-1.0, "best possible"),
             )
-            fig.add_hline(
-                y=-1.0,
-                line=dict(color=F.OKABE_ITO["black"], dash="dash", width=2),
-                annotation_text="best possible",
-                annotation_position="bottom right",
-            )
-            fig.update_yaxes(title="loss / |best|")
             W.chart(fig, f"loss-{tag}")
             m1, m2 = st.columns(2)
             m1.metric(
                 "loss wander",
                 f"{wander[tag]:.1f}×" if np.isfinite(wander[tag]) else "n/a",
-                help=f"F.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
+                help=f"metrics.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
                 "minibatch noise (1×). Needs at least 400 training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")

@@ -1,0 +1,349 @@
+"""Charts with ordinary axes: marginals, the mode-fraction meter, final weights, loss curves, y-vs-x, error by decade.
+
+Every builder returns a finished Plotly JSON dict (see :class:`SpecFigure`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from scoredemo.figures._style import (
+    LEGEND_FONT,
+    OKABE_ITO,
+    SERIES,
+    _clean,
+    _finite,
+    _row_layout,
+    style_layout,
+    typed_array,
+)
+
+
+def marginals_spec(
+    samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float
+) -> dict:
+    """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals"),
+    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`)."""
+    x = np.asarray(samples, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)] if x.size else np.zeros((0, 2))
+    bins = np.linspace(-box, box, 61)
+    width = float(bins[1] - bins[0])
+    centres = 0.5 * (bins[1:] + bins[:-1])
+    layout = copy.deepcopy(_row_layout(2, 0.12))
+    data = []
+    for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
+        hist = np.histogram(x[:, coord], bins=bins)[0] if len(x) else np.zeros(len(centres))
+        dens = hist / max(hist.sum() * width, 1e-12)
+        axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
+        data.append(
+            dict(
+                type="bar",
+                x=typed_array(_clean(centres)),
+                y=typed_array(np.round(dens, 4)),
+                width=width,
+                marker=dict(color=OKABE_ITO["sky"], line=dict(width=0)),
+                name="particles",
+                showlegend=col == 1,
+                **axes,
+            )
+        )
+        data.append(
+            dict(
+                type="scatter",
+                x=typed_array(_clean(grid)),
+                y=typed_array(np.round(_finite(truth), 4)),
+                mode="lines",
+                line=dict(color=OKABE_ITO["vermillion"], width=3),
+                name="true marginal",
+                showlegend=col == 1,
+                **axes,
+            )
+        )
+        layout["xaxis" if col == 1 else f"xaxis{col}"].update(
+            range=[-box, box], autorange=False, title=dict(text="x" if col == 1 else "y")
+        )
+    layout["yaxis"]["title"] = dict(text="density")
+    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=380), bargap=0)
+    return dict(data=data, layout=layout)
+
+
+def mode_fraction_spec(
+    steps: np.ndarray,
+    runs: Mapping[str, np.ndarray],
+    true_weights: np.ndarray,
+    *,
+    mode_names: Sequence[str] | None = None,
+    title: str | None = None,
+    height: int = 420,
+) -> dict:
+    """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step, as a finished
+    Plotly dict (redrawn on every π move; see :class:`SpecFigure`).
+
+    ``runs`` maps a run label to its (F, M) fractions; each mode has one colour, runs differ by dash; the true
+    weights are horizontal lines named "true π …" in the mode's colour.
+    """
+    steps = np.asarray(steps)
+    true_weights = np.asarray(true_weights, np.float64)
+    m = len(true_weights)
+    names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(m)]
+    shown = range(m) if m <= 4 else range(min(m, 8))
+    dashes = ["solid", "dash", "dot", "dashdot"]
+    x = typed_array(steps, "f8")
+    data = []
+    for r, (label, frac) in enumerate(runs.items()):
+        frac = np.asarray(frac, np.float64)
+        for k in shown:
+            data.append(
+                dict(
+                    type="scatter",
+                    x=x,
+                    y=typed_array(np.round(_finite(frac[:, k]), 4), "f8"),
+                    mode="lines",
+                    line=dict(color=SERIES[k % len(SERIES)], width=3.5, dash=dashes[r % len(dashes)]),
+                    name=f"{label}: {names[k]}",
+                    meta={"role": "fraction", "run": label, "mode": k},
+                )
+            )
+    for k in shown:
+        data.append(
+            dict(
+                type="scatter",
+                x=[float(steps[0]), float(steps[-1])],
+                y=[float(true_weights[k])] * 2,
+                mode="lines",
+                line=dict(color=SERIES[k % len(SERIES)], width=2, dash="longdash"),
+                opacity=0.6,
+                name=f"true weight {names[k]} = {true_weights[k]:.2f}",
+                meta={"role": "true", "mode": k},
+            )
+        )
+    layout = style_layout(kind="mode-fractions", title=title, height=height)
+    layout.update(
+        yaxis=dict(range=[0, 1], autorange=False, title=dict(text="fraction of particles")),
+        xaxis=dict(
+            range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title=dict(text="step")
+        ),
+        legend=dict(orientation="h", y=-0.42, yanchor="top", x=0.0, font=dict(size=14)),
+        margin=dict(layout["margin"], b=170),
+    )
+    return dict(data=data, layout=layout)
+
+
+def weights_bar_spec(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray], *, mode_names=None) -> dict:
+    """Final mode weights, true vs sampled, as grouped bars (kind="weights")."""
+    true_weights = np.asarray(true_weights, np.float64)
+    names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(len(true_weights))]
+    bar = lambda y, name, colour: dict(
+        type="bar", x=names, y=typed_array(y, "f8"), name=name, marker=dict(color=colour)
+    )
+    data = [bar(np.round(true_weights, 4), "true weights", OKABE_ITO["black"])]
+    colours = [OKABE_ITO["orange"], OKABE_ITO["sky"], OKABE_ITO["green"]]
+    for j, (label, w) in enumerate(sampled.items()):
+        data.append(bar(np.round(_finite(w), 4), label, colours[j % len(colours)]))
+    layout = style_layout(kind="weights", height=380)
+    layout.update(yaxis=dict(range=[0, 1], autorange=False, title=dict(text="weight")), barmode="group")
+    return dict(data=data, layout=layout)
+
+
+def smooth(y: np.ndarray, window: int) -> np.ndarray:
+    """Moving average over ``window`` steps (shorter at the start), for a readable loss curve."""
+    y = np.asarray(y, np.float64)
+    if window <= 1 or len(y) == 0:
+        return y
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    idx = np.arange(1, len(y) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def loss_curve_spec(
+    curves: Mapping[str, np.ndarray],
+    *,
+    title: str | None = None,
+    height: int = 380,
+    log_y: bool = False,
+    smooth_window: int | None = None,
+    y_title: str = "loss",
+    reference: tuple[float, str] | None = None,
+) -> dict:
+    """Training loss vs step (kind="loss"): each curve raw (thin, light) and smoothed (bold, same colour).
+
+    Each curve: (n,) losses, one per step. ``smooth_window`` defaults to n/40 steps. Non-finite values are dropped.
+    ``reference`` = (y, label) draws a dashed black line across the chart at y, labelled at its bottom right.
+    """
+    data = []
+    for j, (label, c) in enumerate(curves.items()):
+        y = np.asarray(c, np.float64)
+        x = np.arange(1, len(y) + 1)
+        keep = np.isfinite(y)
+        x, y = typed_array(x[keep], "i4"), y[keep]
+        colour = SERIES[j % len(SERIES)]
+        w = smooth_window or max(1, len(y) // 40)
+        data.append(
+            dict(
+                type="scatter",
+                x=x,
+                y=typed_array(np.round(y, 5), "f8"),
+                mode="lines",
+                line=dict(color=colour, width=1),
+                opacity=0.35,
+                name=f"{label} (per step)",
+                showlegend=False,
+                meta={"role": "raw"},
+            )
+        )
+        data.append(
+            dict(
+                type="scatter",
+                x=x,
+                y=typed_array(np.round(smooth(y, w), 5), "f8"),
+                mode="lines",
+                line=dict(color=colour, width=3.5),
+                name=f"{label} (mean of {w} steps)",
+                meta={"role": "smoothed"},
+            )
+        )
+    layout = style_layout(kind="loss", title=title, height=height)
+    layout.update(
+        xaxis=dict(title=dict(text="training step")),
+        yaxis=dict(title=dict(text=y_title), type="log" if log_y else "linear"),
+    )
+    if reference is not None:
+        ry, rlabel = float(reference[0]), reference[1]
+        line = dict(color=OKABE_ITO["black"], dash="dash", width=2)
+        layout["shapes"] = [dict(type="line", x0=0, x1=1, xref="x domain", y0=ry, y1=ry, yref="y", line=line)]
+        layout["annotations"] = [
+            dict(text=rlabel, showarrow=False, x=1, xanchor="right", xref="x domain", y=ry, yanchor="top", yref="y")
+        ]
+    return dict(data=data, layout=layout)
+
+
+def scatter_xy_spec(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    kind: str,
+    x_title: str,
+    y_title: str,
+    title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    mode: str = "markers",
+    name: str = "",
+    reference: tuple[np.ndarray, np.ndarray, str] | None = None,
+    marker_x: float | None = None,
+    height: int = 420,
+) -> dict:
+    """A generic y-vs-x plot (error vs log-density, score magnitude vs thickness) with an optional reference curve
+    and an optional dotted vertical line at ``marker_x``; log axes have one tick per decade."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    data = [
+        dict(
+            type="scatter",
+            x=typed_array(np.round(x[keep], 5), "f8"),
+            y=typed_array(np.round(y[keep], 5), "f8"),
+            mode=mode,
+            name=name,
+            marker=dict(size=5, color=OKABE_ITO["blue"], opacity=0.5),
+            line=dict(color=OKABE_ITO["blue"], width=3),
+        )
+    ]
+    if reference is not None:
+        rx, ry, rname = reference
+        data.append(
+            dict(
+                type="scatter",
+                x=typed_array(np.round(np.asarray(rx, np.float64), 5), "f8"),
+                y=typed_array(np.round(_finite(ry), 5), "f8"),
+                mode="lines",
+                line=dict(color=OKABE_ITO["vermillion"], width=3, dash="dash"),
+                name=rname,
+            )
+        )
+
+    def axis(text: str, log: bool) -> dict:
+        return dict(title=dict(text=text), type="log", dtick=1) if log else dict(title=dict(text=text), type="linear")
+
+    layout = style_layout(kind=kind, title=title, height=height)
+    layout.update(xaxis=axis(x_title, log_x), yaxis=axis(y_title, log_y))
+    # legend inside the top-right corner: above the plot it runs into the title
+    layout["legend"].update(orientation="v", x=0.98, xanchor="right", y=0.98, yanchor="top")
+    if marker_x is not None:
+        line = dict(color=OKABE_ITO["black"], width=2, dash="dot")
+        layout["shapes"] = [
+            dict(type="line", x0=marker_x, x1=marker_x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+        ]
+    return dict(data=data, layout=layout)
+
+
+def _decade_label(lo: float, hi: float) -> str:
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    p = lambda e: "1" if e == 0 else f"10{str(int(e)).translate(sup)}"
+    return f"< {p(hi)}" if not np.isfinite(lo) else f"{p(lo)}–{p(hi)}"
+
+
+def decade_error_spec(
+    edges: np.ndarray,
+    rel_error: np.ndarray,
+    counts: np.ndarray,
+    *,
+    near_data: float | None = None,
+    title: str | None = None,
+    height: int = 460,
+) -> dict:
+    """Relative score error per decade of p(x)/max p (kind="error-vs-logp"), from ``metrics.error_vs_log_density``.
+
+    Bars, left = emptiest decade, on a log axis; ``near_data`` draws the p-weighted error as a dashed line.
+    Empty decades are left out.
+    """
+    edges = np.asarray(edges, np.float64)
+    rel = np.asarray(rel_error, np.float64)
+    counts = np.asarray(counts)
+    keep = (counts > 0) & np.isfinite(rel) & (rel > 0)
+    labels = [_decade_label(edges[j], edges[j + 1]) for j in range(len(rel))]
+    data = [
+        dict(
+            type="bar",
+            x=[lb for lb, k in zip(labels, keep, strict=True) if k],
+            y=typed_array(np.round(rel[keep], 5), "f8"),
+            marker=dict(color=OKABE_ITO["vermillion"], line=dict(width=0)),
+            customdata=typed_array(counts[keep], "i4"),
+            hovertemplate="p/max p in %{x}<br>relative error %{y:.3g}<br>%{customdata} grid points<extra></extra>",
+            name="grid points in this decade",
+            meta={"role": "decades"},
+        )
+    ]
+    layout = style_layout(kind="error-vs-logp", title=title, height=height)
+    layout.update(
+        xaxis=dict(
+            title=dict(text="p(x) / max p  (grid points binned by decade)"),
+            type="category",
+            tickangle=-35,
+            tickfont=dict(size=14),
+        ),
+        yaxis=dict(title=dict(text="Σ‖s_θ − s‖² / Σ‖s‖²"), type="log", dtick=1),
+    )
+    if near_data is not None and np.isfinite(near_data) and near_data > 0:
+        line = dict(color=OKABE_ITO["blue"], width=3, dash="dash")
+        y = float(near_data)
+        layout["shapes"] = [dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=line)]
+        # annotations on a log axis take log10(y) (shapes take y itself)
+        layout["annotations"] = [
+            dict(
+                x=1.0,
+                xref="paper",
+                xanchor="right",
+                y=float(np.log10(near_data)),
+                yanchor="bottom",
+                text=f"under p (near the data): {near_data:.2g}",
+                showarrow=False,
+                font=dict(color=OKABE_ITO["blue"], size=LEGEND_FONT),
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+        ]
+    return dict(data=data, layout=layout)

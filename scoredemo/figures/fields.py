@@ -1,0 +1,316 @@
+"""Pictures on the plane: density images, score-arrow panels, scalar maps and the paths particles took.
+
+Every builder returns a finished Plotly JSON dict (see :class:`SpecFigure`) on fixed square axes [−box, box]².
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoredemo.figures._style import (
+    DENSITY_SCALE,
+    ERROR_SCALE,
+    FONT_SIZE,
+    OKABE_ITO,
+    SERIES,
+    _clean,
+    _finite,
+    _row_layout,
+    _square_axis_pair,
+    _subsample,
+    style_layout,
+    typed_array,
+)
+
+
+def _colour_table(scale: list, n: int = 256) -> np.ndarray:
+    stops = np.array([v for v, _ in scale])
+    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in scale], np.float64)
+    t = np.linspace(0.0, 1.0, n)
+    return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1).astype(np.uint8)
+
+
+def density_image(z: np.ndarray, *, log: bool = False) -> str:
+    """A density grid (rows = increasing y) as a PNG data URI in DENSITY_SCALE colours.
+
+    Used under arrows: Plotly draws heatmaps above quiver traces, so the density goes into a layout image
+    (layer "below") instead — which is also a smaller payload than a heatmap.
+    """
+    from PIL import Image  # noqa: PLC0415 - Pillow ships with Streamlit
+
+    z = _finite(z)
+    if log:
+        top = float(z.max())
+        z = (np.clip(z, top - 30.0, top) - (top - 30.0)) / 30.0
+    else:
+        z = z / max(float(z.max()), 1e-300)
+    idx = np.clip((z * 255).round().astype(int), 0, 255)
+    rgb = _colour_table(DENSITY_SCALE)[idx[::-1]]  # image row 0 is the top (largest y)
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def arrow_vectors(score: np.ndarray, cell: float, *, mode: str = "direction") -> np.ndarray:
+    """Arrow (u, v) for a score field on a grid of spacing ``cell``.
+
+    mode="direction": every arrow 0.8 cell long (s/‖s‖). mode="magnitude": length ∝ ‖s‖, scaled so the
+    95th-percentile magnitude is one cell, and capped at 2 cells (a thin ring's score is huge near its centre).
+    """
+    s = _finite(score)
+    mag = np.linalg.norm(s, axis=-1, keepdims=True)
+    if mode == "direction":
+        return 0.8 * cell * s / np.maximum(mag, 1e-12)
+    ref = max(float(np.quantile(mag, 0.95)), 1e-12)
+    length = np.minimum(mag / ref, 2.0) * cell
+    return length * s / np.maximum(mag, 1e-12)
+
+
+def quiver_dict(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> dict:
+    """Arrows at ``points`` (n, 2) with vectors ``uv`` (n, 2) in data units (anchored at the tail), as a trace dict."""
+    return dict(
+        type="quiver",
+        x=typed_array(_clean(points[:, 0])),
+        y=typed_array(_clean(points[:, 1])),
+        u=typed_array(_clean(uv[:, 0])),
+        v=typed_array(_clean(uv[:, 1])),
+        anchor="tail",
+        arrowref="data",
+        lengthmode="raw",
+        marker=dict(color=color, line=dict(width=1.6), arrowsize=1.2),
+        name=name,
+        hoverinfo="skip",
+    )
+
+
+def _density_image_spec(xs, ys, z, *, log: bool = False, suffix: str = "") -> dict:
+    """The density as a layout image (layer "below") covering its grid cells on axes x{suffix}/y{suffix}."""
+    xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+    dx = float(xs[1] - xs[0]) if len(xs) > 1 else 0.0
+    dy = float(ys[1] - ys[0]) if len(ys) > 1 else 0.0
+    return dict(
+        source=density_image(z, log=log),
+        xref=f"x{suffix}",
+        yref=f"y{suffix}",
+        x=float(xs[0]) - dx / 2,
+        y=float(ys[-1]) + dy / 2,
+        sizex=float(xs[-1] - xs[0]) + dx,
+        sizey=float(ys[-1] - ys[0]) + dy,
+        sizing="stretch",
+        layer="below",
+    )
+
+
+@dataclass
+class FieldPanel:
+    """One panel of a score-field picture: the density grid under the arrow grid."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray  # (len(ys), len(xs))
+    points: np.ndarray  # (n, 2) arrow tails
+    score: np.ndarray  # (n, 2)
+    title: str = ""
+    log: bool = False
+    color: str = "#000000"
+    overlay: np.ndarray | None = None  # optional (m, 2) points drawn on top (e.g. data samples)
+
+
+def _points_dict(points: np.ndarray, *, color: str, name: str, opacity: float) -> dict:
+    return dict(
+        type="scatter",
+        x=typed_array(_clean(points[:, 0])),
+        y=typed_array(_clean(points[:, 1])),
+        mode="markers",
+        marker=dict(size=4, color=color, opacity=opacity),
+        name=name,
+        hoverinfo="skip",
+    )
+
+
+def score_field_spec(
+    panels: Sequence[FieldPanel], *, box: float, mode: str = "direction", title: str | None = None, height: int = 560
+) -> dict:
+    """Side-by-side density + score-arrow panels on identical fixed axes (kind="score-field"), as a finished Plotly
+    dict (see :class:`SpecFigure`)."""
+    n = len(panels)
+    layout = copy.deepcopy(_row_layout(n, 0.06, titled=True))
+    data, images = [], []
+    for j, p in enumerate(panels, start=1):
+        suffix = "" if j == 1 else str(j)
+        axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
+        images.append(_density_image_spec(p.xs, p.ys, p.density, log=p.log, suffix=suffix))
+        data.append(
+            dict(
+                quiver_dict(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"), **axes
+            )
+        )
+        if p.overlay is not None and len(p.overlay):
+            data.append(
+                dict(_points_dict(p.overlay, color=OKABE_ITO["vermillion"], name="data samples", opacity=0.6), **axes)
+            )
+        x, y = _square_axis_pair(box, f"x{suffix}")
+        layout[f"xaxis{suffix}"].update(x)
+        layout[f"yaxis{suffix}"].update(y)
+        layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))
+    layout.update(style_layout(kind="score-field", title=title, height=height), images=images, showlegend=False)
+    return dict(data=data, layout=layout)
+
+
+def heatmap_spec(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    *,
+    box: float,
+    kind: str,
+    title: str | None = None,
+    colorbar: str = "",
+    overlay: np.ndarray | None = None,
+    overlay_name: str = "data samples",
+    zmax: float | None = None,
+    height: int = 560,
+) -> dict:
+    """A non-negative scalar map (errors, differences) in white→vermillion, optionally with points on top, as a
+    finished Plotly dict (see :class:`SpecFigure`)."""
+    z = np.abs(_finite(z))
+    top = float(zmax) if zmax is not None else max(float(np.quantile(z, 0.99)), 1e-12)
+    zc = np.ascontiguousarray(np.round(np.minimum(z, top), 4), np.float32)
+    data = [
+        dict(
+            type="heatmap",
+            x=typed_array(_clean(xs)),
+            y=typed_array(_clean(ys)),
+            z=dict(typed_array(zc), shape=f"{zc.shape[0]}, {zc.shape[1]}"),
+            zmin=0.0,
+            zmax=top,
+            colorscale=ERROR_SCALE,
+            colorbar=dict(title=dict(text=colorbar)),
+            name=colorbar,
+        )
+    ]
+    if overlay is not None and len(overlay):
+        data.append(_points_dict(overlay, color=OKABE_ITO["blue"], name=overlay_name, opacity=0.55))
+    x, y = _square_axis_pair(box)
+    layout = style_layout(kind=kind, title=title, height=height)
+    layout.update(xaxis=x, yaxis=y)
+    return dict(data=data, layout=layout)
+
+
+@dataclass
+class PathPanel:
+    """One panel of :func:`paths_spec`: a score's arrows over the density, and particles that followed it.
+
+    trajectory: (F, N, 2) recorded positions; end_mode: (N,) index of the mode each particle ended in (−1: none).
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    density: np.ndarray
+    points: np.ndarray
+    score: np.ndarray
+    trajectory: np.ndarray
+    end_mode: np.ndarray
+    title: str = ""
+
+
+#: Paths drawn per panel (all end points are drawn).
+MAX_PATHS = 40
+
+
+def paths_spec(
+    panels: Sequence[PathPanel],
+    *,
+    box: float,
+    mode_names: Sequence[str],
+    title: str | None = None,
+    height: int = 620,
+) -> dict:
+    """Side-by-side panels (kind="paths"): grey score arrows over the density, the paths of up to MAX_PATHS
+    particles and every particle's start (hollow) and end (filled), coloured by the mode it ended in
+    (black: none). Trace ``meta``: {"role": "end"|"path"|"start", "panel": j, "mode": m}."""
+    layout = copy.deepcopy(_row_layout(len(panels), 0.05, titled=True))
+    names = [*mode_names]
+    colour = lambda m: SERIES[m % len(SERIES)] if m >= 0 else OKABE_ITO["black"]
+    label = lambda m: f"ended {names[m]}" if m >= 0 else "ended at no mode"
+    data, images = [], []
+    shown: set[int] = set()
+    for j, p in enumerate(panels, start=1):
+        suffix = "" if j == 1 else str(j)
+        axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
+        images.append(_density_image_spec(p.xs, p.ys, p.density, suffix=suffix))
+        arrows = quiver_dict(p.points, arrow_vectors(p.score, cell), color="#8C8C8C", name=f"arrows {j}")
+        data.append(dict(arrows, showlegend=False, **axes))
+        traj = _clean(p.trajectory)
+        modes = np.asarray(p.end_mode, int)
+        picked = _subsample(traj.shape[1], MAX_PATHS)
+        data.append(
+            dict(
+                type="scatter",
+                x=typed_array(traj[0, :, 0]),
+                y=typed_array(traj[0, :, 1]),
+                mode="markers",
+                marker=dict(size=5, color="rgba(0,0,0,0)", line=dict(color="#555555", width=1)),
+                name="start",
+                showlegend=j == 1,
+                hoverinfo="skip",
+                meta={"role": "start", "panel": j - 1},
+                **axes,
+            )
+        )
+        for m in sorted(set(modes.tolist())):
+            sel = picked[modes[picked] == m]
+            if len(sel):
+                # one trace per colour; a None between two paths breaks the line
+                xs = np.concatenate([np.r_[traj[:, i, 0], np.nan] for i in sel])
+                ys = np.concatenate([np.r_[traj[:, i, 1], np.nan] for i in sel])
+                data.append(
+                    dict(
+                        type="scatter",
+                        x=[None if np.isnan(v) else float(v) for v in xs],
+                        y=[None if np.isnan(v) else float(v) for v in ys],
+                        mode="lines",
+                        line=dict(color=colour(m), width=2),
+                        opacity=0.8,
+                        name=label(m),
+                        legendgroup=f"mode{m}",
+                        showlegend=False,
+                        hoverinfo="skip",
+                        meta={"role": "path", "panel": j - 1, "mode": m},
+                        **axes,
+                    )
+                )
+            ends = traj[-1, modes == m]
+            data.append(
+                dict(
+                    type="scatter",
+                    x=typed_array(ends[:, 0]),
+                    y=typed_array(ends[:, 1]),
+                    mode="markers",
+                    marker=dict(size=9, color=colour(m), line=dict(color="#FFFFFF", width=1)),
+                    name=label(m),
+                    legendgroup=f"mode{m}",
+                    showlegend=m not in shown,
+                    hoverinfo="skip",
+                    meta={"role": "end", "panel": j - 1, "mode": m},
+                    **axes,
+                )
+            )
+            shown.add(m)
+        x, y = _square_axis_pair(box, f"x{suffix}")
+        layout[f"xaxis{suffix}"].update(x)
+        layout[f"yaxis{suffix}"].update(y)
+        layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))
+    layout.update(style_layout(kind="paths", title=title, height=height), images=images)
+    # legend under the panels (above them it would cover the panel titles)
+    layout["legend"].update(orientation="h", yanchor="top", y=-0.08, x=0.0)
+    layout["margin"].update(b=90)
+    return dict(data=data, layout=layout)
