@@ -300,3 +300,33 @@ def loss_wander(curve: np.ndarray, window: int = 50) -> float:
     resid = means - np.polyval(np.polyfit(k, means, 2), k)
     white = np.sqrt(np.mean(blocks.var(axis=1, ddof=1)) / window)
     return float(resid.std(ddof=3) / white) if white > 0 else float("nan")
+
+
+def first_crossing_steps(trajectory: Array, frame_steps: Array, crossed: Array) -> np.ndarray:
+    """For each particle, the first recorded step at which ``crossed`` holds (−1 if never): (F, N) -> (N,).
+
+    ``crossed`` is a boolean (F, N) array (e.g. "x > the other mode's centre"); with frames recorded every k
+    steps the time is known to within k steps (the first frame after the crossing).
+    """
+    crossed = np.asarray(crossed, bool)
+    steps = np.asarray(frame_steps)
+    hit = crossed.any(axis=0)
+    first = np.argmax(crossed, axis=0)
+    return np.where(hit, steps[first], -1)
+
+
+def exponential_mean_time(first_steps: Array, horizon: int) -> tuple[float, float]:
+    """(mean, standard error) of a waiting time from first-passage steps censored at ``horizon`` (−1: not yet).
+
+    For exponential waiting times the maximum-likelihood rate is (number crossed) / (total time observed), each
+    particle observed until its crossing or the horizon; the mean is its inverse, with relative standard error
+    1/√(number crossed). Inf when no particle crossed (the mean is then beyond what was observed).
+    """
+    t = np.asarray(first_steps, np.float64)
+    crossed = t >= 0
+    k = int(crossed.sum())
+    exposure = float(np.where(crossed, t, horizon).sum())
+    if k == 0:
+        return float("inf"), float("inf")
+    mean = exposure / k
+    return mean, mean / np.sqrt(k)

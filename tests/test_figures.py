@@ -129,7 +129,30 @@ SPECS = {
         title="error by density",
     ),
     "paths_spec": lambda: F.paths_spec(_paths(), box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"], title="paths"),
+    "lines_spec": lambda: F.lines_spec(
+        [
+            F.Series("measured", _W, 1 / _W, error=0.1 / _W),
+            F.Series("predicted", _W, 1.1 / _W, mode="lines", style=1),
+            F.Series("with a gap", _W, np.r_[np.nan, 1 / _W[1:]], style=2),
+        ],
+        kind="crossing-time",
+        x_title="d",
+        y_title="steps",
+        log_y=True,
+        marker_x=0.1,
+    ),
 }
+
+
+def test_lines_spec_styles_and_gaps():
+    """Each series differs in dash and marker too (not colour alone); non-finite points and, on a log axis,
+    non-positive ones are left out; error bars line up with the kept points."""
+    spec = SPECS["lines_spec"]()
+    data = F.decode_arrays(spec)["data"]
+    assert len({t["line"]["dash"] for t in data}) == 3 and len({t["marker"]["symbol"] for t in data}) == 3
+    assert len(data[2]["x"]) == len(_W) - 1
+    assert len(data[0]["error_y"]["array"]) == len(data[0]["x"])
+    assert [t["meta"]["role"] for t in data] == ["measured", "predicted", "with a gap"]
 
 
 def test_every_spec_builder_is_listed():

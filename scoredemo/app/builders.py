@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from scoredemo import metrics
+from scoredemo import metrics, theory
 from scoredemo.app import trained
 from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
 from scoredemo.app.keys import DensityKey, TrainKey, get_density
@@ -142,8 +142,15 @@ def particles(
     params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps)
     t0 = time.perf_counter()
     res = kernel(sampler, N_FRAMES)(run_key, target, position, params, jnp.int32(total))
-    traj = np.asarray(res.trajectory, np.float32)
+    jax.block_until_ready(res.trajectory)
     seconds = time.perf_counter() - t0
+    return _run_data(res, dens, n_steps, sigmas, annealed=sampler == "annealed", total=total, seconds=seconds)
+
+
+def _run_data(res, dens: Density, n_steps: int, sigmas, *, annealed: bool, total: int, seconds: float) -> RunData:
+    """A finished run as numpy: frames up to the first non-finite (or runaway) one, the σ of each frame, the final
+    finite samples and the mode fractions per frame. ``n_steps``: steps per level (annealed) or in all."""
+    traj = np.asarray(res.trajectory, np.float32)
     steps = np.asarray(res.frame_steps)
     diverged = int(res.diverged_at)
     keep = np.all(np.isfinite(traj), axis=(1, 2))
@@ -161,7 +168,7 @@ def particles(
         n_keep = max(first, 1)
     traj = traj[:n_keep]
     steps = steps[:n_keep]
-    level = np.minimum(steps // max(n_steps, 1), len(sigmas) - 1) if sampler == "annealed" else np.zeros_like(steps)
+    level = np.minimum(steps // max(n_steps, 1), len(sigmas) - 1) if annealed else np.zeros_like(steps)
     frame_sigmas = np.asarray(sigmas)[level]
     last = traj[-1]
     samples = last[np.all(np.isfinite(last), axis=-1)]
@@ -263,3 +270,155 @@ def score_difference(key_a: DensityKey, key_b: DensityKey, n: int = 60) -> tuple
     lp = np.asarray(lp, np.float64)
     support = lp > lp.max() + np.log(1e-6)
     return xs, diff.reshape(n, n), float(diff[support].max()) if support.any() else 0.0
+
+
+# ============================================================================================ exactness of Langevin
+
+
+@dataclasses.dataclass
+class StepSweep:
+    """Unadjusted Langevin and MALA at several step sizes, both started at exact samples of p."""
+
+    step_sizes: np.ndarray  # (E,)
+    true_variance: float  # per-coordinate variance of p (mean over x and y)
+    ula_variance: np.ndarray  # (E,) per-coordinate variance of ULA's particles after n_steps
+    mala_variance: np.ndarray  # (E,)
+    ula_energy: np.ndarray  # (E,) energy distance to fresh exact samples
+    mala_energy: np.ndarray  # (E,)
+    acceptance: np.ndarray  # (E,) MALA's mean acceptance rate
+    reference_energy: float  # energy distance between two independent exact sample sets (the noise floor)
+    n_particles: int
+    n_steps: int
+
+
+def _variance(x: np.ndarray) -> float:
+    x = np.asarray(x, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    return float(np.mean(np.var(x, axis=0, ddof=1))) if len(x) > 1 else float("nan")
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def step_size_sweep(
+    key: DensityKey, step_sizes: tuple[float, ...], n_particles: int, n_steps: int, seed: int
+) -> StepSweep:
+    """Run ULA and MALA for ``n_steps`` from exact samples at each ε (one compiled program per sampler: ε is traced).
+
+    Started at p, an exact sampler stays at p; whatever the particles' law is after the run is the sampler's bias.
+    """
+    check_run_limits(n_particles, n_steps * len(step_sizes))
+    dens = get_density(key)
+    rng = jax.random.key(int(seed))
+    k_init, k_run, k_ref1, k_ref2 = jax.random.split(rng, 4)
+    x0 = sample_kernel()(dens.mixture, k_init, n_particles)
+    ref = np.asarray(sample_kernel()(dens.mixture, k_ref1, n_particles), np.float32)
+    ref2 = np.asarray(sample_kernel()(dens.mixture, k_ref2, n_particles), np.float32)
+    out: dict[str, list[float]] = {k: [] for k in ("ula_v", "mala_v", "ula_e", "mala_e", "acc")}
+    for eps in step_sizes:
+        params = make_params(float(eps), noise=1.0, sigmas=(0.0,), steps_per_level=n_steps)
+        ula = kernel("langevin", 2)(k_run, dens.mixture, x0, params, jnp.int32(n_steps))
+        mala = kernel("mala", 2)(k_run, dens.mixture, x0, params, jnp.int32(n_steps))
+        for name, res in (("ula", ula), ("mala", mala)):
+            x = np.asarray(res.samples, np.float32)
+            finite = x[np.all(np.isfinite(x), axis=-1) & (np.abs(x).max(axis=-1) < 1e6)]
+            out[f"{name}_v"].append(_variance(finite) if len(finite) == len(x) else float("inf"))
+            out[f"{name}_e"].append(metrics.energy_distance(finite, ref) if len(finite) == len(x) else float("inf"))
+        out["acc"].append(float(mala.acceptance_rate))
+    return StepSweep(
+        np.asarray(step_sizes, np.float64),
+        _variance(np.asarray(sample_kernel()(dens.mixture, jax.random.fold_in(rng, 7), 20000))),
+        np.asarray(out["ula_v"]),
+        np.asarray(out["mala_v"]),
+        np.asarray(out["ula_e"]),
+        np.asarray(out["mala_e"]),
+        np.asarray(out["acc"]),
+        metrics.energy_distance(ref2, ref),
+        n_particles,
+        n_steps,
+    )
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def exact_start_run(
+    key: DensityKey,
+    sampler: str,
+    step_size: float,
+    n_steps: int,
+    n_particles: int,
+    seed: int,
+    *,
+    model: TrainKey | None = None,
+) -> RunData:
+    """One run of ``sampler`` from exact samples of p (the clouds of the step-size scene), N_FRAMES frames, with the
+    exact score or the learned score of ``model``."""
+    check_run_limits(n_particles, n_steps)
+    dens = get_density(key)
+    rng = jax.random.key(int(seed))
+    k_init, k_run, _, _ = jax.random.split(rng, 4)
+    x0 = sample_kernel()(dens.mixture, k_init, n_particles)
+    params = make_params(step_size, noise=1.0, sigmas=(0.0,), steps_per_level=n_steps)
+    target = dens.mixture if model is None else trained.trained(model).learned
+    res = kernel(sampler, N_FRAMES)(k_run, target, x0, params, jnp.int32(n_steps))
+    return _run_data(res, dens, n_steps, np.zeros(1, np.float32), annealed=False, total=n_steps, seconds=0.0)
+
+
+# ============================================================================================ mixing time
+
+#: Frames recorded by a crossing-time run: the first passage is known to within n_steps / (frames − 1) steps.
+CROSSING_FRAMES = 401
+
+
+@dataclasses.dataclass
+class CrossingData:
+    """Langevin on ``two-modes`` (π = ½) started in the left mode, for several separations d."""
+
+    separations: np.ndarray  # (S,)
+    frame_steps: np.ndarray  # (F,)
+    crossed: np.ndarray  # (S, F) fraction of particles that have reached the right mode by each frame
+    mean_steps: np.ndarray  # (S,) mean first-crossing time in steps (censored-exponential estimate; inf: none)
+    se_steps: np.ndarray  # (S,) its standard error
+    delta_u: np.ndarray  # (S,) barrier height ΔU of −log p
+    kramers_steps: np.ndarray  # (S,) Kramers' prediction, in steps
+    step_size: float
+    n_steps: int
+    n_particles: int
+
+
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def crossing_times(
+    separations: tuple[float, ...], step_size: float, n_steps: int, n_particles: int, seed: int
+) -> CrossingData:
+    """First time each particle reaches the other mode (x ≥ d/2 − 1: within one standard deviation of its centre,
+    or beyond), started at samples of the left mode. The threshold is inside the other well, so a particle that
+    has arrived is above it most of the time and the recorded frames (every n_steps/400 steps) rarely miss it."""
+    check_run_limits(n_particles, n_steps)
+    rng = jax.random.key(int(seed))
+    rows: dict[str, list] = {k: [] for k in ("crossed", "mean", "se", "du", "kramers")}
+    steps = None
+    for j, d in enumerate(separations):
+        mix = make_density("two-modes", pi=0.5, separation=float(d)).mixture
+        k_init, k_run = jax.random.split(jax.random.fold_in(rng, j))
+        x0 = jax.random.normal(k_init, (n_particles, 2), jnp.float32) + jnp.asarray([-d / 2.0, 0.0], jnp.float32)
+        params = make_params(step_size, noise=1.0, sigmas=(0.0,), steps_per_level=n_steps)
+        res = kernel("langevin", CROSSING_FRAMES)(k_run, mix, x0, params, jnp.int32(n_steps))
+        traj, steps = np.asarray(res.trajectory, np.float32), np.asarray(res.frame_steps)
+        hit = traj[..., 0] >= d / 2.0 - 1.0
+        first = metrics.first_crossing_steps(traj, steps, hit)
+        mean, se = metrics.exponential_mean_time(first, n_steps)
+        barrier = theory.kramers_barrier(mix, np.array([-d / 2.0, 0.0]), np.array([d / 2.0, 0.0]))
+        rows["crossed"].append(np.mean(np.maximum.accumulate(hit, axis=0), axis=1))
+        rows["mean"].append(mean)
+        rows["se"].append(se)
+        rows["du"].append(barrier.delta_u)
+        rows["kramers"].append(barrier.time / step_size)
+    return CrossingData(
+        np.asarray(separations, np.float64),
+        steps,
+        np.asarray(rows["crossed"]),
+        np.asarray(rows["mean"]),
+        np.asarray(rows["se"]),
+        np.asarray(rows["du"]),
+        np.asarray(rows["kramers"]),
+        float(step_size),
+        int(n_steps),
+        int(n_particles),
+    )

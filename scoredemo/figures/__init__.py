@@ -38,7 +38,9 @@ from scoredemo.figures.animation import (
     animation_spec,
 )
 from scoredemo.figures.charts import (
+    Series,
     decade_error_spec,
+    lines_spec,
     loss_curve_spec,
     marginals_spec,
     mode_fraction_spec,
@@ -59,6 +61,8 @@ from scoredemo.figures.fields import (
 )
 
 __all__ = [
+    "Series",
+    "lines_spec",
     "COORD_DECIMALS",
     "DENSITY_SCALE",
     "ERROR_SCALE",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -345,5 +346,71 @@ def decade_error_spec(
                 font=dict(color=OKABE_ITO["blue"], size=LEGEND_FONT),
                 bgcolor="rgba(255,255,255,0.8)",
             )
+        ]
+    return dict(data=data, layout=layout)
+
+
+#: Per-series line styles: colour, dash and marker together, so no series is told apart by colour alone.
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
+
+
+class Series(NamedTuple):
+    """One line of :func:`lines_spec`: (x, y), an optional ± error per point, and how it is drawn."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    error: np.ndarray | None = None
+    mode: str = "lines+markers"  # "lines" for a prediction curve
+    style: int = 0  # index into SERIES / DASHES / SYMBOLS
+
+
+def lines_spec(
+    series: Sequence[Series],
+    *,
+    kind: str,
+    x_title: str,
+    y_title: str,
+    title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    marker_x: float | None = None,
+    height: int = 420,
+) -> dict:
+    """Several y-vs-x lines with optional error bars (measured vs predicted curves); non-finite points are left
+    out; each series has its own colour, dash and marker (``meta.role`` = its name)."""
+    data = []
+    for s in series:
+        x, y = np.asarray(s.x, np.float64), np.asarray(s.y, np.float64)
+        keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True) & ((x > 0) if log_x else True)
+        colour = SERIES[s.style % len(SERIES)]
+        trace = dict(
+            type="scatter",
+            x=typed_array(np.round(x[keep], 6), "f8"),
+            y=typed_array(np.round(y[keep], 6), "f8"),
+            mode=s.mode,
+            name=s.name,
+            meta=dict(role=s.name),
+            line=dict(color=colour, width=3, dash=DASHES[s.style % len(DASHES)]),
+            marker=dict(color=colour, size=9, symbol=SYMBOLS[s.style % len(SYMBOLS)]),
+        )
+        if s.error is not None:
+            err = np.asarray(s.error, np.float64)[keep]
+            trace["error_y"] = dict(type="data", array=typed_array(np.round(_finite(err), 6), "f8"), color=colour)
+        data.append(trace)
+
+    def axis(text: str, log: bool) -> dict:
+        return dict(title=dict(text=text), type="log") if log else dict(title=dict(text=text), type="linear")
+
+    layout = style_layout(kind=kind, title=title, height=height)
+    layout.update(xaxis=axis(x_title, log_x), yaxis=axis(y_title, log_y))
+    layout["legend"].update(
+        orientation="v", x=0.02, xanchor="left", y=0.98, yanchor="top", bgcolor="rgba(255,255,255,0.8)"
+    )
+    if marker_x is not None:
+        line = dict(color=OKABE_ITO["black"], width=2, dash="dot")
+        layout["shapes"] = [
+            dict(type="line", x0=marker_x, x1=marker_x, xref="x", y0=0, y1=1, yref="y domain", line=line)
         ]
     return dict(data=data, layout=layout)

@@ -4,9 +4,11 @@ builders, draw figures). ``SCENES`` lists (module name, title, url path, icon) f
 SCENES = [
     ("score_fields", "1 · Score fields", "score-fields", ":material/air:"),
     ("follow_score", "2 · Follow the score", "follow-the-score", ":material/directions_run:"),
-    ("learning", "3 · Learning the score", "learning-the-score", ":material/school:"),
-    ("low_density", "4 · Pitfall: low density", "low-density", ":material/blur_off:"),
-    ("manifolds", "5 · Pitfall: manifolds", "manifolds", ":material/donut_large:"),
-    ("mixing", "6 · Pitfall: mixing and π", "mixing", ":material/balance:"),
-    ("annealed", "7 · The fix: annealed Langevin", "annealed-langevin", ":material/thermostat:"),
+    ("step_size", "3 · How exact is Langevin?", "step-size", ":material/straighten:"),
+    ("learning", "4 · Learning the score", "learning-the-score", ":material/school:"),
+    ("low_density", "5 · Pitfall: low density", "low-density", ":material/blur_off:"),
+    ("manifolds", "6 · Pitfall: manifolds", "manifolds", ":material/donut_large:"),
+    ("mixing", "7 · Pitfall: mixing and π", "mixing", ":material/balance:"),
+    ("mixing_time", "8 · Pitfall: slow mixing", "mixing-time", ":material/hourglass_top:"),
+    ("annealed", "9 · The fix: annealed Langevin", "annealed-langevin", ":material/thermostat:"),
 ]
