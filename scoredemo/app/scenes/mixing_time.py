@@ -87,7 +87,8 @@ def render() -> None:
     )
     st.caption(
         f"{data.n_particles} particles per separation, {data.n_steps} steps of ε = {eps:g}; a particle has crossed "
-        f"when x ≥ d/2 − 1, within a standard deviation of the other centre (first seen within {data.n_steps // (len(data.frame_steps) - 1)} steps). The mean is the "
+        "when x ≥ d/2 − 1, within a standard deviation of the other centre (first seen within "
+        f"{data.n_steps // (len(data.frame_steps) - 1)} steps). The mean is the "
         "maximum-likelihood estimate for exponential waiting times, counting particles that have not crossed yet. "
         f"Kramers' formula is for ΔU ≫ 1: here the measured time is {ratios[0]:.1f}× the prediction at d = "
         f"{data.separations[0]:g} (ΔU = {data.delta_u[0]:.1f}) and {ratios[-1]:.1f}× at d = {data.separations[-1]:g} "
