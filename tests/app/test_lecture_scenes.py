@@ -1,0 +1,60 @@
+"""AppTest of the scenes added for the rest of the lecture: how exact Langevin is (3) and slow mixing (8)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.app.test_app import charts, metric, ok, scene
+
+
+def _series(spec: dict) -> dict[str, dict]:
+    return {t["meta"]["role"]: t for t in spec["data"]}
+
+
+def test_step_size_scene_shows_ula_bias_and_exact_mala():
+    at = scene("step_size", n_particles=250, n_steps=300)
+    ok(at)
+    c = charts(at)
+    assert {"variance-vs-step", "acceptance-vs-step", "animation"} <= set(c)
+    lines = _series(c["variance-vs-step"])
+    eps = np.asarray(lines["ULA, measured"]["x"])
+    ula = np.asarray(lines["ULA, measured"]["y"])
+    mala = np.asarray(lines["MALA, measured"]["y"])
+    formula = np.interp(eps, lines["ULA, σ²/(1 − ε/2σ²)"]["x"], lines["ULA, σ²/(1 − ε/2σ²)"]["y"])
+    # 2000 particles: each variance ratio has relative standard error ≈ 2.2 %; 4 of them
+    assert np.all(np.abs(ula / formula - 1) < 0.09), (ula, formula)
+    assert np.all(np.abs(mala - 1) < 0.09), mala
+    assert ula[-1] > 5  # at ε = 1.8σ² the predicted ratio is 10
+    acc = np.asarray(_series(c["acceptance-vs-step"])["MALA acceptance rate"]["y"])
+    assert np.all(np.diff(acc) < 0) and acc[0] > 0.9
+    assert any("ULA's variance is" in cap.value for cap in at.caption)
+
+
+def test_step_size_scene_mala_is_disabled_with_a_learned_score():
+    at = scene("step_size", score="learned", n_particles=250, n_steps=100, train_steps=250)
+    ok(at)
+    toggle = at.toggle(key="mala-disabled")
+    assert toggle.disabled and not toggle.value
+    assert any("MALA needs log p" in i.value for i in at.info)
+
+
+def test_step_size_scene_other_density_and_step():
+    at = scene("step_size", density="eight-gaussians", step_size=0.1, n_particles=250, n_steps=200)
+    ok(at)
+    c = charts(at)
+    assert "ULA, σ²/(1 − ε/2σ²)" not in _series(c["variance-vs-step"])  # the formula is for a Gaussian
+    assert "ε = 0.1" in c["animation"]["layout"]["title"]["text"]
+
+
+def test_mixing_time_scene_crossings_grow_with_separation():
+    at = scene("mixing_time", n_steps=10000, n_particles=250)
+    ok(at)
+    c = charts(at)
+    times = _series(c["crossing-time"])
+    measured = np.asarray(times["measured (± 1 s.e.)"]["y"])
+    assert np.all(np.diff(measured) > 0), measured
+    assert np.all(np.diff(np.asarray(times["Kramers"]["y"])) > 0)
+    crossed = _series(c["crossed-fraction"])
+    assert crossed["d = 4"]["y"][-1] > 0.9 and crossed["d = 7"]["y"][len(crossed["d = 7"]["y"]) // 10] < 0.2
+    assert float(metric(at, "measured slope of log(time) per unit of d").value) > 0.5
+    assert any("| 7 |" in md.value for md in at.markdown)
