@@ -129,6 +129,9 @@ SPECS = {
         title="error by density",
     ),
     "paths_spec": lambda: F.paths_spec(_paths(), box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"], title="paths"),
+    "image_grid_spec": lambda: F.image_grid_spec(
+        np.linspace(0, 1, 20 * 64).reshape(20, 64), n_cols=10, kind="digits", title="t", row_labels=["a", "b"]
+    ),
     "lines_spec": lambda: F.lines_spec(
         [
             F.Series("measured", _W, 1 / _W, error=0.1 / _W),
@@ -142,6 +145,14 @@ SPECS = {
         marker_x=0.1,
     ),
 }
+
+
+def test_mosaic_places_images_with_gutters():
+    imgs = np.stack([np.full(64, 0.25), np.full(64, 0.5), np.full(64, 1.0)])
+    m = F.mosaic(imgs, 2)
+    assert m.shape == (17, 17)
+    assert np.all(m[:8, :8] == 0.25) and np.all(m[:8, 9:] == 0.5) and np.all(m[9:, :8] == 1.0)
+    assert np.all(np.isnan(m[8])) and np.all(np.isnan(m[9:, 9:]))  # gutter and the empty cell are paper
 
 
 def test_lines_spec_styles_and_gaps():

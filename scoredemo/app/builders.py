@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from scoredemo import metrics, theory
+from scoredemo import digits, metrics, theory
 from scoredemo.app import trained
 from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
 from scoredemo.app.keys import DensityKey, TrainKey, get_density
@@ -422,3 +422,22 @@ def crossing_times(
         int(n_steps),
         int(n_particles),
     )
+
+
+# ============================================================================================ real data (digits)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def digits_pca() -> digits.PCA:
+    """PCA of the 1 797 real digits (computed once per server)."""
+    return digits.pca(digits.load()[0])
+
+
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
+def digit_reconstructions(k: int, n: int = 10) -> tuple[np.ndarray, np.ndarray, float]:
+    """(n originals, their reconstructions from k components, mean squared error per pixel over all digits)."""
+    x = digits.load()[0]
+    p = digits_pca()
+    pick = np.linspace(0, len(x) - 1, n).astype(int)
+    err = float(np.mean((p.reconstruct(x, k) - x) ** 2))
+    return x[pick], p.reconstruct(x[pick], k), err

@@ -59,8 +59,11 @@ from scoredemo.figures.fields import (
     quiver_dict,
     score_field_spec,
 )
+from scoredemo.figures.images import image_grid_spec, mosaic
 
 __all__ = [
+    "image_grid_spec",
+    "mosaic",
     "Series",
     "lines_spec",
     "COORD_DECIMALS",
