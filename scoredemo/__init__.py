@@ -14,11 +14,13 @@ from scoredemo.densities import (
 from scoredemo.metrics import (
     energy_distance,
     error_vs_log_density,
+    field_program,
     low_density_rel_error,
     mode_fractions,
     mode_fractions_per_frame,
     score_error_grid,
     score_grid,
+    score_program,
     weighted_rel_error,
     within_mode_spread,
 )
@@ -28,6 +30,7 @@ from scoredemo.samplers import (
     SAMPLERS,
     RunResult,
     SamplerParams,
+    check_sigma_range,
     compiled_run,
     geometric_sigmas,
     get_sampler,
@@ -37,6 +40,7 @@ from scoredemo.samplers import (
     uniform_init,
 )
 from scoredemo.training import TrainConfig, TrainResult, train
+from scoredemo.types import DensityTarget, RowsTarget, Target
 
 __all__ = [
     "LearnedScore",
@@ -49,6 +53,12 @@ __all__ = [
     "TrainResult",
     "train",
     "error_vs_log_density",
+    "field_program",
+    "score_program",
+    "check_sigma_range",
+    "Target",
+    "DensityTarget",
+    "RowsTarget",
     "low_density_rel_error",
     "score_error_grid",
     "weighted_rel_error",

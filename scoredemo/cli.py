@@ -12,13 +12,18 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-UPDATE_RULE = "x <- x + eps*s(x) + sqrt(2*eps)*z,  z ~ N(0, I)   (ascent: the same without the noise term)"
+from scoredemo.limits import (
+    MAX_BATCH,
+    MAX_DATA_SIZE,
+    MAX_FRAMES,
+    MAX_LEVELS,
+    MAX_PARTICLE_STEPS,
+    MAX_PARTICLES,
+    MAX_STEPS,
+    MAX_TRAIN_STEPS,
+)
 
-#: Hard limits so one command cannot exhaust memory or run for hours.
-MAX_PARTICLES = 2_000_000
-MAX_STEPS = 1_000_000
-MAX_FRAMES = 1000
-MAX_LEVELS = 1000
+UPDATE_RULE = "x <- x + eps*s(x) + sqrt(2*eps)*z,  z ~ N(0, I)   (ascent: the same without the noise term)"
 
 
 class UsageError(Exception):
@@ -91,14 +96,14 @@ def _build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a score model by score matching")
     _density_args(t)
     t.add_argument("--objective", required=True, help="esm | ssm | ssm-vr | dsm | ncsn")
-    t.add_argument("--steps", type=_number(int, low=1, high=MAX_STEPS), required=True)
-    t.add_argument("--batch", type=_number(int, low=1, high=1_000_000), default=128)
+    t.add_argument("--steps", type=_number(int, low=1, high=MAX_TRAIN_STEPS), required=True)
+    t.add_argument("--batch", type=_number(int, low=1, high=MAX_BATCH), default=128)
     t.add_argument("--lr", type=_positive, default=1e-3)
     t.add_argument("--sigma", type=_positive, default=None, help="dsm: the noise level σ")
     t.add_argument("--sigma-max", type=_positive, default=None, help="ncsn: largest σ")
     t.add_argument("--sigma-min", type=_positive, default=None, help="ncsn: smallest σ")
     t.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=None, help="ncsn: L")
-    t.add_argument("--data-size", type=_number(int, low=1, high=10_000_000), default=None, help="fixed data set size")
+    t.add_argument("--data-size", type=_number(int, low=1, high=MAX_DATA_SIZE), default=None, help="fixed data size")
     t.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
     t.add_argument("--out", required=True, help="where to save the model")
     t.add_argument("--json", action="store_true", help="print one JSON object")
@@ -135,10 +140,8 @@ def _load_target(args: argparse.Namespace, density: Any) -> tuple[Any, bool]:
     """The sampler target: the exact mixture, or a learned model. Returns (target, is_exact)."""
     if args.score == "true":
         return density.mixture, True
-    try:
-        from scoredemo.models import load_model
-    except ImportError:  # pragma: no cover - the trainer ships with the package
-        raise UsageError("learned models need scoredemo.models, which is not available") from None
+    from scoredemo.models import load_model
+
     return load_model(args.score), False
 
 
@@ -156,10 +159,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise UsageError("mala needs the exact log-density: use --score true")
     if sampler.annealed and not exact and not noise_conditional:
         raise UsageError("annealed needs a noise-conditional model (train it with --objective ncsn) or --score true")
-    if sampler.annealed and args.sigma_min > args.sigma_max:
-        raise UsageError("--sigma-min must be <= --sigma-max")
-    if args.particles * args.steps * (args.levels if sampler.annealed else 1) > 2e10:
-        raise UsageError("particles × steps is too large for one run (limit 2e10 particle-steps)")
+    if sampler.annealed:
+        samplers.check_sigma_range(args.sigma_max, args.sigma_min)
+    if args.particles * args.steps * (args.levels if sampler.annealed else 1) > MAX_PARTICLE_STEPS:
+        raise UsageError(f"particles × steps is too large for one run (limit {MAX_PARTICLE_STEPS:g} particle-steps)")
 
     if sampler.annealed:
         sigmas = samplers.geometric_sigmas(args.sigma_max, args.sigma_min, args.levels)
@@ -170,7 +173,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         sigmas, total = np.array([sigma], np.float32), args.steps
     params = samplers.make_params(args.step_size, noise=sampler.noise, sigmas=sigmas, steps_per_level=args.steps)
 
-    init_key, run_key, ref_key = jax.random.split(jax.random.PRNGKey(args.seed), 3)
+    init_key, run_key, ref_key = jax.random.split(jax.random.key(args.seed), 3)
     if args.init == "data":
         x0 = density.sample(init_key, args.particles)
     else:

@@ -33,7 +33,7 @@ import numpy as np
 from scoredemo.types import Array, PRNGKey
 
 _LOG_2PI = math.log(2.0 * math.pi)
-#: Up to this many components the closed-form score unrolls its sum over components (see Mixture._score_rows).
+#: Up to this many components the closed-form score unrolls its sum over components (see Mixture.score_rows).
 _UNROLL_COMPONENTS = 16
 
 
@@ -94,9 +94,9 @@ class Mixture:
         """s(x) = ∇ₓ log p_σ(x) for a batch (N, 2) -> (N, 2).
 
         Gaussian-only mixtures use the closed form Σ_k P(k|x)·(μ_k − x)/s_k²; curved ones ``jax.grad`` of the exact
-        log-density. Both are computed on coordinate rows (see :meth:`_score_rows`).
+        log-density. Both are computed on coordinate rows (see :meth:`score_rows`).
         """
-        return self._score_rows(x.T, sigma).T
+        return self.score_rows(x.T, sigma).T
 
     # Speed: the samplers keep particles as coordinate rows xt = (2, N) (structure of arrays). Every operation
     # below is then elementwise on contiguous length-N vectors, which XLA fuses into one vectorised loop
@@ -116,8 +116,8 @@ class Mixture:
         z = rho * self.radii[:, None] / var
         return log_norm - 0.5 * (rho - self.radii[:, None]) ** 2 / var + jnp.log(jax.lax.bessel_i0e(z))
 
-    def _score_rows(self, xt: Array, sigma: Array | float = 0.0) -> Array:
-        """s_σ on coordinate rows: (2, N) -> (2, N).
+    def score_rows(self, xt: Array, sigma: Array | float = 0.0) -> Array:
+        """s_σ on coordinate rows: (2, N) -> (2, N), equal to ``score(xt.T, sigma).T`` (the samplers' fast layout).
 
         Gaussian-only (not curved): s(x) = Σ_k r_k(x)·(μ_k − x)/v_k with v_k = s_k² + σ² and responsibilities
         r = softmax_k(log w_k − log(2π v_k) − ‖x − μ_k‖²/(2 v_k)): one exp per component and particle, no autodiff

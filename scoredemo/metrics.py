@@ -14,6 +14,25 @@ from scoredemo.types import Array, LogProbFn, ScoreFn
 
 
 @functools.cache
+def score_program():
+    """The one jitted "score of a target": fn(target, x, σ) -> s_σ(x) = target.score(x, σ), (N, 2) -> (N, 2).
+
+    The target (a Mixture or a learned model) and σ are traced, so one program serves every π, σ and set of
+    weights; it compiles once per target structure (architecture) and point count. Built on first use.
+    """
+    return jax.jit(lambda target, x, sigma: target.score(x, sigma))
+
+
+@functools.cache
+def field_program():
+    """fn(target, x, σ) -> (log p_σ(x), s_σ(x)), jitted: a density field and its score in one program.
+
+    For targets with a log-density (:class:`~scoredemo.types.DensityTarget`); traced like :func:`score_program`.
+    """
+    return jax.jit(lambda target, x, sigma: (target.log_prob(x, sigma), target.score(x, sigma)))
+
+
+@functools.cache
 def _assign_kernel():
     """Jitted mode assignment (built on first use; one program per mixture structure and particle count)."""
     return jax.jit(lambda mix, x: mix.assign_modes(jnp.nan_to_num(x)))

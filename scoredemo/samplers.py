@@ -14,7 +14,8 @@ with ε the step size and s the score. The samplers:
 * ``mala``     — Metropolis-adjusted Langevin: the update as a proposal y, accepted with probability
   min(1, p(y) q(x|y) / (p(x) q(y|x))), q(a|b) ∝ exp(−‖a − b − ε s(b)‖² / (4ε)). Needs the log-density.
 
-A *target* is any pytree with ``score(x, sigma)`` (and ``log_prob(x, sigma)`` for MALA), e.g. a
+A *target* (:class:`~scoredemo.types.Target`) is any pytree with ``score(x, sigma)`` (and ``log_prob(x, sigma)``
+for MALA; optionally ``score_rows(xt, sigma)``, the score on coordinate rows), e.g. a
 :class:`~scoredemo.densities.Mixture` or a learned score model. Targets and :class:`SamplerParams` are traced
 arguments, so changing π, ε or the noise switch reuses the compiled program; only array shapes (particles,
 frames, noise levels) and the sampler's name compile anew.
@@ -32,12 +33,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from scoredemo.types import Array, PRNGKey
+from scoredemo._fast_noise import step_noise_fn
+from scoredemo.limits import MAX_TRAJECTORY_FLOATS
+from scoredemo.types import Array, DensityTarget, PRNGKey, RowsTarget, Target
 
-Target = Any  # a pytree with .score(x, sigma) and optionally .log_prob(x, sigma)
-
-#: Upper bound on the floats a recorded trajectory may hold (frames × particles × 2): 64 MiB of float32.
-MAX_TRAJECTORY_FLOATS = 16 * 1024 * 1024
+# The old private name of the fused noise (devtools/bench.py still imports it from here).
+_step_noise_fn = step_noise_fn
 
 
 class SamplerParams(NamedTuple):
@@ -88,7 +89,7 @@ def langevin_step(
 ) -> tuple[LangevinState, StepInfo]:
     """One step x ← x + ε_t·s_{σ_t}(x) + noise·√(2ε_t)·z (covers ascent, Langevin and annealed Langevin)."""
     x = state.position
-    # z is drawn as coordinate rows (2, N) and transposed: the same numbers the driver's fused kernel uses.
+    # z is drawn as coordinate rows (2, N) and transposed: the same numbers the driver's fused noise gives.
     z = jax.random.normal(rng_key, x.shape[::-1], x.dtype).T
     x = _langevin_update(x.T, z.T, t, target, params).T
     return LangevinState(x), StepInfo(jnp.ones((), x.dtype))
@@ -101,20 +102,19 @@ def _langevin_update(xt: Array, zt: Array, t: Array, target: Target, params: Sam
 
 
 def _score_rows(target: Target, xt: Array, sigma: Array) -> Array:
-    """The target's score on coordinate rows (2, N): its own row method if it has one, else via score(x)."""
-    rows = getattr(target, "_score_rows", None)
-    if rows is not None:
-        return rows(xt, sigma)
+    """The target's score on coordinate rows (2, N): its own ``score_rows`` if it has one, else via score(x)."""
+    if isinstance(target, RowsTarget):
+        return target.score_rows(xt, sigma)
     return target.score(xt.T, sigma).T
 
 
-def mala_init(position: Array, target: Target, params: SamplerParams) -> MALAState:
+def mala_init(position: Array, target: DensityTarget, params: SamplerParams) -> MALAState:
     sigma = params.sigmas[-1]
     return MALAState(position, target.log_prob(position, sigma), target.score(position, sigma))
 
 
 def mala_step(
-    rng_key: PRNGKey, state: MALAState, t: Array, target: Target, params: SamplerParams
+    rng_key: PRNGKey, state: MALAState, t: Array, target: DensityTarget, params: SamplerParams
 ) -> tuple[MALAState, StepInfo]:
     """Propose y = x + ε·s(x) + √(2ε)·z; accept with the Metropolis–Hastings ratio (see module docstring)."""
     z_key, u_key = jax.random.split(rng_key)
@@ -169,12 +169,35 @@ def get_sampler(name: str) -> Sampler:
         raise ValueError(f"unknown sampler {name!r}; choose one of: {', '.join(SAMPLERS)}") from None
 
 
+def check_sigma_range(sigma_max: float, sigma_min: float) -> None:
+    """The one σ-order policy: refuse σ_min > σ_max (and non-positive or non-finite σ's) with a ValueError.
+
+    An annealing ladder runs from σ_max down to σ_min, so σ_min > σ_max has no meaning; it is refused with a
+    sentence saying so, never silently clamped. Used by :func:`geometric_sigmas`, the trainer, the CLI and the app.
+    """
+    for name, value in (("sigma_max", sigma_max), ("sigma_min", sigma_min)):
+        try:
+            ok = math.isfinite(float(value)) and float(value) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    if sigma_min > sigma_max:
+        raise ValueError(
+            f"sigma_min ({sigma_min:g}) must be <= sigma_max ({sigma_max:g}): "
+            "the noise levels run from sigma_max down to sigma_min"
+        )
+
+
 def geometric_sigmas(sigma_max: float, sigma_min: float, n_levels: int) -> np.ndarray:
-    """σ_1 = σ_max > … > σ_L = σ_min, geometric (NCSN): σ_i = σ_max·(σ_min/σ_max)^((i−1)/(L−1))."""
+    """The annealing σ ladder (the one noise schedule of scoredemo: samplers, training, CLI and app use it).
+
+    σ_1 = σ_max > … > σ_L = σ_min, geometric (NCSN): σ_i = σ_max·(σ_min/σ_max)^((i−1)/(L−1)); (σ_min,) for L = 1.
+    float32, shape (L,). Raises ValueError for L < 1 or a σ range refused by :func:`check_sigma_range`.
+    """
     if n_levels < 1:
         raise ValueError("levels must be >= 1")
-    if not (0 < sigma_min <= sigma_max) or not math.isfinite(sigma_max):
-        raise ValueError("noise levels need 0 < sigma_min <= sigma_max")
+    check_sigma_range(sigma_max, sigma_min)
     if n_levels == 1:
         return np.array([sigma_min], np.float32)
     return np.geomspace(sigma_max, sigma_min, n_levels).astype(np.float32)
@@ -242,20 +265,43 @@ def run(
     def one_step(t, carry):
         state, diverged_at, accepted = carry
         state, info = sampler.step(jax.random.fold_in(rng_key, t), state, t, target, params)
-        # A sum is non-finite iff some coordinate is (or the total overflows, which is divergence too).
-        finite = jnp.isfinite(jnp.sum(state.position))
-        diverged_at = jnp.where((diverged_at < 0) & ~finite, t + 1, diverged_at)
-        return state, diverged_at, accepted + info.acceptance_rate
-
-    def frame(carry, k):
-        carry = jax.lax.fori_loop(bounds[k - 1], bounds[k], one_step, carry)
-        return carry, carry[0].position
+        return state, _track_divergence(diverged_at, t, state.position), accepted + info.acceptance_rate
 
     init = (state, jnp.int32(-1), jnp.zeros((), jnp.float32))
-    (state, diverged_at, accepted), frames = jax.lax.scan(frame, init, jnp.arange(1, n_frames))
+    (state, diverged_at, accepted), frames = _scan_frames(one_step, init, bounds, n_frames, lambda c: c[0].position)
     trajectory = jnp.concatenate([position[None], frames], axis=0)
     rate = accepted / jnp.maximum(n_steps, 1).astype(jnp.float32)
     return RunResult(state.position, trajectory, bounds, diverged_at, rate)
+
+
+def _track_divergence(diverged_at: Array, t: Array, x: Array) -> Array:
+    """The divergence rule: the first step t + 1 (1-based) after which some coordinate of x is non-finite, else −1.
+
+    A sum is non-finite iff some coordinate is (or the total overflows, which is divergence too), so one
+    reduction decides it, whatever the layout of x ((N, 2) or rows (2, N)).
+    """
+    finite = jnp.isfinite(jnp.sum(x))
+    return jnp.where((diverged_at < 0) & ~finite, t + 1, diverged_at)
+
+
+def _scan_frames(
+    one_step: Callable[[Array, Any], Any],
+    carry: Any,
+    bounds: Array,
+    n_frames: int,
+    frame_of: Callable[[Any], Array],
+) -> tuple[Any, Array]:
+    """The one loop of every run: ``lax.scan`` over frames k = 1 … F−1, each a ``fori_loop`` over its steps.
+
+    Steps t in [bounds[k−1], bounds[k]) run ``carry = one_step(t, carry)``; ``frame_of(carry)`` is the (N, 2)
+    position recorded at the end of frame k (the layout hook: the Langevin driver carries rows).
+    """
+
+    def frame(carry, k):
+        carry = jax.lax.fori_loop(bounds[k - 1], bounds[k], one_step, carry)
+        return carry, frame_of(carry)
+
+    return jax.lax.scan(frame, carry, jnp.arange(1, n_frames))
 
 
 def _run_langevin_rows(
@@ -269,101 +315,29 @@ def _run_langevin_rows(
 ) -> RunResult:
     """:func:`run` for the Langevin family (ascent, langevin, annealed), specialised for speed.
 
-    The same steps, keys and divergence rule as the generic loop, with three differences in how they are
-    computed (each measured in ``python -m scoredemo bench``):
+    The same steps, keys, loop (:func:`_scan_frames`) and divergence rule (:func:`_track_divergence`) as the
+    generic path, with three differences in how they are computed (measured in devtools/bench.py):
 
     * particles are carried as coordinate rows xt = (2, N) (structure of arrays), transposed once on entry and
-      once per recorded frame, so the score and the update are elementwise on contiguous vectors;
-    * the noise of step t, jax.random.normal(fold_in(key, t), (2, N)), is computed by :func:`_step_noise`, which
-      returns the same bits but lets XLA fuse the random-number generation with the update into one loop;
+      once per recorded frame, so the score (the target's ``score_rows`` when it has one) and the update are
+      elementwise on contiguous vectors;
+    * the noise of step t, jax.random.normal(fold_in(key, t), (2, N)), comes from
+      :func:`scoredemo._fast_noise.step_noise_fn`: on CPU the same bits, written so that XLA fuses the
+      random-number generation with the update into one loop;
     * the acceptance rate is known (1), so nothing is accumulated for it.
     """
-    dtype = position.dtype
-    noise = _step_noise_fn(rng_key, position.shape[0], dtype)
+    noise = step_noise_fn(rng_key, position.shape[0], position.dtype)
 
     def one_step(t, carry):
         xt, diverged_at = carry
         xt = _langevin_update(xt, noise(t), t, target, params)
-        # A sum is non-finite iff some coordinate is (or the total overflows, which is divergence too).
-        finite = jnp.isfinite(jnp.sum(xt))
-        return xt, jnp.where((diverged_at < 0) & ~finite, t + 1, diverged_at)
-
-    def frame(carry, k):
-        carry = jax.lax.fori_loop(bounds[k - 1], bounds[k], one_step, carry)
-        return carry, carry[0].T
+        return xt, _track_divergence(diverged_at, t, xt)
 
     init = (position.T, jnp.int32(-1))
-    (xt, diverged_at), frames = jax.lax.scan(frame, init, jnp.arange(1, n_frames))
+    (xt, diverged_at), frames = _scan_frames(one_step, init, bounds, n_frames, lambda c: c[0].T)
     trajectory = jnp.concatenate([position[None], frames], axis=0)
     rate = (n_steps > 0).astype(jnp.float32)  # the generic loop's Σ_t 1 / max(n_steps, 1)
     return RunResult(trajectory[-1], trajectory, bounds, diverged_at, rate)
-
-
-# --------------------------------------------------------------------------------------------- fused noise
-# jax.random.normal with the default threefry key is, on CPU, lowered with the Threefry rounds as a *rolled*
-# XLA while-loop (jax does this to keep CPU compile times short). Each of its 5 iterations writes the whole
-# (2, N) state to memory, and nothing around it can fuse: drawing the noise alone ran at ~55M particle-steps/s.
-# Writing the same 20 rounds out unrolled gives XLA one elementwise expression: hash, uniform, erf⁻¹ and the
-# Langevin update become a single loop over the particles, the same numbers bit for bit (tested), 2-3x faster.
-
-_THREEFRY_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
-_U32 = np.uint32
-
-
-def _rotl(x: Array, d: int) -> Array:
-    return (x << _U32(d)) | (x >> _U32(32 - d))
-
-
-def _threefry2x32(k1: Array, k2: Array, x1: Array, x2: Array) -> tuple[Array, Array]:
-    """Threefry-2x32, 20 rounds (Salmon et al. 2011), unrolled: the hash behind jax's default PRNG."""
-    ks = (k1, k2, k1 ^ k2 ^ _U32(0x1BD11BDA))
-    x1, x2 = x1 + ks[0], x2 + ks[1]
-    for i in range(5):
-        for r in _THREEFRY_ROTATIONS[i % 2]:
-            x1 = x1 + x2
-            x2 = _rotl(x2, r) ^ x1
-        x1 = x1 + ks[(i + 1) % 3]
-        x2 = x2 + ks[(i + 2) % 3] + _U32(i + 1)
-    return x1, x2
-
-
-def _fusable_key(rng_key: PRNGKey, n: int, dtype: Any) -> Array | None:
-    """The raw (2,) uint32 data of a single default-threefry key, or None when the fused path does not apply."""
-    if dtype != jnp.float32 or 2 * n >= 2**32 or not jax.config.jax_threefry_partitionable:
-        return None
-    if jax.dtypes.issubdtype(rng_key.dtype, jax.dtypes.prng_key):
-        if rng_key.shape != () or str(jax.random.key_impl(rng_key)) != "threefry2x32":
-            return None
-        return jax.random.key_data(rng_key)
-    if rng_key.shape != (2,) or rng_key.dtype != jnp.uint32 or jax.config.jax_default_prng_impl != "threefry2x32":
-        return None
-    return rng_key
-
-
-_NORMAL_LO = np.nextafter(np.float32(-1.0), np.float32(0.0))
-
-
-def _step_noise_fn(rng_key: PRNGKey, n: int, dtype: Any) -> Callable[[Array], Array]:
-    """t -> z_t = jax.random.normal(jax.random.fold_in(rng_key, t), (2, n), dtype), fusable when possible.
-
-    The fused form replays jax's own recipe: fold_in(key, t) = threefry(key; (0, t)); the 32 random bits of
-    element i of a (2, n) array are the XOR of the two words of threefry(key_t; (0, i)) (i row-major); a uniform
-    u in [−1, 1) from the top 23 bits; z = √2·erf⁻¹(u).
-    """
-    data = _fusable_key(rng_key, n, dtype)
-    if data is None:
-        return lambda t: jax.random.normal(jax.random.fold_in(rng_key, t), (2, n), dtype)
-
-    def noise(t: Array) -> Array:
-        k1, k2 = _threefry2x32(data[0], data[1], _U32(0), t.astype(jnp.uint32))
-        count = jax.lax.iota(jnp.uint32, 2 * n).reshape(2, n)
-        b1, b2 = _threefry2x32(k1, k2, jnp.zeros_like(count), count)
-        mantissa = ((b1 ^ b2) >> _U32(9)) | _U32(0x3F800000)
-        unit = jax.lax.bitcast_convert_type(mantissa, jnp.float32) - 1.0  # [0, 1)
-        u = jnp.maximum(_NORMAL_LO, unit * (1.0 - _NORMAL_LO) + _NORMAL_LO)
-        return np.float32(math.sqrt(2.0)) * jax.lax.erf_inv(u)
-
-    return noise
 
 
 @functools.lru_cache(maxsize=64)

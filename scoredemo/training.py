@@ -43,11 +43,11 @@ import numpy as np
 import optax
 from flax import nnx
 
-from scoredemo import metrics
+from scoredemo import limits, metrics
 from scoredemo.densities import Density, Mixture, make_density
 from scoredemo.models import LearnedScore, _check_arch, init_model, save_model
 from scoredemo.objectives import OBJECTIVES, check_options, get_objective, make_loss
-from scoredemo.samplers import geometric_sigmas
+from scoredemo.samplers import check_sigma_range, geometric_sigmas
 
 #: Defaults of the noise settings when left unset (None): dsm's σ; ncsn's ladder is the NCSN toy's 20 → 1, L = 10.
 DEFAULT_SIGMA = 0.1
@@ -55,11 +55,6 @@ DEFAULT_SIGMA_MAX = 20.0
 DEFAULT_SIGMA_MIN = 1.0
 DEFAULT_LEVELS = 10
 
-MAX_STEPS = 1_000_000
-MAX_BATCH = 65_536
-MAX_DATA_SIZE = 10_000_000
-MAX_LEVELS = 1000
-MAX_CHUNK = 10_000
 #: Points of the loss curve reported by :func:`train_command` (the full curve is in TrainResult).
 CURVE_POINTS = 200
 
@@ -112,10 +107,11 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         spec = get_objective(self.objective)
-        if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"steps must be an integer in [1, {MAX_STEPS}], got {self.steps!r}")
-        if not _is_int(self.batch) or not 1 <= self.batch <= MAX_BATCH:
-            raise ValueError(f"batch must be an integer in [1, {MAX_BATCH}], got {self.batch!r}")
+        max_steps, max_batch = limits.MAX_TRAIN_STEPS, limits.MAX_BATCH
+        if not _is_int(self.steps) or not 1 <= self.steps <= max_steps:
+            raise ValueError(f"steps must be an integer in [1, {max_steps}], got {self.steps!r}")
+        if not _is_int(self.batch) or not 1 <= self.batch <= max_batch:
+            raise ValueError(f"batch must be an integer in [1, {max_batch}], got {self.batch!r}")
         if not _is_number(self.lr) or not (math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise ValueError(f"lr must be a number in (0, 10], got {self.lr!r}")
         _check_arch(self.width, self.depth)
@@ -125,24 +121,27 @@ class TrainConfig:
             raise ValueError(f"sigma_max, sigma_min and levels apply only to objective ncsn, not {self.objective!r}")
         for name in ("sigma", "sigma_max", "sigma_min"):
             value = getattr(self, name)
-            if value is not None and (not _is_number(value) or not (math.isfinite(value) and 0 < value <= 1e4)):
-                raise ValueError(f"{name} must be a number in (0, 1e4], got {value!r}")
-        if self.levels is not None and (not _is_int(self.levels) or not 1 <= self.levels <= MAX_LEVELS):
-            raise ValueError(f"levels must be an integer in [1, {MAX_LEVELS}], got {self.levels!r}")
+            if value is not None and (
+                not _is_number(value) or not (math.isfinite(value) and 0 < value <= limits.MAX_SIGMA)
+            ):
+                raise ValueError(f"{name} must be a number in (0, {limits.MAX_SIGMA:g}], got {value!r}")
+        max_levels, max_data = limits.MAX_LEVELS, limits.MAX_DATA_SIZE
+        if self.levels is not None and (not _is_int(self.levels) or not 1 <= self.levels <= max_levels):
+            raise ValueError(f"levels must be an integer in [1, {max_levels}], got {self.levels!r}")
         if spec.needs == "sigmas":
-            lo = DEFAULT_SIGMA_MIN if self.sigma_min is None else self.sigma_min
-            hi = DEFAULT_SIGMA_MAX if self.sigma_max is None else self.sigma_max
-            if lo > hi:
-                raise ValueError(f"sigma_min ({lo:g}) must be <= sigma_max ({hi:g})")
-        if self.data_size is not None and (not _is_int(self.data_size) or not 1 <= self.data_size <= MAX_DATA_SIZE):
-            raise ValueError(f"data_size must be None or an integer in [1, {MAX_DATA_SIZE}], got {self.data_size!r}")
+            check_sigma_range(
+                DEFAULT_SIGMA_MAX if self.sigma_max is None else self.sigma_max,
+                DEFAULT_SIGMA_MIN if self.sigma_min is None else self.sigma_min,
+            )
+        if self.data_size is not None and (not _is_int(self.data_size) or not 1 <= self.data_size <= max_data):
+            raise ValueError(f"data_size must be None or an integer in [1, {max_data}], got {self.data_size!r}")
         check_options("ssm", n_projections=self.n_projections, projection=self.projection)
         if not _is_int(self.seed) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be an integer in [0, 2^32), got {self.seed!r}")
         if not _is_number(self.ema) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be a number in [0, 1), got {self.ema!r}")
-        if not _is_int(self.chunk) or not 1 <= self.chunk <= MAX_CHUNK:
-            raise ValueError(f"chunk must be an integer in [1, {MAX_CHUNK}], got {self.chunk!r}")
+        if not _is_int(self.chunk) or not 1 <= self.chunk <= limits.MAX_CHUNK:
+            raise ValueError(f"chunk must be an integer in [1, {limits.MAX_CHUNK}], got {self.chunk!r}")
 
     @property
     def sigmas(self) -> np.ndarray:
@@ -288,14 +287,14 @@ def train(density: Density | Mixture, config: TrainConfig, *, progress: Progress
         progress: called after every chunk as ``progress(step_done, total_steps, loss_curve_so_far)``;
             returning False stops training (the result then holds the steps done so far).
 
-    Keys: key = PRNGKey(seed); initialisation fold_in(key, 0), step t fold_in(fold_in(key, 1), t), the fixed
+    Keys: key = jax.random.key(seed); initialisation fold_in(key, 0), step t fold_in(fold_in(key, 1), t), the fixed
     data set fold_in(key, 2). Same seed and config → the same weights and loss curve.
     """
     if not isinstance(config, TrainConfig):
         raise ValueError("config must be a TrainConfig")
     mixture = _as_mixture(density)
     spec = get_objective(config.objective)
-    key = jax.random.PRNGKey(config.seed)
+    key = jax.random.key(config.seed)
     sigmas = config.sigmas
     info: dict[str, Any] = {
         "objective": config.objective,
@@ -406,21 +405,15 @@ def evaluate(
     """
     sigma = float(learned.config.get("eval_sigma", 0.0))
     target = density.perturb(sigma) if sigma > 0 else density
-    fn = _score_program()
+    fn = metrics.score_program()
     score_fn = lambda x: fn(learned, x, jnp.float32(sigma))
     true_fn = lambda x: fn(density.mixture, x, jnp.float32(sigma))
-    samples = target.sample(jax.random.PRNGKey(seed), n_samples)
+    samples = target.sample(jax.random.key(seed), n_samples)
     return {
         "eval_sigma": sigma,
         "weighted_rel_error": metrics.weighted_rel_error(score_fn, true_fn, samples),
         "low_density_rel_error": metrics.low_density_rel_error(score_fn, true_fn, target.log_prob, density.box, n=grid),
     }
-
-
-@functools.cache
-def _score_program() -> Callable[[Any, Any, Any], Any]:
-    """jit(target.score(x, σ)) with the target a traced pytree (one program per architecture and point count)."""
-    return jax.jit(lambda target, x, sigma: target.score(x, sigma))
 
 
 def _final_loss(curve: np.ndarray) -> float:

@@ -15,7 +15,7 @@ from scoredemo.models import FORMAT, LearnedScore, ScoreMLP, init_model, load_mo
 
 
 def _x(n: int = 7, seed: int = 0) -> jax.Array:
-    return jax.random.normal(jax.random.PRNGKey(seed), (n, 2)) * 3.0
+    return jax.random.normal(jax.random.key(seed), (n, 2)) * 3.0
 
 
 @pytest.mark.parametrize("noise_conditional", [False, True])
@@ -89,8 +89,8 @@ def test_new_weights_and_metadata_do_not_recompile() -> None:
 
 def test_annealed_sampler_runs_on_learned_target() -> None:
     learned = init_model(0, width=16, depth=2, noise_conditional=True)
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 64, 8.0)
-    res = samplers.sample(jax.random.PRNGKey(1), "annealed", learned, x0, n_steps=5, step_size=0.01, n_levels=3)
+    x0 = samplers.uniform_init(jax.random.key(0), 64, 8.0)
+    res = samplers.sample(jax.random.key(1), "annealed", learned, x0, n_steps=5, step_size=0.01, n_levels=3)
     assert res.samples.shape == (64, 2) and bool(jnp.all(jnp.isfinite(res.samples)))
 
 

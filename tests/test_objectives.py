@@ -40,18 +40,18 @@ def test_every_loss_is_a_finite_scalar_under_jit(name: str) -> None:
     spec = OBJECTIVES[name]
     learned = init_model(0, width=16, depth=2, noise_conditional=spec.noise_conditional)
     loss = make_loss(name)
-    x = jax.random.normal(jax.random.PRNGKey(0), (32, 2))
+    x = jax.random.normal(jax.random.key(0), (32, 2))
     sigmas = jnp.array([2.0, 1.0, 0.5])
-    value = jax.jit(loss)(learned, jax.random.PRNGKey(1), x, sigmas)
+    value = jax.jit(loss)(learned, jax.random.key(1), x, sigmas)
     assert value.shape == () and bool(jnp.isfinite(value))
-    grads = jax.grad(lambda p: loss(learned.replace(p), jax.random.PRNGKey(1), x, sigmas))(learned.params)
+    grads = jax.grad(lambda p: loss(learned.replace(p), jax.random.key(1), x, sigmas))(learned.params)
     assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree.leaves(grads))
 
 
 def test_trace_is_exact() -> None:
     """The 2-JVP trace equals the trace of the full per-example Jacobian (jacfwd) of an MLP."""
     learned = init_model(4, width=32, depth=3)
-    x = jax.random.normal(jax.random.PRNGKey(2), (16, 2)) * 2.0
+    x = jax.random.normal(jax.random.key(2), (16, 2)) * 2.0
     s, trace = _trace_jacobian(learned.score, x, jnp.float32(0.0))
     jac = jax.vmap(jax.jacfwd(lambda xi: learned.score(xi[None])[0]))(x)
     np.testing.assert_allclose(trace, jnp.trace(jac, axis1=1, axis2=2), rtol=1e-5, atol=1e-5)
@@ -60,7 +60,7 @@ def test_trace_is_exact() -> None:
 
 def _batch_means(loss, score_fn, density, sigmas, seed: int = 0) -> tuple[float, float]:
     """(mean, SE) of ``loss`` over K independent batches of N exact samples."""
-    keys = jax.random.split(jax.random.PRNGKey(seed), K)
+    keys = jax.random.split(jax.random.key(seed), K)
 
     @jax.jit
     def one(key):
@@ -117,7 +117,7 @@ def test_sliced_losses_equal_esm_in_expectation(name: str, opts: dict) -> None:
 
 def _grad_batch_means(loss, density, sigmas, score_of, theta, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean, SE) of ∇_θ loss over K batches, for a model s = score_of(θ)(x, σ)."""
-    keys = jax.random.split(jax.random.PRNGKey(seed), K)
+    keys = jax.random.split(jax.random.key(seed), K)
 
     @jax.jit
     def one(key):

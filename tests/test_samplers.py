@@ -44,8 +44,8 @@ def ula_stationary_cov(precision: np.ndarray, eps: float) -> np.ndarray:
 @pytest.mark.parametrize("name", list(samplers.SAMPLERS))
 def test_shapes_and_frames(name):
     d = make_density("two-modes")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 64, d.box)
-    r = samplers.sample(jax.random.PRNGKey(1), name, d.mixture, x0, n_steps=30, step_size=0.05, n_frames=7, n_levels=3)
+    x0 = samplers.uniform_init(jax.random.key(0), 64, d.box)
+    r = samplers.sample(jax.random.key(1), name, d.mixture, x0, n_steps=30, step_size=0.05, n_frames=7, n_levels=3)
     total = 90 if name == "annealed" else 30
     assert r.samples.shape == (64, 2) and r.samples.dtype == jnp.float32
     assert r.trajectory.shape == (7, 64, 2)
@@ -59,40 +59,44 @@ def test_shapes_and_frames(name):
 @pytest.mark.parametrize("name", ["ascent", "langevin", "annealed"])
 def test_zero_step_size_leaves_particles_in_place(name):
     d = make_density("two-modes")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 32, d.box)
-    r = samplers.sample(jax.random.PRNGKey(1), name, d.mixture, x0, n_steps=10, step_size=0.0)
+    x0 = samplers.uniform_init(jax.random.key(0), 32, d.box)
+    r = samplers.sample(jax.random.key(1), name, d.mixture, x0, n_steps=10, step_size=0.0)
     np.testing.assert_array_equal(np.asarray(r.samples), np.asarray(x0))
 
 
 def test_results_do_not_depend_on_frame_count():
     d = make_density("two-modes")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 32, d.box)
+    x0 = samplers.uniform_init(jax.random.key(0), 32, d.box)
     runs = [
-        samplers.sample(jax.random.PRNGKey(1), "langevin", d.mixture, x0, n_steps=50, step_size=0.05, n_frames=f)
+        samplers.sample(jax.random.key(1), "langevin", d.mixture, x0, n_steps=50, step_size=0.05, n_frames=f)
         for f in (2, 11)
     ]
     np.testing.assert_array_equal(np.asarray(runs[0].samples), np.asarray(runs[1].samples))
     np.testing.assert_array_equal(np.asarray(runs[1].trajectory[-1]), np.asarray(runs[0].samples))
 
 
-def test_values_never_recompile_only_shapes_do():
+def test_values_never_recompile_only_shapes_do(count_compiles):
     """π, ε, the noise switch and the step count are traced: one compiled program serves them all."""
     fn = samplers.compiled_run("langevin", 5)
-    before = fn._cache_size()
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 16, 6.0)
-    for pi, eps, noise, steps in [(0.1, 0.01, 1.0, 10), (0.9, 0.2, 0.0, 25), (0.5, 0.05, 1.0, 7)]:
-        mix = make_density("two-modes", pi=pi).mixture
-        params = samplers.make_params(eps, noise=noise, sigmas=[0.0], steps_per_level=steps)
-        fn(jax.random.PRNGKey(1), mix, x0, params, steps)
-    assert fn._cache_size() - before == 1
-    fn(jax.random.PRNGKey(1), mix, jnp.zeros((17, 2)), params, 5)  # a new particle count is a new shape
-    assert fn._cache_size() - before == 2
+    x0 = samplers.uniform_init(jax.random.key(0), 16, 6.0)
+    key, x17 = jax.random.key(1), jnp.zeros((17, 2))
+    settings = [(0.1, 0.01, 1.0, 10), (0.9, 0.2, 0.0, 25), (0.5, 0.05, 1.0, 7)]
+    # Inputs are built first: their own small eager programs must not be counted.
+    make = lambda eps, noise, n: samplers.make_params(eps, noise=noise, sigmas=[0.0], steps_per_level=n)
+    calls = [(make_density("two-modes", pi=pi).mixture, make(eps, noise, n), n) for pi, eps, noise, n in settings]
+    steps = [jnp.int32(n) for _, _, n in calls]
+    before = count_compiles()
+    for (mix, params, _), n in zip(calls, steps, strict=True):
+        jax.block_until_ready(fn(key, mix, x0, params, n))
+    assert count_compiles() - before == 1
+    jax.block_until_ready(fn(key, mix, x17, params, steps[0]))  # a new particle count is a new shape
+    assert count_compiles() - before == 2
 
 
 def test_langevin_recovers_gaussian_mean_and_covariance():
     n, eps = 20_000, 0.05
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), n, 5.0)
-    r = samplers.sample(jax.random.PRNGKey(1), "langevin", GAUSS, x0, n_steps=600, step_size=eps)
+    x0 = samplers.uniform_init(jax.random.key(0), n, 5.0)
+    r = samplers.sample(jax.random.key(1), "langevin", GAUSS, x0, n_steps=600, step_size=eps)
     x = np.asarray(r.samples, np.float64)
     # Mixing time ≈ 1/(ε·λ_min(Σ⁻¹)) ≈ 50 steps, so 600 steps forget the start; particles are independent.
     v = ula_stationary_cov(np.linalg.inv(SIGMA), eps)
@@ -108,9 +112,9 @@ def test_mala_is_unbiased_where_ula_is_not():
     """At a large step ULA's variance is visibly inflated (1/(1 − ε/2) for N(0, 1)); MALA's is exact."""
     n, eps = 20_000, 0.5
     std = Gaussian(jnp.zeros(2), jnp.eye(2))
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), n, 3.0)
-    mala = samplers.sample(jax.random.PRNGKey(1), "mala", std, x0, n_steps=400, step_size=eps)
-    ula = samplers.sample(jax.random.PRNGKey(1), "langevin", std, x0, n_steps=400, step_size=eps)
+    x0 = samplers.uniform_init(jax.random.key(0), n, 3.0)
+    mala = samplers.sample(jax.random.key(1), "mala", std, x0, n_steps=400, step_size=eps)
+    ula = samplers.sample(jax.random.key(1), "langevin", std, x0, n_steps=400, step_size=eps)
     var_se = np.sqrt(2.0 / (2 * n))  # sd of a variance estimate pooled over 2 coordinates × n particles
     assert abs(np.var(np.asarray(mala.samples)) - 1.0) < 5 * var_se
     assert abs(np.var(np.asarray(ula.samples)) - 1 / (1 - eps / 2)) < 5 * var_se * 1.34
@@ -120,9 +124,9 @@ def test_mala_is_unbiased_where_ula_is_not():
 
 def test_ascent_collapses_onto_modes_and_langevin_does_not():
     d = make_density("eight-gaussians")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 2000, d.box)
-    asc = samplers.sample(jax.random.PRNGKey(1), "ascent", d.mixture, x0, n_steps=1500, step_size=0.05)
-    lan = samplers.sample(jax.random.PRNGKey(1), "langevin", d.mixture, x0, n_steps=1500, step_size=0.05)
+    x0 = samplers.uniform_init(jax.random.key(0), 2000, d.box)
+    asc = samplers.sample(jax.random.key(1), "ascent", d.mixture, x0, n_steps=1500, step_size=0.05)
+    lan = samplers.sample(jax.random.key(1), "langevin", d.mixture, x0, n_steps=1500, step_size=0.05)
     # Ascent contracts by (1 − ε/s²) = 0.69 per step near a mode: collapse to float32 precision.
     assert metrics.within_mode_spread(d.mixture, asc.samples) < 1e-3
     # Langevin keeps each mode's spread: RMS distance to the centre of a 2-D N(·, 0.4² I) is 0.4·√2 ≈ 0.57.
@@ -138,7 +142,7 @@ def test_annealed_step_schedule():
     sig = samplers.geometric_sigmas(4.0, 1.0, 3)
     np.testing.assert_allclose(sig, [4.0, 2.0, 1.0], rtol=1e-6)
     r = samplers.sample(
-        jax.random.PRNGKey(0), "annealed", zero, jnp.zeros((n, 2)), n_steps=t_per, step_size=eps,
+        jax.random.key(0), "annealed", zero, jnp.zeros((n, 2)), n_steps=t_per, step_size=eps,
         sigma_max=4.0, sigma_min=1.0, n_levels=3,
     )  # fmt: skip
     want = sum(t_per * 2 * eps * s**2 / sig[-1] ** 2 for s in sig)
@@ -151,10 +155,10 @@ NCSN_N = 1280
 
 def _ncsn_run(name):
     d = make_density("ncsn-mixture")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), NCSN_N, 8.0)
+    x0 = samplers.uniform_init(jax.random.key(0), NCSN_N, 8.0)
     steps = 100 if name == "annealed" else 1000
     r = samplers.sample(
-        jax.random.PRNGKey(1), name, d.mixture, x0, n_steps=steps, step_size=0.05, sigma_max=20.0, sigma_min=1.0,
+        jax.random.key(1), name, d.mixture, x0, n_steps=steps, step_size=0.05, sigma_max=20.0, sigma_min=1.0,
         n_levels=10,
     )  # fmt: skip
     return metrics.mode_fractions(d.mixture, r.samples)[0]
@@ -185,9 +189,9 @@ def test_ncsn_toy_annealed_recovers_weights():
 
 def test_divergence_is_detected_with_its_step():
     d = make_density("two-modes")
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 100, d.box)
-    ok = samplers.sample(jax.random.PRNGKey(1), "langevin", d.mixture, x0, n_steps=100, step_size=0.1)
-    bad = samplers.sample(jax.random.PRNGKey(1), "ascent", d.mixture, x0, n_steps=100, step_size=10.0)
+    x0 = samplers.uniform_init(jax.random.key(0), 100, d.box)
+    ok = samplers.sample(jax.random.key(1), "langevin", d.mixture, x0, n_steps=100, step_size=0.1)
+    bad = samplers.sample(jax.random.key(1), "ascent", d.mixture, x0, n_steps=100, step_size=10.0)
     assert int(ok.diverged_at) == -1
     # Ascent with ε = 10 on unit Gaussians multiplies the distance to a mode by |1 − ε| = 9 per step; the score
     # needs ‖x − μ‖², which overflows float32 (3.4e38) once ‖x − μ‖ > 1.8e19: after log(1.8e19/d₀)/log 9 steps,
@@ -210,8 +214,8 @@ def test_geometric_sigmas_validation():
 def test_fast_driver_equals_stepping_by_hand(density_name):
     """The specialised Langevin driver (row layout, fused noise) takes exactly the steps of the public step()."""
     d = make_density(density_name)
-    x0 = samplers.uniform_init(jax.random.PRNGKey(0), 50, d.box)
-    key = jax.random.PRNGKey(7)
+    x0 = samplers.uniform_init(jax.random.key(0), 50, d.box)
+    key = jax.random.key(7)
     params = samplers.make_params(0.01, noise=1.0, sigmas=[0.0], steps_per_level=12)
     fast = samplers.compiled_run("langevin", 2)(key, d.mixture, x0, params, 12)
     state = samplers.langevin_init(x0, d.mixture, params)

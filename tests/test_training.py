@@ -125,7 +125,7 @@ def test_fixed_data_is_the_training_set() -> None:
 def test_learned_score_metrics_exact_properties() -> None:
     density = make_density("two-modes")
     s = density.score
-    x = density.sample(jax.random.PRNGKey(0), 2000)
+    x = density.sample(jax.random.key(0), 2000)
     assert metrics.weighted_rel_error(s, s, x) == 0.0
     assert metrics.weighted_rel_error(lambda y: jnp.zeros_like(y), s, x) == pytest.approx(1.0)
     assert metrics.weighted_rel_error(lambda y: 2.0 * s(y), s, x) == pytest.approx(1.0, rel=1e-5)
@@ -221,7 +221,7 @@ def test_ncsn_annealed_langevin_recovers_weights() -> None:
     """
     density = make_density("ncsn-mixture")
     result = train(density, TrainConfig("ncsn", steps=5000, seed=0))
-    key = jax.random.PRNGKey(100)
+    key = jax.random.key(100)
     x0 = samplers.uniform_init(jax.random.fold_in(key, 0), 1280, 8.0)
     fractions = {}
     for name, target in (("learned", result.learned), ("exact", density.mixture)):
