@@ -226,8 +226,8 @@ def bench_langevin_analytic(sizes: Sizes) -> dict[str, Any]:
     n, steps = sizes.analytic_particles, sizes.analytic_steps
     density = make_density("two-modes")
     mix = density.mixture
-    key = jax.random.PRNGKey(SEED)
-    x0 = samplers.uniform_init(jax.random.PRNGKey(SEED + 1), n, density.box)
+    key = jax.random.key(SEED)
+    x0 = samplers.uniform_init(jax.random.key(SEED + 1), n, density.box)
     params = samplers.make_params(STEP_SIZE, steps_per_level=steps)
     run = samplers.compiled_run("langevin", 2)
     floor = _noise_floor(steps, fused=False)
@@ -300,8 +300,8 @@ def mlp_flops(width: int, depth: int, n_in: int = 2, n_out: int = 2) -> int:
 
 def matmul_gflops(n: int, repeats: int) -> float:
     """Dense float32 (n × n) @ (n × n) throughput of XLA on this machine, GFLOP/s (best of ``repeats``)."""
-    a = jax.random.normal(jax.random.PRNGKey(1), (n, n), jnp.float32)
-    b = jax.random.normal(jax.random.PRNGKey(2), (n, n), jnp.float32)
+    a = jax.random.normal(jax.random.key(1), (n, n), jnp.float32)
+    b = jax.random.normal(jax.random.key(2), (n, n), jnp.float32)
     mm = jax.jit(jnp.matmul)
     t = best_times({"mm": lambda: mm(a, b)}, repeats)["mm"]
     return 2 * n**3 / t / 1e9
@@ -318,13 +318,13 @@ def bench_langevin_learned(sizes: Sizes, trained: Any = None) -> dict[str, Any]:
     learned, origin = _learned_target(trained)
     width, depth = learned.config["width"], learned.config["depth"]
     flops = mlp_flops(width, depth, 3 if learned.noise_conditional else 2)
-    key = jax.random.PRNGKey(SEED)
-    x0 = samplers.uniform_init(jax.random.PRNGKey(SEED + 1), n, 5.0)
+    key = jax.random.key(SEED)
+    x0 = samplers.uniform_init(jax.random.key(SEED + 1), n, 5.0)
     params = samplers.make_params(1e-3, steps_per_level=steps)
     run = samplers.compiled_run("langevin", 2)
     score = jax.jit(lambda m, x: m.score(x))
-    hidden = jax.random.normal(jax.random.PRNGKey(3), (n, width), jnp.float32)
-    weight = jax.random.normal(jax.random.PRNGKey(4), (width, width), jnp.float32)
+    hidden = jax.random.normal(jax.random.key(3), (n, width), jnp.float32)
+    weight = jax.random.normal(jax.random.key(4), (width, width), jnp.float32)
     layer = jax.jit(jnp.matmul)
     times = best_times(
         {
@@ -361,7 +361,7 @@ def _activation_share(n: int, width: int, depth: int, repeats: int) -> dict[str,
     softplus(u) = log(1 + eᵘ) costs an exp and a log1p per hidden unit (3·128 per particle), against 2·128
     multiply-adds per unit for the matmuls; on a CPU the transcendental functions are the larger share.
     """
-    keys = jax.random.split(jax.random.PRNGKey(5), depth + 2)
+    keys = jax.random.split(jax.random.key(5), depth + 2)
     sizes = [2] + [width] * depth
     shapes = zip(keys, sizes[:-1], sizes[1:], strict=False)
     weights = [jax.random.normal(k, (a, b), jnp.float32) / math.sqrt(a) for k, a, b in shapes]
@@ -550,20 +550,20 @@ def bench_app_latency(*, quick: bool = False) -> dict[str, Any]:
 def bench_scaling(sizes: Sizes) -> dict[str, Any]:
     density = make_density("two-modes")
     mix = density.mixture
-    key = jax.random.PRNGKey(SEED)
+    key = jax.random.key(SEED)
     run = samplers.compiled_run("langevin", 2)
     repeats = sizes.repeats  # short runs: best of 5 keeps a busy moment from setting a point
     by_particles = []
     for n in sizes.scaling_particles:
         steps = int(min(20_000, max(20, sizes.scaling_budget // n)))
-        x0 = samplers.uniform_init(jax.random.PRNGKey(SEED + 1), n, density.box)
+        x0 = samplers.uniform_init(jax.random.key(SEED + 1), n, density.box)
         params = samplers.make_params(STEP_SIZE, steps_per_level=steps)
         t = best_times({"run": lambda x0=x0, p=params, s=steps: run(key, mix, x0, p, s)}, repeats)["run"]
         by_particles.append(
             {"n_particles": n, "n_steps": steps, "seconds": t, "ns_per_particle_step": t / (n * steps) * 1e9}
         )
     n_fixed = sizes.scaling_particles[len(sizes.scaling_particles) // 2]
-    x0 = samplers.uniform_init(jax.random.PRNGKey(SEED + 1), n_fixed, density.box)
+    x0 = samplers.uniform_init(jax.random.key(SEED + 1), n_fixed, density.box)
     by_steps = []
     for steps in sizes.scaling_steps:
         params = samplers.make_params(STEP_SIZE, steps_per_level=steps)

@@ -34,8 +34,8 @@ def main(argv: list[str]) -> int:
     n -= n % len(devices)  # equal shards
     mesh = jax.make_mesh((len(devices),), ("particles",))
     density = make_density("two-modes")
-    key = jax.random.PRNGKey(SEED)
-    x0 = samplers.uniform_init(jax.random.PRNGKey(SEED + 1), n, density.box)
+    key = jax.random.key(SEED)
+    x0 = samplers.uniform_init(jax.random.key(SEED + 1), n, density.box)
     x_sharded = jax.device_put(x0, NamedSharding(mesh, P("particles", None)))
     x_single = jax.device_put(x0, devices[0])
     params = samplers.make_params(STEP_SIZE, steps_per_level=steps)

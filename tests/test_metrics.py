@@ -19,8 +19,8 @@ def test_mode_fractions_counts_finite_points_by_responsibility():
 
 def test_energy_distance_separates_distributions():
     d = make_density("gaussian")
-    x = d.sample(jax.random.PRNGKey(0), 2000)
-    y = d.sample(jax.random.PRNGKey(1), 2000)
+    x = d.sample(jax.random.key(0), 2000)
+    y = d.sample(jax.random.key(1), 2000)
     same = metrics.energy_distance(x, y)
     shifted = metrics.energy_distance(x, y + jnp.array([1.0, 0.0]))
     # Same law: the V-statistic is O(E‖X−X'‖/n) ≈ 1e-3; a unit shift of N(·, I) in 2-D gives D² ≈ 0.5.
@@ -31,7 +31,7 @@ def test_energy_distance_separates_distributions():
 
 def test_within_mode_spread_of_exact_samples():
     d = make_density("eight-gaussians")  # component scale 0.4
-    x = d.sample(jax.random.PRNGKey(2), 16_000)
+    x = d.sample(jax.random.key(2), 16_000)
     # RMS distance to the centre of a 2-D N(·, s² I) is s·√2; relative standard error ≈ 1/√n.
     assert abs(metrics.within_mode_spread(d.mixture, x) - 0.4 * np.sqrt(2)) < 0.02
 

@@ -131,7 +131,7 @@ def particles(
     dens = get_density(key)
     target = dens.mixture if model is None else trained.trained(model).learned
     init = init or InitSpec(dens.box)
-    rng = jax.random.PRNGKey(int(seed))
+    rng = jax.random.key(int(seed))
     init_key, run_key = jax.random.split(rng)
     position = uniform_init(init_key, n_particles, init.half) + jnp.asarray(init.centre, jnp.float32)
     if sampler == "annealed":
@@ -232,7 +232,7 @@ def divergence_message(
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
     """n exact samples of the density (for reference statistics)."""
-    return np.asarray(sample_kernel()(get_density(key).mixture, jax.random.PRNGKey(seed), n), np.float32)
+    return np.asarray(sample_kernel()(get_density(key).mixture, jax.random.key(seed), n), np.float32)
 
 
 @st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
@@ -243,7 +243,7 @@ def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000)
     out = []
     for j, w in enumerate(ws):
         mix = make_density("ring", radius=radius, thickness=float(w)).mixture
-        x = mix.sample(jax.random.PRNGKey(j), n_samples)
+        x = mix.sample(jax.random.key(j), n_samples)
         s = np.asarray(fn(mix, x, jnp.float32(0.0)), np.float64)
         out.append(np.linalg.norm(s, axis=-1).mean())
     return ws, np.asarray(out)
@@ -253,7 +253,7 @@ def ring_magnitudes(radius: float, n_thickness: int = 25, n_samples: int = 4000)
 def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3) -> float:
     """E_p‖s(x)‖² by Monte Carlo with the exact score; −½ of it is the smallest (sliced) score-matching loss."""
     dens = get_density(key)
-    x = dens.sample(jax.random.PRNGKey(seed), n)
+    x = dens.sample(jax.random.key(seed), n)
     s = np.asarray(score_kernel()(dens.mixture, x, jnp.float32(0.0)), np.float64)
     return float(np.mean(np.sum(s * s, axis=-1)))
 

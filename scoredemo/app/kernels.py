@@ -9,6 +9,7 @@ from typing import Any
 import jax
 import streamlit as st
 
+from scoredemo import metrics
 from scoredemo.samplers import compiled_run
 
 
@@ -18,16 +19,15 @@ def kernel(sampler: str, n_frames: int) -> Callable[..., Any]:
     return compiled_run(sampler, n_frames)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def grid_kernel() -> Callable[..., Any]:
-    """jit(target, points, σ) -> (log p_σ, s_σ); traced σ, so moving the σ slider does not recompile."""
-    return jax.jit(lambda target, pts, sigma: (target.log_prob(pts, sigma), target.score(pts, sigma)))
+    """(target, points, σ) -> (log p_σ, s_σ): the engine's one compiled field program (``metrics.field_program``);
+    σ is traced, so moving the σ slider does not recompile."""
+    return metrics.field_program()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def score_kernel() -> Callable[..., Any]:
-    """jit(target, points, σ) -> s_σ for any target (a density's mixture or a learned model)."""
-    return jax.jit(lambda target, pts, sigma: target.score(pts, sigma))
+    """(target, points, σ) -> s_σ for any target (a mixture or a learned model): ``metrics.score_program``."""
+    return metrics.score_program()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

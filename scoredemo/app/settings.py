@@ -9,6 +9,8 @@ server's memory. ``st.cache_data`` entries also expire after ``CACHE_TTL``.
 
 from __future__ import annotations
 
+from scoredemo import limits
+
 #: Frames recorded by every animated run (fixed: a new step count or step size never recompiles).
 N_FRAMES = 51
 #: Arrow grid (NCSN Fig. 2 uses 20 × 20) and density grid resolution.
@@ -30,3 +32,8 @@ MAX_TRAIN_STEPS = 10_000
 MAX_TRAIN_DATA = 5_000
 #: ``st.cache_data`` entries (runs, grids) expire after this many seconds; compiled kernels never do.
 CACHE_TTL = 3600
+
+# Narrower than the engine's, never wider (tests/app/test_settings.py checks it too).
+assert MAX_PARTICLES <= limits.MAX_PARTICLES and MAX_RUN_STEPS <= limits.MAX_STEPS
+assert MAX_PARTICLE_STEPS <= limits.MAX_PARTICLE_STEPS and MAX_TRAIN_STEPS <= limits.MAX_TRAIN_STEPS
+assert MAX_TRAIN_DATA <= limits.MAX_DATA_SIZE and N_FRAMES <= limits.MAX_FRAMES

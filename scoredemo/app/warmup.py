@@ -62,7 +62,7 @@ def install_compile_log(path: str | None = None) -> str | None:
 def _warm_kernels() -> None:
     """Compile the default scenes' programs (same function objects and shapes as the pages use, so the pages
     later find them in JAX's cache)."""
-    rng = jax.random.PRNGKey(0)
+    rng = jax.random.key(0)
     for name, sampler, n, kw in (
         ("eight-gaussians", "langevin", 1000, {}),
         ("disjoint", "langevin", 1000, {}),

@@ -18,7 +18,7 @@ from scoredemo.app.custom_density import DEFAULT_COMPONENTS, parse_components, v
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.settings import PARTICLE_CHOICES
 from scoredemo.densities import DENSITIES, Density
-from scoredemo.samplers import geometric_sigmas
+from scoredemo.samplers import check_sigma_range
 
 CHART_CONFIG = {
     "displaylogo": False,
@@ -248,11 +248,12 @@ def sampler_controls(
 
 
 def sigma_range_problem(sigma_max: float, sigma_min: float) -> bool:
-    """The σ-order policy of the whole app (the engine's, :func:`~scoredemo.samplers.geometric_sigmas`): noise
-    levels go down from σ_max to σ_min, and a range the wrong way round is refused, never silently clamped. Says so
-    on the page and returns True when the range cannot be used."""
+    """The σ-order policy of the whole app: the engine's (:func:`~scoredemo.samplers.check_sigma_range`, which
+    the samplers, the trainer and the CLI apply too): noise levels go down from σ_max to σ_min, and a range the
+    wrong way round is refused, never silently clamped. Says so on the page and returns True when the range cannot
+    be used."""
     try:
-        geometric_sigmas(sigma_max, sigma_min, 2)
+        check_sigma_range(sigma_max, sigma_min)
     except ValueError:
         st.warning(
             f"**σ_min = {sigma_min:g} is above σ_max = {sigma_max:g}.** The noise levels go down from σ_max to "

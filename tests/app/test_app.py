@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from scoredemo import figures as F
 from scoredemo.app import custom_density as CD
-from scoredemo.app import kernels, settings
 from scoredemo.app import keys as K
+from scoredemo.app import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,7 +163,7 @@ def test_a_url_lagging_behind_the_widget_gives_no_note():
 # ------------------------------------------------------------------------------------------------ scene 2
 
 
-def test_noise_toggle_changes_the_spread_and_never_recompiles():
+def test_noise_toggle_changes_the_spread_and_never_recompiles(count_compiles):
     at = scene("follow_score", n_particles=250, n_steps=300)
     ok(at)
     spec = charts(at)["animation"]
@@ -179,8 +179,7 @@ def test_noise_toggle_changes_the_spread_and_never_recompiles():
     for thread in threading.enumerate():
         if thread.name == "scoredemo-warm-up":
             thread.join(120)
-    kernel = kernels.kernel("langevin", settings.N_FRAMES)
-    before = kernel._cache_size()
+    before = count_compiles()
     at.toggle(key="noise").set_value(False).run()
     ok(at)
     ascent_spread = within_mode_spread(mix, final_particles(charts(at)["animation"]))
@@ -188,7 +187,7 @@ def test_noise_toggle_changes_the_spread_and_never_recompiles():
     m = metric(at, "mean ‖s(x)‖ at the particles")
     assert float(m.value) < 0.05 * float(m.delta.split(": ")[1])  # ascent: ‖s‖ → 0 at the peaks
     at.slider(key="step_size").set_value(0.05).run()
-    assert kernel._cache_size() == before  # noise and ε are traced values: no new program
+    assert count_compiles() == before  # noise and ε are traced values: no new program
 
 
 @pytest.mark.parametrize(("noise", "far_below"), [("false", True), ("true", False)])

@@ -89,7 +89,7 @@ LOAD_START: list[float] = []
 def expected_start(seed: int, n: int = 1000) -> np.ndarray:
     """Scene 2's starting particles for ``seed``: as the app draws them (uniform on eight-gaussians' box)."""
     box = make_density("eight-gaussians").box
-    init_key, _ = jax.random.split(jax.random.PRNGKey(seed))
+    init_key, _ = jax.random.split(jax.random.key(seed))
     return np.round(np.asarray(uniform_init(init_key, n, box), np.float32), 3)
 
 
