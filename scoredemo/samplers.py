@@ -48,12 +48,15 @@ class SamplerParams(NamedTuple):
     noise: 1.0 for Langevin, 0.0 for gradient ascent (multiplies √(2ε)·z).
     sigmas: (L,) noise levels, decreasing; (1,) for non-annealed samplers (σ = 0: the clean density).
     steps_per_level: T, the number of steps spent at each level.
+    frame_power: how recorded frames are spaced over the run (see :func:`frame_bounds`): 1 evenly; p > 1 denser
+        at the start, where ascent and Langevin do most of their moving.
     """
 
     step_size: Array
     noise: Array
     sigmas: Array
     steps_per_level: Array
+    frame_power: Array = np.float32(1.0)
 
 
 class LangevinState(NamedTuple):
@@ -209,6 +212,7 @@ def make_params(
     noise: float = 1.0,
     sigmas: Any = (0.0,),
     steps_per_level: int,
+    frame_power: float = 1.0,
 ) -> SamplerParams:
     """Pack settings as float32/int32 arrays (so every value is traced, never baked into the program)."""
     return SamplerParams(
@@ -216,7 +220,25 @@ def make_params(
         noise=jnp.asarray(noise, jnp.float32),
         sigmas=jnp.asarray(np.atleast_1d(np.asarray(sigmas, np.float32))),
         steps_per_level=jnp.asarray(steps_per_level, jnp.int32),
+        frame_power=jnp.asarray(frame_power, jnp.float32),
     )
+
+
+def frame_bounds(n_steps: Array, n_frames: int, power: Array | float = 1.0) -> Array:
+    """The step index of each recorded frame: (F,) int32, 0 first and ``n_steps`` last, non-decreasing.
+
+    t_k = round(max(k·min(1, n/(F−1)), n·(k/(F−1))^p)). p = 1 spaces the frames evenly; p > 1 puts more of them
+    early (where ascent collapses and Langevin forgets its start), never closer than one step apart while there
+    are at least as many steps as frames. The step of each frame is reported, so labels stay true.
+    """
+    n = jnp.asarray(n_steps, jnp.float32)
+    k = jnp.arange(n_frames, dtype=jnp.float32)
+    u = k / (n_frames - 1)
+    power = jnp.asarray(power, jnp.float32)
+    linear_floor = k * jnp.minimum(1.0, n / (n_frames - 1))
+    spaced = jnp.where(power == 1.0, n * k / (n_frames - 1), n * u**power)  # p = 1: exactly linspace(0, n, F)
+    t = jnp.maximum(linear_floor, spaced)
+    return jnp.clip(jnp.round(t), 0, n).astype(jnp.int32)
 
 
 class RunResult(NamedTuple):
@@ -246,7 +268,8 @@ def run(
     *,
     n_frames: int,
 ) -> RunResult:
-    """Run ``n_steps`` steps of ``sampler`` from ``position`` and record ``n_frames`` evenly spaced frames.
+    """Run ``n_steps`` steps of ``sampler`` from ``position`` and record ``n_frames`` frames (spaced by
+    ``params.frame_power``: :func:`frame_bounds`).
 
     One ``lax.scan`` over frames, each running its share of steps in a ``fori_loop``; the step count is a
     traced value, so only (particles, frames) shapes compile. The key for step t is ``fold_in(rng_key, t)``,
@@ -257,7 +280,7 @@ def run(
     if n_frames < 2:
         raise ValueError("n_frames must be >= 2 (start and end)")
     n_steps = jnp.asarray(n_steps, jnp.int32)
-    bounds = jnp.round(jnp.linspace(0.0, n_steps.astype(jnp.float32), n_frames)).astype(jnp.int32)
+    bounds = frame_bounds(n_steps, n_frames, params.frame_power)
     if sampler.step is langevin_step and sampler.init is langevin_init:
         return _run_langevin_rows(rng_key, target, position, params, n_steps, bounds, n_frames)
     state = sampler.init(position, target, params)

@@ -223,3 +223,24 @@ def test_fast_driver_equals_stepping_by_hand(density_name):
     for t in range(12):
         state, _ = step(jax.random.fold_in(key, t), state, jnp.int32(t), d.mixture, params)
     np.testing.assert_allclose(np.asarray(fast.samples), np.asarray(state.position), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.5])
+def test_frame_bounds_and_spacing_leave_results_unchanged(power):
+    """Frames start at 0, end at n, never go back; p = 1 is exactly linspace; denser early for p > 1; and where the
+    frames are recorded never changes the particles (the key of step t is fold_in(key, t))."""
+    b = np.asarray(samplers.frame_bounds(400, 51, power))
+    assert b[0] == 0 and b[-1] == 400 and np.all(np.diff(b) >= 0)
+    if power == 1.0:
+        np.testing.assert_array_equal(b, np.round(np.linspace(0, 400, 51)))
+    else:
+        assert np.sum(b <= 20) >= 12 and np.all(np.diff(b)[:10] >= 1)
+    d = make_density("two-modes")
+    x0 = samplers.uniform_init(jax.random.key(0), 64, d.box)
+    mix = d.mixture
+    runs = []
+    for p in (1.0, power):
+        params = samplers.make_params(0.05, steps_per_level=400, frame_power=p)
+        runs.append(samplers.compiled_run("langevin", 51)(jax.random.key(1), mix, x0, params, 400))
+    np.testing.assert_array_equal(np.asarray(runs[0].samples), np.asarray(runs[1].samples))
+    np.testing.assert_array_equal(np.asarray(runs[1].frame_steps), b)

@@ -26,6 +26,7 @@ from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kern
 from scoredemo.app.keys import DensityKey, TrainKey, get_density
 from scoredemo.app.settings import (
     CACHE_TTL,
+    FRAME_POWER,
     MAX_PARTICLE_STEPS,
     MAX_PARTICLES,
     MAX_RUN_STEPS,
@@ -139,7 +140,8 @@ def particles(
         total = n_steps * len(sigmas)
     else:
         sigmas, total = np.array([sigma], np.float32), n_steps
-    params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps)
+    power = 1.0 if sampler == "annealed" else FRAME_POWER
+    params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps, frame_power=power)
     t0 = time.perf_counter()
     res = kernel(sampler, N_FRAMES)(run_key, target, position, params, jnp.int32(total))
     jax.block_until_ready(res.trajectory)
@@ -355,7 +357,7 @@ def exact_start_run(
     rng = jax.random.key(int(seed))
     k_init, k_run, _, _ = jax.random.split(rng, 4)
     x0 = sample_kernel()(dens.mixture, k_init, n_particles)
-    params = make_params(step_size, noise=1.0, sigmas=(0.0,), steps_per_level=n_steps)
+    params = make_params(step_size, noise=1.0, sigmas=(0.0,), steps_per_level=n_steps, frame_power=FRAME_POWER)
     target = dens.mixture if model is None else trained.trained(model).learned
     res = kernel(sampler, N_FRAMES)(k_run, target, x0, params, jnp.int32(n_steps))
     return _run_data(res, dens, n_steps, np.zeros(1, np.float32), annealed=False, total=n_steps, seconds=0.0)

@@ -44,7 +44,8 @@ class Animation:
     n_trails: int = 6
     trail_frames: int = 8  # a trail shows the last few frames only (a comet tail, not a scribble)
     title: str | None = None
-    frame_duration_ms: int = 80
+    frame_duration_ms: int = 120  # 51 frames ≈ 6 s: long enough to follow in class
+    start_frame: int = 0  # the frame shown before Play: the start, so Play shows the whole run
 
 
 #: Caps on what an animation ships to the browser.
@@ -133,7 +134,8 @@ def animation_spec(anim: Animation) -> dict:
             )
         return out
 
-    data = dynamic(last)
+    start = min(max(anim.start_frame, 0), last) if anim.start_frame >= 0 else last
+    data = dynamic(start)
     dyn_ids = list(range(len(data)))
     frames = [dict(name=str(k), data=dynamic(k), traces=dyn_ids) for k in range(len(frame_idx))]
     still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
@@ -170,7 +172,7 @@ def animation_spec(anim: Animation) -> dict:
         ],
         sliders=[
             dict(
-                active=last,
+                active=start,
                 x=0.3,
                 len=0.7,
                 y=0.0,

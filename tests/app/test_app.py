@@ -65,7 +65,8 @@ def metric(at: AppTest, label: str):
 
 
 def final_particles(spec) -> np.ndarray:
-    tr = next(t for t in spec["data"] if t.get("type") == "scatter" and t.get("mode") == "markers")
+    """The particles of the last frame (the chart opens on the first: see test_animation_opens_on_the_start)."""
+    tr = next(t for t in spec["frames"][-1]["data"] if t.get("type") == "scatter" and t.get("mode") == "markers")
     return np.stack([np.asarray(tr["x"], float), np.asarray(tr["y"], float)], -1)
 
 
@@ -204,6 +205,27 @@ def test_mean_score_norm_tells_ascent_from_langevin_on_two_moons(noise, far_belo
         assert got < 0.1 * true, (got, true)
     else:
         assert abs(got - true) < 0.2 * true, (got, true)
+
+
+def test_animation_opens_on_the_start_and_records_the_early_steps():
+    """Issue 11, defect 5: the action (ascent collapses within ~20 steps here) used to be over in the first 2–3 of
+    51 evenly spaced frames, and the chart opened on the last one. Frames are now denser early, labelled with their
+    true step, and the chart opens on frame 0 so Play shows the whole run."""
+    at = scene("follow_score", noise="false", n_particles=250, n_steps=400)
+    ok(at)
+    spec = charts(at)["animation"]
+    labels = [step["label"] for step in spec["layout"]["sliders"][0]["steps"]]
+    steps = [int(lab.split()[-1]) for lab in labels]
+    assert steps[0] == 0 and steps[-1] == 400 and steps == sorted(steps)
+    assert sum(s <= 20 for s in steps) >= 12  # at least 12 frames in the first 5 % of the run (evenly: 3)
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    first = spec["data"][0]
+    np.testing.assert_array_equal(first["x"], spec["frames"][0]["data"][0]["x"])
+    moved = [
+        np.abs(np.asarray(f["data"][0]["x"]) - np.asarray(spec["frames"][-1]["data"][0]["x"])).mean()
+        for f in spec["frames"][:20]
+    ]
+    assert moved[0] > 5 * moved[-1]  # the early frames show the collapse happening, not a still picture
 
 
 def test_diverging_step_size_warns_without_nan():
