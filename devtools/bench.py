@@ -46,6 +46,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from devtools.bench_report import APP_COLD_TARGET_S, failed_workloads, format_table
+from devtools.peers import (
+    PeerMissing,
+    _blackjax_langevin,
+    _numpy_langevin,
+    _torch_dsm,
+    import_peer,
+    missing_peer_reason,
+)
 from scoredemo import samplers
 from scoredemo.densities import make_density
 from scoredemo.models import init_model, softplus
@@ -131,81 +140,6 @@ def _peer(value: float, ratio: float, target: float | None, **extra: Any) -> dic
     out = {"value": value, "ratio": ratio, "target": target, "met": None if target is None else bool(ratio >= target)}
     out.update(extra)
     return out
-
-
-class PeerMissing(Exception):
-    """A peer a workload compares against is not installed here: the result is n/a with this reason, not an error."""
-
-
-#: The peers' import names; only their absence (and a missing browser, see ``app_latency``) counts as "missing".
-PEERS = ("blackjax", "torch")
-
-
-def missing_peer_reason(err: BaseException) -> str | None:
-    """Why ``err`` means "a peer is missing" (:class:`PeerMissing`, or an ImportError of a :data:`PEERS` module);
-    None if it is any other failure."""
-    if isinstance(err, PeerMissing):
-        return str(err)
-    if isinstance(err, ImportError) and (err.name or "").split(".")[0] in PEERS:
-        return f"{err.name} not available ({type(err).__name__}: {err}); `pip install -r requirements-bench.txt`"
-    return None
-
-
-def import_peer(name: str) -> Any:
-    """``import name`` for one of :data:`PEERS`; raises :class:`PeerMissing` (with the reason) if it cannot."""
-    assert name in PEERS, name
-    try:
-        return __import__(name)
-    except ImportError as err:
-        raise PeerMissing(missing_peer_reason(err) or f"{name} not available ({type(err).__name__}: {err})") from err
-
-
-# ------------------------------------------------------------------------------- 1. Langevin, exact score
-
-
-def _numpy_langevin(mix, x0: np.ndarray, n_steps: int, step_size: float, seed: int) -> Callable[[], np.ndarray]:
-    """A straightforward vectorised numpy Langevin loop (float32), with the same per-step divergence check."""
-    means = np.asarray(mix.means, np.float32)
-    var = np.asarray(mix.scales, np.float32) ** 2
-    log_norm = np.asarray(mix.log_weights, np.float32) - np.float32(math.log(2 * math.pi)) - np.log(var)
-    eps = np.float32(step_size)
-    noise_scale = np.float32(math.sqrt(2 * step_size))
-
-    def score(x: np.ndarray) -> np.ndarray:
-        diff = means[None, :, :] - x[:, None, :]  # (N, K, 2)
-        logits = log_norm - 0.5 * np.sum(diff * diff, axis=-1) / var  # (N, K)
-        logits -= logits.max(axis=1, keepdims=True)
-        r = np.exp(logits)
-        r /= r.sum(axis=1, keepdims=True)
-        return np.sum((r / var)[:, :, None] * diff, axis=1)
-
-    def run() -> np.ndarray:
-        rng = np.random.default_rng(seed)
-        x = x0.copy()
-        for _ in range(n_steps):
-            x = x + eps * score(x) + noise_scale * rng.standard_normal(x.shape, dtype=np.float32)
-            if not np.isfinite(x.sum()):
-                break
-        return x
-
-    return run
-
-
-def _blackjax_langevin(mix, n_particles: int, n_steps: int, step_size: float) -> Callable[..., Any]:
-    """BlackJAX's SGLD kernel (exact gradient, no minibatch), vmapped over particles, one key per particle."""
-    blackjax = import_peer("blackjax")
-
-    sgld = blackjax.sgld(lambda x, _batch: mix.score(x[None, :])[0])  # the same score function as scoredemo's
-
-    @jax.jit
-    def run(rng_key, x0):
-        def body(t, x):
-            keys = jax.random.split(jax.random.fold_in(rng_key, t), n_particles)
-            return jax.vmap(lambda k, xi: sgld.step(k, xi, None, step_size))(keys, x)
-
-        return jax.lax.fori_loop(0, n_steps, body, x0)
-
-    return run
 
 
 def _noise_floor(n_steps: int, *, fused: bool) -> Callable[..., Any]:
@@ -390,45 +324,6 @@ def _activation_share(n: int, width: int, depth: int, repeats: int) -> dict[str,
 # ------------------------------------------------------------------------------------------- 3. training
 
 
-def _torch_dsm(mix, *, width: int, depth: int, batch: int, sigma: float, lr: float, ema: float, seed: int):
-    """The scoredemo training step in PyTorch eager: fresh exact samples, DSM loss, Adam, weight EMA."""
-    torch = import_peer("torch")
-
-    torch.manual_seed(seed)
-    layers: list[Any] = []
-    sizes = [2] + [width] * depth
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-        layers += [torch.nn.Linear(a, b), torch.nn.Softplus()]
-    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 2))
-    opt = torch.optim.Adam(net.parameters(), lr=lr, eps=1e-8)
-    params = list(net.parameters())
-    averaged = [p.detach().clone() for p in params]
-    means = torch.tensor(np.asarray(mix.means), dtype=torch.float32)
-    scales = torch.tensor(np.asarray(mix.scales), dtype=torch.float32)
-    log_w = torch.tensor(np.asarray(mix.log_weights), dtype=torch.float32)
-
-    def step(t: int) -> float:
-        k = torch.distributions.Categorical(logits=log_w).sample((batch,))
-        x = means[k] + scales[k, None] * torch.randn(batch, 2)
-        z = torch.randn(batch, 2)
-        r = net(x + sigma * z) + z / sigma
-        loss = 0.5 * (r * r).sum(-1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            decay = min(ema, (1.0 + t) / (10.0 + t))
-            torch._foreach_lerp_(averaged, [p.detach() for p in params], 1.0 - decay)
-        return loss
-
-    def run(n_steps: int, threads: int) -> None:
-        torch.set_num_threads(threads)
-        for t in range(n_steps):
-            step(t)
-
-    return run
-
-
 def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
     """(report, the trained LearnedScore or None).
 
@@ -504,7 +399,6 @@ def bench_training(sizes: Sizes) -> tuple[dict[str, Any], Any]:
 #: Issue 5's goals: warm interactions p95 ≤ 0.3 s (one browser session), cold first chart ≤ 8 s, 0 compilations.
 #: (The classroom load test's looser p95 ≤ 2 s for 20 concurrent sessions lives in tests/e2e/test_load.py.)
 APP_P95_TARGET_S = 0.3
-APP_COLD_TARGET_S = 8.0
 APP_INTERACTIONS = 10
 
 
@@ -689,11 +583,6 @@ def error_record(err: BaseException) -> dict[str, str]:
     return out
 
 
-def failed_workloads(report: dict[str, Any]) -> list[str]:
-    """The workloads that raised (missing peers are not failures)."""
-    return [name for name, w in report["workloads"].items() if w.get("error")]
-
-
 def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Every workload, in order. A missing peer (:func:`missing_peer_reason`) makes a workload null with the
     reason; any other exception is recorded as its ``error`` (see :func:`failed_workloads`) and the next one runs."""
@@ -735,156 +624,6 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
 
 
 # ------------------------------------------------------------------------------------------------ output
-
-
-def _si(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    for scale, prefix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.1f}{prefix}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
-
-
-def _ratio(peer: dict[str, Any]) -> str:
-    if peer.get("ratio") is None:
-        return ""
-    r = peer["ratio"]
-    text = f"{r:8.2f}x" if r < 10 else f"{r:8.1f}x"
-    if peer.get("target") is not None:
-        text += f"   goal >= {peer['target']:g}x: {'met' if peer['met'] else 'NOT met'}"
-    return text
-
-
-PEER_NAMES = {
-    "numpy": "numpy, vectorised",
-    "blackjax": "BlackJAX sgld, vmapped",
-    "noise_floor": "noise only, jax.random.normal",
-    "fused_noise_floor": "noise only, fused (same numbers)",
-    "matmul": "dense float32 matmul",
-    "layer_matmul": "one hidden-layer matmul",
-    "pytorch": "PyTorch eager (CPU)",
-}
-
-
-def _size_text(w: dict[str, Any]) -> str:
-    size = w.get("size", {})
-    if "n_particles" in size and "n_steps" in size:
-        return f"{size['n_particles']} particles x {size['n_steps']} steps"
-    if "batch" in size:
-        return f"{size['n_steps']} steps"
-    return ""
-
-
-def format_table(report: dict[str, Any]) -> str:
-    """The human-readable report: one block per workload, ratio = scoredemo / peer (higher is better)."""
-    m = report["machine"]
-    lines = [
-        f"scoredemo bench{' --quick' if report['quick'] else ''}: {m['processor']}, {m['cpu_count']} cores, "
-        f"jax {m['jax']} ({m['backend']}); load average {m['load_average'][0]:.2f} at start, "
-        f"{m['load_average_end'][0]:.2f} at end (timings on a busy machine are pessimistic)",
-        "ratio = scoredemo / peer, both measured in this run",
-    ]
-    for name, w in report["workloads"].items():
-        if name in ("scaling", "sharded"):
-            continue
-        size = _size_text(w)
-        unit = w.get("unit", "")
-        lines.append("")
-        lines.append(f"{w.get('title', name)}{', ' + size if size else ''}{f'  [{unit}]' if unit else ''}")
-        if w.get("error"):
-            lines.append(f"  {'scoredemo':<34} {'ERROR':>10}   {_error_text(w)}")
-            continue
-        if w.get("scoredemo") is None:
-            lines.append(f"  {'scoredemo':<34} {'n/a':>10}   {w.get('reason', '')}")
-            continue
-        lines.append(f"  {'scoredemo':<34} {_si(w['scoredemo']):>10}")
-        for pname, peer in w.get("peers", {}).items():
-            label = PEER_NAMES.get(pname, pname)
-            if peer.get("value") is None:
-                lines.append(f"  {label:<34} {'n/a':>10}   {peer.get('reason', '')}")
-            else:
-                lines.append(f"  {label:<34} {_si(peer['value']):>10} {_ratio(peer)}")
-        lines += _why(name, w)
-    lines += _analysis_lines(report["workloads"])
-    failed = failed_workloads(report)
-    if failed:
-        lines += ["", f"FAILED: {', '.join(failed)} raised (see ERROR above); exit status 1"]
-    return "\n".join(lines)
-
-
-def _error_text(w: dict[str, Any]) -> str:
-    return f"{w['error']} ({w['error_at']})" if w.get("error_at") else w["error"]
-
-
-def _why(name: str, w: dict[str, Any]) -> list[str]:
-    """The measurement behind a missed goal, under its workload."""
-    act = w.get("activation") if name == "langevin_learned" else None
-    if act:
-        return [
-            f"  why: the MLP forward alone: {act['forward_gflops_softplus']:.0f} GFLOP/s with softplus, "
-            f"{act['forward_gflops_no_activation']:.0f} GFLOP/s without; softplus (exp + log1p per hidden unit) "
-            f"takes {100 * act['softplus_share_of_time']:.0f}% of the time"
-        ]
-    if name == "app_latency" and w.get("scoredemo") is not None:
-        return [
-            f"  cold start → first chart {w['cold_first_chart_s']:.2f} s; noise toggle median "
-            f"{w['noise_toggle_s']['median']:.2f} s, p95 {w['noise_toggle_s']['p95']:.2f} s; π move median "
-            f"{w['pi_move_s']['median']:.2f} s, p95 {w['pi_move_s']['p95']:.2f} s ({w['n_interactions']} interactions, "
-            "input event → first frame showing the change)",
-            f"  whole page settled (every chart redrawn): median {w['page_settled_s']['median']:.2f} s, "
-            f"p95 {w['page_settled_s']['p95']:.2f} s; timed from the harness's call instead: p95 "
-            f"{w['harness_p95_s']:.2f} s",
-            f"  XLA compilations during the interactions: {w['compilations_during_interactions']} (goal 0); "
-            f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal warm p95 ≤ {w['target']:g} s: "
-            f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
-            f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
-        ]
-    over = w.get("overhead_analysis", {}) if name == "training" else {}
-    if over.get("ceiling_ratio_without_overhead") is not None:
-        ours, theirs, small = over["scoredemo_s_per_step"], over["pytorch_s_per_step"], over["small_batch"]
-        return [
-            f"  why: ms per step: scoredemo {1e3 * ours['full']:.2f} (batch {small}: {1e3 * ours['small']:.2f}), "
-            f"PyTorch {1e3 * theirs['full']:.2f} (batch {small}: {1e3 * theirs['small']:.2f});",
-            f"       with no per-step overhead at all scoredemo would reach "
-            f"{over['ceiling_ratio_without_overhead']:.2f}x (PyTorch's compute time / scoredemo's: "
-            f"{over['compute_ratio']:.2f})",
-        ]
-    return []
-
-
-def _analysis_lines(work: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    sc = work.get("scaling", {})
-    lines.append("")
-    if sc.get("by_particles"):
-        lines.append(f"{sc['title']}")
-        lines.append(f"  {'particles':>10} {'steps':>7} {'ns/particle-step':>17} {'particle-steps/s':>17}")
-        for p in sc["by_particles"]:
-            rate = 1e9 / p["ns_per_particle_step"]
-            lines.append(
-                f"  {p['n_particles']:>10} {p['n_steps']:>7} {p['ns_per_particle_step']:>17.2f} {_si(rate):>17}"
-            )
-        cells = ", ".join(f"{p['n_steps']} steps {p['us_per_step']:.1f}" for p in sc["by_steps"])
-        lines.append(f"  us per step at {sc['by_steps'][0]['n_particles']} particles: {cells}")
-        lines.append("  " + sc["note"])
-    elif sc.get("error"):
-        lines.append(f"scaling: ERROR {_error_text(sc)}")
-    else:
-        lines.append(f"scaling: {sc.get('reason')}")
-    sh = work.get("sharded", {})
-    lines.append("")
-    if sh.get("error"):
-        lines.append(f"sharded: ERROR {_error_text(sh)}")
-    elif sh.get("scoredemo") is None:
-        lines.append(f"sharded: {sh.get('reason')}")
-    else:
-        lines.append(
-            f"{sh['title']}, {sh['size']['n_particles']} particles x {sh['size']['n_steps']} steps: "
-            f"{_si(sh['scoredemo'])} particle-steps/s vs {_si(sh['single_device'])} on one device "
-            f"({sh['speedup']:.2f}x); samples identical to the unsharded run: {sh['identical']}"
-        )
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
