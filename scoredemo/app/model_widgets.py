@@ -128,7 +128,7 @@ def model_controls(
         help="A fixed data set of n samples, or fresh exact samples every step.",
     )
     seed = page.number("seed", seed_key, 0, 0, 9999)
-    if needs == "sigmas" and W.sigma_range_problem(sigma_max, sigma_min):
+    if needs == "sigmas" and W.sigma_range_problem(sigma_max, sigma_min, dkey):
         return None
     return train_key(
         dkey,

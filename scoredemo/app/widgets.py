@@ -247,7 +247,7 @@ def sampler_controls(
     return eps, steps, int(n), seed
 
 
-def sigma_range_problem(sigma_max: float, sigma_min: float) -> bool:
+def sigma_range_problem(sigma_max: float, sigma_min: float, dkey: DensityKey | None = None) -> bool:
     """The σ-order policy of the whole app: the engine's (:func:`~scoredemo.samplers.check_sigma_range`, which
     the samplers, the trainer and the CLI apply too): noise levels go down from σ_max to σ_min, and a range the
     wrong way round is refused, never silently clamped. Says so on the page and returns True when the range cannot
@@ -261,5 +261,9 @@ def sigma_range_problem(sigma_max: float, sigma_min: float) -> bool:
             f"{sigma_min:g}.",
             icon=":material/swap_vert:",
         )
+        if dkey is not None:  # the page does not go empty: the density and its score, with nothing run on it
+            f = B.field(dkey, 0.0)
+            panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title="p and its score (nothing was run)")
+            chart(F.score_field_spec([panel], box=f.box, height=520), "score-field")
         return True
     return False

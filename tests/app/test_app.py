@@ -347,7 +347,7 @@ def test_sigma_min_above_sigma_max_is_refused_and_said_not_silently_clamped(modu
     assert not at.exception
     said = [w.value for w in at.warning]
     assert any("σ_min = 4 is above σ_max = 2" in w and "cannot be used" in w for w in said), said
-    assert not at.get("plotly_chart")  # nothing was trained or sampled with a clamped range
+    assert set(charts(at)) == {"score-field"}  # nothing trained or sampled; the page shows p and its score
 
 
 def test_low_density_errors_and_paths():

@@ -51,9 +51,9 @@ def render() -> None:
         train_steps = page.int_slider("training steps", "train_steps", 3000, 250, 10000, 250)
     page.finish()
 
-    if W.sigma_range_problem(sigma_max, sigma_min):
-        return
     dkey = K.density_key("ncsn-mixture", pi=pi)
+    if W.sigma_range_problem(sigma_max, sigma_min, dkey):
+        return
     dens = K.get_density(dkey)
     model = None
     if source != SCORES[0]:
