@@ -39,6 +39,7 @@ from scoredemo.figures.animation import (
 )
 from scoredemo.figures.charts import (
     decade_error_spec,
+    decade_errors_spec,
     loss_curve_spec,
     marginals_spec,
     mode_fraction_spec,
@@ -79,6 +80,7 @@ __all__ = [
     "animation_spec",
     "arrow_vectors",
     "decade_error_spec",
+    "decade_errors_spec",
     "decode_arrays",
     "density_image",
     "heatmap_spec",
