@@ -256,7 +256,9 @@ def test_pi_moves_the_true_line_not_the_score():
 
 
 def test_annealed_recovers_the_weights_plain_does_not():
-    at = scene("annealed")  # the NCSN toy's own settings: 1280 particles, σ 20 → 1, L = 10, T = 100, ε = 0.05
+    # the NCSN toy's own settings: 1280 particles, σ 20 → 1, L = 10, T = 100, ε = 0.05 (a short ncsn model for the
+    # error check at the bottom of the page)
+    at = scene("annealed", train_steps=250)
     ok(at)
     meter = charts(at)["mode-fractions"]
     final = {
@@ -268,6 +270,46 @@ def test_annealed_recovers_the_weights_plain_does_not():
     assert abs(final["plain"] - 0.5) < 0.08
     label = charts(at)["animation"]["layout"]["sliders"][0]["steps"][-1]["label"]
     assert "σ = 1.00" in label
+
+
+def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
+    """Issue 11 defect 7: p_σᵢ behind each level's frames (each image sent once, frames switch visibility), a view
+    that widens with σ so the particles stay in it, plain Langevin beside it from the same start and with as many
+    steps, why the last cloud is wider than p, and the ncsn error by density at σ_max and σ_min."""
+    at = scene("annealed", n_particles=250, steps_per_level=20, train_steps=250)
+    ok(at)
+    anims = all_charts(at, "animation")
+    assert len(anims) == 2  # annealed and plain Langevin side by side
+    annealed, plain = anims
+    images = annealed["layout"]["images"]
+    assert len(images) == 10  # one p_σ per level, sent once
+    frames = annealed["frames"]
+    first, last = frames[0]["layout"], frames[-1]["layout"]
+    assert first["images[0].visible"] and not first["images[9].visible"]
+    assert last["images[9].visible"] and not last["images[0].visible"]
+    assert first["xaxis.range"][1] >= 40 and last["xaxis.range"][1] <= 10  # ±55 at σ = 20, ±9 at the last level
+    assert images[0]["sizex"] > 80 and images[9]["sizex"] < 20  # each p_σ covers its level's view
+    for fr in frames:
+        b = fr["layout"]["xaxis.range"][1]
+        pts = np.stack([np.asarray(fr["data"][0]["x"], float), np.asarray(fr["data"][0]["y"], float)], -1)
+        assert np.mean(np.all(np.abs(pts) <= b, axis=-1)) > 0.95  # the particles stay in the view
+    # plain Langevin: the same start (frame 0) and the same number of steps in total
+    np.testing.assert_allclose(
+        final_particles({"data": frames[0]["data"]}), final_particles({"data": plain["frames"][0]["data"]})
+    )
+    steps = lambda spec: spec["layout"]["sliders"][0]["steps"][-1]["label"].split(" ·")[0]
+    assert steps(annealed) == steps(plain) == "step 200"
+    text = " ".join(c.value for c in at.caption) + " ".join(md.value for md in at.markdown)
+    assert "p ∗ N(0, σ_min² I)" in text and "diffusion models" in text
+    # the ncsn model's error by density: flat at σ_max, the low-density pitfall at σ_min
+    err = {t["meta"]["series"]: np.asarray(t["y"], float) for t in charts(at)["error-by-sigma"]["data"]}
+    hi, lo = err["σ_max = 20"], err["σ_min = 1"]
+    assert lo[0] > 10 * hi.max()  # where p is tiniest, the σ_min score is far worse than the σ_max score anywhere
+    m = metrics_of(at)
+    ratio = lambda label: float(m[label][0].rstrip("×"))
+    assert ratio("σ = 1: error where p is tiniest ÷ near the modes") > 10 * ratio(
+        "σ = 20: error where p is tiniest ÷ near the modes"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ learned scenes
