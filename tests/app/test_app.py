@@ -252,6 +252,28 @@ def test_pi_moves_the_true_line_not_the_score():
     assert abs(np.asarray(frac[0]["y"], float)[-1] - 0.5) < 0.1  # Langevin stays about half and half
 
 
+@pytest.mark.parametrize(("start", "left_at_0"), [("data", 0.67), ("one-mode", 1.0)])
+def test_mixing_start_at_the_data_or_in_one_mode_still_does_not_mix(start, left_at_0):
+    """Issue 11 (small items): the start is a choice, and neither start moves the split towards π; the difference
+    map's title fits and its colour bar lies flat under it (defect 8: a ~130 px plot beside a full-height bar)."""
+    at = scene("mixing", n_particles=250, n_steps=200, init=start)
+    ok(at)
+    c = charts(at)
+    frac = next(
+        t for t in c["mode-fractions"]["data"] if t["meta"] == {"role": "fraction", "run": "Langevin", "mode": 0}
+    )
+    y = np.asarray(frac["y"], float)
+    assert abs(y[0] - left_at_0) < 0.08 and abs(y[-1] - y[0]) < 0.05  # what the start had, it keeps
+    assert "changed mode" in " ".join(cap.value for cap in at.caption)
+    assert (
+        start.replace("one-mode", "the left mode").replace("data", "the data")
+        in c["animation"]["layout"]["title"]["text"]
+    )
+    heat = c["score-difference"]
+    assert heat["data"][0]["colorbar"]["orientation"] == "h"
+    assert len(heat["layout"]["title"]["text"]) <= 16
+
+
 # ------------------------------------------------------------------------------------------------ scene 7
 
 
