@@ -128,6 +128,14 @@ SPECS = {
         near_data=0.02,
         title="error by density",
     ),
+    "decade_errors_spec": lambda: F.decade_errors_spec(
+        np.r_[-np.inf, np.arange(-7.0, 1.0)],
+        {
+            "σ_max": (np.full(8, 0.05), np.full(8, 10)),
+            "σ_min": (np.array([3.0, 1.0, np.nan, 0.5, 0.2, 0.1, 0.05, 0.01]), np.array([5, 8, 0, 6, 5, 4, 3, 2])),
+        },
+        title="error by density at two σ",
+    ),
     "paths_spec": lambda: F.paths_spec(_paths(), box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"], title="paths"),
 }
 

@@ -63,7 +63,9 @@ def animation_spec(anim: Animation) -> dict:
     """Particles over a density, played client-side by Plotly frames (kind="animation"), as a finished Plotly JSON
     dict (see :class:`SpecFigure`).
 
-    The density is a layout image under the plot. Trace order: one scatter per particle set, then one line per
+    The density is a layout image under the plot; with ``backgrounds`` every image is in the layout once and each
+    frame only switches which one is visible (``images[i].visible``), and with ``frame_boxes`` it sets the view.
+    Trace order: one scatter per particle set, then one line per
     highlighted particle (its recent trail) and one marker trace for the highlighted heads; every frame updates
     all of them. The figure opens on the LAST frame (the result, no click needed);
     "Play" replays from step 0; the slider scrubs. Frame and particle counts are capped (MAX_FRAMES,

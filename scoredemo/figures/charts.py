@@ -155,8 +155,8 @@ def mode_fraction_spec(
         xaxis=dict(
             range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title=dict(text="step")
         ),
-        legend=dict(orientation="h", y=-0.25, yanchor="top", x=0.0, font=dict(size=14)),
-        margin=dict(layout["margin"], b=110),
+        legend=dict(orientation="h", y=-0.36, yanchor="top", x=0.0, font=dict(size=14)),
+        margin=dict(layout["margin"], b=130),
         annotations=annotations,
     )
     return dict(data=data, layout=layout)

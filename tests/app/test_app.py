@@ -329,9 +329,7 @@ def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
     assert lo[0] > 10 * hi.max()  # where p is tiniest, the σ_min score is far worse than the σ_max score anywhere
     m = metrics_of(at)
     ratio = lambda label: float(m[label][0].rstrip("×"))
-    assert ratio("σ = 1: error where p is tiniest ÷ near the modes") > 10 * ratio(
-        "σ = 20: error where p is tiniest ÷ near the modes"
-    )
+    assert ratio("σ = 1: error ratio, emptiest ÷ densest") > 10 * ratio("σ = 20: error ratio, emptiest ÷ densest")
 
 
 # ------------------------------------------------------------------------------------------------ learned scenes

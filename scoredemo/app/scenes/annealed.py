@@ -110,8 +110,9 @@ def render() -> None:
             backgrounds=[(g.xs, g.ys, g.density) for g in blurred],
             background_index=level_of,
             frame_boxes=[boxes[i] for i in level_of],
-            title=f"annealed, over p_σ: σ {sigma_max:g} → {sigma_min:g}",
         )
+        # the heading outside the figure: in half a page a Plotly title and the legend share one line
+        st.markdown(f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)")
         W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
     with right:
         anim = F.Animation(
@@ -119,7 +120,11 @@ def render() -> None:
             box=f.box,
             frame_labels=B.frame_labels(plain),
             background=(f.xs, f.ys, f.density),
-            title=f"plain Langevin over p ({total} steps)" if not model else f"plain, learned s(x, σ = {sigma_min:g})",
+        )
+        st.markdown(
+            f"**Plain Langevin** over p ({total} steps)"
+            if not model
+            else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)"
         )
         W.animation_block(anim, plain, key="animation-plain", file_stem="scoredemo-plain")
     st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
@@ -205,7 +210,7 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
         "data density is there. The error is measured in units of the noise, σ²·‖s_θ − s_σ‖² (the weight the "
         "ncsn loss gives each level)."
     )
-    if not trained_above and M.train_block(tkey, page_id=PAGE, label="Train the ncsn model") is None:
+    if not trained_above and M.train_block(tkey, page_id=PAGE, label="Train") is None:
         return
     per = {}
     for g in (float(sigma_max), float(sigma_min)):
@@ -218,7 +223,7 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
                 per[float(sigma_max)][2],
                 {f"σ_max = {g:g}" if j == 0 else f"σ_min = {g:g}": v[:2] for j, (g, v) in enumerate(per.items())},
                 y_title="σ²·mean ‖s_θ − s_σ‖²",
-                title="learned score error by density, at σ_max and σ_min",
+                title="error by density of p",
             ),
             "error-by-sigma",
         )
@@ -228,9 +233,10 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
             full = np.flatnonzero(counts > 0)
             ratios[g] = float(err[full[0]] / err[full[-1]])  # emptiest decade / densest decade
             st.metric(
-                f"σ = {g:g}: error where p is tiniest ÷ near the modes",
+                f"σ = {g:g}: error ratio, emptiest ÷ densest",
                 _times(ratios[g]),
-                help="σ²·mean‖s_θ − s_σ‖² in the emptiest decade of p divided by the same in the densest one.",
+                help="σ²·mean‖s_θ − s_σ‖² where p is tiniest (the emptiest decade of p) divided by the same near the "
+                "modes (the densest decade).",
             )
         hi, lo = _times(ratios[float(sigma_max)]), _times(ratios[float(sigma_min)])
         st.caption(
