@@ -128,6 +128,14 @@ SPECS = {
         near_data=0.02,
         title="error by density",
     ),
+    "decade_errors_spec": lambda: F.decade_errors_spec(
+        np.r_[-np.inf, np.arange(-7.0, 1.0)],
+        {
+            "σ_max": (np.full(8, 0.05), np.full(8, 10)),
+            "σ_min": (np.array([3.0, 1.0, np.nan, 0.5, 0.2, 0.1, 0.05, 0.01]), np.array([5, 8, 0, 6, 5, 4, 3, 2])),
+        },
+        title="error by density at two σ",
+    ),
     "paths_spec": lambda: F.paths_spec(_paths(), box=5.0, mode_names=["at (−5, −5)", "at (5, 5)"], title="paths"),
     "image_grid_spec": lambda: F.image_grid_spec(
         np.linspace(0, 1, 20 * 64).reshape(20, 64), n_cols=10, kind="digits", title="t", row_labels=["a", "b"]
@@ -332,6 +340,46 @@ def test_mode_fraction_meter_draws_true_weights():
     assert len([t for t in fig.data if t.meta["role"] == "fraction"]) == 4
     assert tuple(fig.layout.yaxis.range) == (0, 1)
     assert_no_nan(fig)
+
+
+def test_mode_fraction_meter_legend_is_one_entry_per_run_plus_the_truth():
+    """Issue 11 defect 8: two runs × two modes gave six legend entries, plain and true lines sharing a dash."""
+    steps = np.arange(0, 510, 10)
+    frac = np.stack([np.linspace(0.5, 0.3, 51), np.linspace(0.5, 0.7, 51)], -1)
+    spec = F.mode_fraction_spec(steps, {"annealed": frac, "plain": 1 - frac}, np.array([0.2, 0.8]))
+    shown = [t for t in spec["data"] if t.get("showlegend", True)]
+    assert [t["name"] for t in shown] == ["annealed", "plain", "true weights"]
+    styles = {(t["line"]["color"], t["line"]["dash"], (t.get("marker") or {}).get("symbol")) for t in shown}
+    assert len(styles) == 3 and len({s[1] for s in styles}) == 3  # colour, dash and marker differ
+    true = [t for t in spec["data"] if t["meta"]["role"] == "true"]
+    assert len({(t["line"]["color"], t["line"]["dash"]) for t in true}) == 1  # the true weights: one style
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
+    assert texts == ["mode 1: 0.20", "mode 2: 0.80"]  # which line is which mode, on the chart
+
+
+def test_animation_per_frame_backgrounds_and_boxes():
+    traj = np.zeros((4, 10, 2), np.float32)
+    xs = np.linspace(-1, 1, 5)
+    grids = [(xs, xs, np.ones((5, 5))), (xs * 3, xs * 3, np.ones((5, 5)))]
+    spec = F.animation_spec(
+        F.Animation(
+            sets=[F.ParticleSet(traj, "p")],
+            box=1.0,
+            frame_labels=["a", "b", "c", "d"],
+            backgrounds=grids,
+            background_index=[0, 0, 1, 1],
+            frame_boxes=[1.0, 1.0, 3.0, 3.0],
+        )
+    )
+    assert len(spec["layout"]["images"]) == 2 and [im["visible"] for im in spec["layout"]["images"]] == [False, True]
+    assert [f["layout"]["images[1].visible"] for f in spec["frames"]] == [False, False, True, True]
+    assert spec["frames"][0]["layout"]["xaxis.range"] == [-1.0, 1.0]
+    assert spec["layout"]["xaxis"]["range"] == [-3.0, 3.0]  # opens on the last frame
+    assert all("source" not in str(f["layout"]) for f in spec["frames"])  # images are sent once, not per frame
+    with pytest.raises(ValueError, match="background_index"):
+        F.animation_spec(
+            F.Animation(sets=[F.ParticleSet(traj, "p")], box=1.0, frame_labels=list("abcd"), backgrounds=grids)
+        )
 
 
 def test_meter_and_marginals_specs_are_valid_plotly_and_match():

@@ -34,7 +34,7 @@ from scoredemo.app.settings import (
     N_FRAMES,
     N_GRID,
 )
-from scoredemo.densities import Density, make_density
+from scoredemo.densities import Density, Mixture, make_density
 from scoredemo.samplers import geometric_sigmas, make_params, uniform_init
 
 
@@ -90,11 +90,32 @@ class RunData:
     seconds: float
 
 
+#: Starting points a scene can offer: uniform on a square, exact samples of p, or samples of p's first mode only.
+INIT_KINDS = ("uniform", "data", "one-mode")
+
+
 class InitSpec(NamedTuple):
-    """Where particles start: uniform on [−half, half]² around ``centre``."""
+    """Where particles start (scalars only: a cache key). ``kind`` "uniform": uniform on [−half, half]² around
+    ``centre``; "data": exact samples of p ("initialising at the data"); "one-mode": exact samples of p's first mode
+    alone (p restricted to its components, renormalised). ``half`` and ``centre`` apply to "uniform" only."""
 
     half: float
     centre: tuple[float, float] = (0.0, 0.0)
+    kind: str = "uniform"
+
+
+def initial_positions(mix: Mixture, init: InitSpec, rng_key, n_particles: int) -> jax.Array:
+    """The (n, 2) starting points of :class:`InitSpec` ``init`` for mixture ``mix``."""
+    if init.kind == "uniform":
+        return uniform_init(rng_key, n_particles, init.half) + jnp.asarray(init.centre, jnp.float32)
+    if init.kind == "data":
+        return sample_kernel()(mix, rng_key, n_particles)
+    if init.kind == "one-mode":
+        first = jnp.asarray(mix.mode_onehot)[:, 0] > 0
+        logw = jnp.where(first, mix.log_weights, -jnp.inf)
+        only = dataclasses.replace(mix, log_weights=logw - jax.scipy.special.logsumexp(logw))
+        return sample_kernel()(only, rng_key, n_particles)
+    raise ValueError(f"unknown start {init.kind!r}; valid: {', '.join(INIT_KINDS)}")
 
 
 def mean_score_norm(key: DensityKey, x: np.ndarray, sigma: float = 0.0) -> float:
@@ -134,7 +155,7 @@ def particles(
     init = init or InitSpec(dens.box)
     rng = jax.random.key(int(seed))
     init_key, run_key = jax.random.split(rng)
-    position = uniform_init(init_key, n_particles, init.half) + jnp.asarray(init.centre, jnp.float32)
+    position = initial_positions(dens.mixture, init, init_key, n_particles)
     if sampler == "annealed":
         sigmas = geometric_sigmas(sigma_max, sigma_min, levels)
         total = n_steps * len(sigmas)

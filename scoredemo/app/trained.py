@@ -195,3 +195,22 @@ def weighted_error(model: TrainKey) -> float:
     without the grids of :func:`score_errors`."""
     learned = trained(model).learned
     return float(training.evaluate(learned, get_density(model.density), seed=int(model.seed))["weighted_rel_error"])
+
+
+@st.cache_data(max_entries=24, ttl=CACHE_TTL, show_spinner=False)
+def error_by_density_at(model: TrainKey, sigma: float, n: int = ERROR_GRID) -> metrics.ErrorByDensity:
+    """A noise-conditional model's error at one noise level σ, s_θ(x, σ) against ∇ log p_σ(x), binned by decades
+    of the CLEAN density p(x)/max p (``metrics.error_vs_log_density``): is the σ-score right where the data never
+    goes? Same grid and bins as :func:`score_errors`."""
+    res = trained(model)
+    dens = get_density(model.density)
+    score, grid_fn = score_kernel(), grid_kernel()
+    s = jnp.float32(sigma)
+    return metrics.error_vs_log_density(
+        lambda x: score(res.learned, x, s),
+        lambda x: score(dens.mixture, x, s),
+        lambda x: grid_fn(dens.mixture, x, jnp.float32(0.0))[0],
+        dens.box,
+        n=n,
+        bins=8,
+    )

@@ -40,6 +40,7 @@ from scoredemo.figures.animation import (
 from scoredemo.figures.charts import (
     Series,
     decade_error_spec,
+    decade_errors_spec,
     lines_spec,
     loss_curve_spec,
     marginals_spec,
@@ -86,6 +87,7 @@ __all__ = [
     "animation_spec",
     "arrow_vectors",
     "decade_error_spec",
+    "decade_errors_spec",
     "decode_arrays",
     "density_image",
     "heatmap_spec",

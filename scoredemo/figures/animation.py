@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,12 @@ class Animation:
     frame_labels: list[str]
     background: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # xs, ys, density grid
     log_background: bool = False
+    #: Optional per-frame backgrounds (e.g. p_σᵢ for each noise level): a list of (xs, ys, density) and, per frame
+    #: of the trajectory, the index of the one to show. Each is sent once; a frame only switches visibilities.
+    backgrounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    background_index: Sequence[int] | None = None
+    #: Optional per-frame half-width of the view (e.g. a larger box at large σ); default ``box`` throughout.
+    frame_boxes: Sequence[float] | None = None
     n_trails: int = 6
     trail_frames: int = 8  # a trail shows the last few frames only (a comet tail, not a scribble)
     title: str | None = None
@@ -57,7 +64,9 @@ def animation_spec(anim: Animation) -> dict:
     """Particles over a density, played client-side by Plotly frames (kind="animation"), as a finished Plotly JSON
     dict (see :class:`SpecFigure`).
 
-    The density is a layout image under the plot. Trace order: one scatter per particle set, then one line per
+    The density is a layout image under the plot; with ``backgrounds`` every image is in the layout once and each
+    frame only switches which one is visible (``images[i].visible``), and with ``frame_boxes`` it sets the view.
+    Trace order: one scatter per particle set, then one line per
     highlighted particle (its recent trail) and one marker trace for the highlighted heads; every frame updates
     all of them. The figure opens on the LAST frame (the result, no click needed);
     "Play" replays from step 0; the slider scrubs. Frame and particle counts are capped (MAX_FRAMES,
@@ -81,6 +90,28 @@ def animation_spec(anim: Animation) -> dict:
         # a layout image, not a heatmap: Plotly drops heatmaps from the view while frames play with redraw=False
         xs, ys, z = anim.background
         images.append(_density_image_spec(xs, ys, z, log=anim.log_background))
+    shown = None  # per drawn frame, which of the per-frame backgrounds is visible
+    if anim.backgrounds:
+        if anim.background_index is None or len(anim.background_index) != n_frames:
+            raise ValueError("backgrounds need a background_index with one entry per frame")
+        first = len(images)
+        shown = [int(anim.background_index[i]) for i in frame_idx]
+        for j, (xs, ys, z) in enumerate(anim.backgrounds):
+            images.append(dict(_density_image_spec(xs, ys, z, log=anim.log_background), visible=j == shown[-1]))
+    if anim.frame_boxes is not None and len(anim.frame_boxes) != n_frames:
+        raise ValueError("frame_boxes needs one entry per frame")
+    boxes = None if anim.frame_boxes is None else [float(anim.frame_boxes[i]) for i in frame_idx]
+
+    def frame_layout(k: int) -> dict:
+        """What a frame changes in the layout: which background is visible (attribute paths, a few bytes), and the
+        view's range. Every frame says it in full, so scrubbing to any frame shows the right picture."""
+        out = {}
+        if shown is not None:
+            out.update({f"images[{first + j}].visible": j == shown[k] for j in range(len(anim.backgrounds))})
+        if boxes is not None:
+            out.update({"xaxis.range": [-boxes[k], boxes[k]], "yaxis.range": [-boxes[k], boxes[k]]})
+        return out
+
     lead = trajs[0]
     n_trails = min(anim.n_trails, lead.shape[1])
     trail_ids = _subsample(lead.shape[1], n_trails) if n_trails else np.array([], int)
@@ -138,6 +169,9 @@ def animation_spec(anim: Animation) -> dict:
     data = dynamic(start)
     dyn_ids = list(range(len(data)))
     frames = [dict(name=str(k), data=dynamic(k), traces=dyn_ids) for k in range(len(frame_idx))]
+    if shown is not None or boxes is not None:
+        for k, fr in enumerate(frames):
+            fr["layout"] = frame_layout(k)
     still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     play = dict(
         frame=dict(duration=anim.frame_duration_ms, redraw=False),
@@ -145,7 +179,7 @@ def animation_spec(anim: Animation) -> dict:
         fromcurrent=False,
         mode="immediate",
     )
-    xaxis, yaxis = _square_axis_pair(anim.box)
+    xaxis, yaxis = _square_axis_pair(anim.box if boxes is None else boxes[last])
     layout = style_layout(kind="animation", title=anim.title, height=720)
     layout.update(
         images=images,

@@ -83,15 +83,18 @@ def mode_fraction_spec(
     """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step, as a finished
     Plotly dict (redrawn on every π move; see :class:`SpecFigure`).
 
-    ``runs`` maps a run label to its (F, M) fractions; each mode has one colour, runs differ by dash; the true
-    weights are horizontal lines named "true π …" in the mode's colour.
+    ``runs`` maps a run label to its (F, M) fractions. The legend has one entry per run (its own colour, dash and
+    marker, for all its modes) and one for the true weights (thin black dotted lines); which line is which mode is
+    written at the true lines' left end, so a two-run meter needs three legend entries, not six.
     """
     steps = np.asarray(steps)
     true_weights = np.asarray(true_weights, np.float64)
     m = len(true_weights)
     names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(m)]
     shown = range(m) if m <= 4 else range(min(m, 8))
+    colours = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
     dashes = ["solid", "dash", "dot", "dashdot"]
+    symbols = ["circle", "square", "diamond", "triangle-up"]
     x = typed_array(steps, "f8")
     data = []
     for r, (label, frac) in enumerate(runs.items()):
@@ -102,12 +105,22 @@ def mode_fraction_spec(
                     type="scatter",
                     x=x,
                     y=typed_array(np.round(_finite(frac[:, k]), 4), "f8"),
-                    mode="lines",
-                    line=dict(color=SERIES[k % len(SERIES)], width=3.5, dash=dashes[r % len(dashes)]),
-                    name=f"{label}: {names[k]}",
+                    mode="lines+markers",
+                    line=dict(color=colours[r % len(colours)], width=3.5, dash=dashes[r % len(dashes)]),
+                    marker=dict(
+                        symbol=symbols[r % len(symbols)],
+                        size=9,
+                        color=colours[r % len(colours)],
+                        maxdisplayed=12,  # a marker every few frames: the runs differ in grey scale too
+                    ),
+                    name=label,
+                    legendgroup=f"run-{r}",
+                    showlegend=k == shown[0],
+                    hovertemplate=f"{label}, {names[k]}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
                     meta={"role": "fraction", "run": label, "mode": k},
                 )
             )
+    annotations = []
     for k in shown:
         data.append(
             dict(
@@ -115,10 +128,26 @@ def mode_fraction_spec(
                 x=[float(steps[0]), float(steps[-1])],
                 y=[float(true_weights[k])] * 2,
                 mode="lines",
-                line=dict(color=SERIES[k % len(SERIES)], width=2, dash="longdash"),
-                opacity=0.6,
-                name=f"true weight {names[k]} = {true_weights[k]:.2f}",
+                line=dict(color=OKABE_ITO["black"], width=2, dash="dot"),
+                name="true weights",
+                legendgroup="true",
+                showlegend=k == shown[0],
+                hovertemplate=f"true weight of {names[k]}: {true_weights[k]:.2f}<extra></extra>",
                 meta={"role": "true", "mode": k},
+            )
+        )
+        annotations.append(
+            dict(
+                x=0.01,
+                xref="x domain",
+                y=float(true_weights[k]),
+                yref="y",
+                xanchor="left",
+                yanchor="bottom",
+                text=f"{names[k]}: {true_weights[k]:.2f}",
+                showarrow=False,
+                font=dict(size=LEGEND_FONT - 2),
+                bgcolor="rgba(255,255,255,0.7)",
             )
         )
     layout = style_layout(kind="mode-fractions", title=title, height=height)
@@ -127,8 +156,9 @@ def mode_fraction_spec(
         xaxis=dict(
             range=[float(steps[0]), float(max(steps[-1], steps[0] + 1))], autorange=False, title=dict(text="step")
         ),
-        legend=dict(orientation="h", y=-0.42, yanchor="top", x=0.0, font=dict(size=14)),
-        margin=dict(layout["margin"], b=170),
+        legend=dict(orientation="h", y=-0.36, yanchor="top", x=0.0, font=dict(size=14)),
+        margin=dict(layout["margin"], b=130),
+        annotations=annotations,
     )
     return dict(data=data, layout=layout)
 
@@ -413,4 +443,45 @@ def lines_spec(
         layout["shapes"] = [
             dict(type="line", x0=marker_x, x1=marker_x, xref="x", y0=0, y1=1, yref="y domain", line=line)
         ]
+
+    return dict(data=data, layout=layout)
+
+
+def decade_errors_spec(
+    edges: np.ndarray,
+    series: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    title: str | None = None,
+    x_title: str = "p(x) / max p  (grid points binned by decade)",
+    y_title: str = "Σ‖s_θ − s_σ‖² / Σ‖s_σ‖²",
+    height: int = 420,
+) -> dict:
+    """Several error-per-decade series side by side (kind="error-by-sigma"): ``series`` maps a label to (error per
+    decade, counts), e.g. from ``metrics.error_vs_log_density`` on the same ``edges``; grouped bars on a log axis,
+    one colour per series, empty decades left out."""
+    edges = np.asarray(edges, np.float64)
+    colours = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"]]
+    data = []
+    for j, (label, (rel, counts)) in enumerate(series.items()):
+        rel, counts = np.asarray(rel, np.float64), np.asarray(counts)
+        keep = (counts > 0) & np.isfinite(rel) & (rel > 0)
+        labels = [_decade_label(edges[i], edges[i + 1]) for i in range(len(rel))]
+        data.append(
+            dict(
+                type="bar",
+                x=[lb for lb, k in zip(labels, keep, strict=True) if k],
+                y=typed_array(np.round(rel[keep], 5), "f8"),
+                marker=dict(color=colours[j % len(colours)], line=dict(width=0)),
+                name=label,
+                hovertemplate=f"{label}<br>p/max p in %{{x}}<br>error %{{y:.3g}}<extra></extra>",
+                meta={"role": "decades", "series": label},
+            )
+        )
+    layout = style_layout(kind="error-by-sigma", title=title, height=height)
+    layout.update(
+        barmode="group",
+        xaxis=dict(title=dict(text=x_title), type="category", tickangle=-35, tickfont=dict(size=14)),
+        yaxis=dict(title=dict(text=y_title), type="log", dtick=1),
+        legend=dict(layout["legend"], orientation="h", x=0.0, y=1.02, yanchor="bottom"),
+    )
     return dict(data=data, layout=layout)

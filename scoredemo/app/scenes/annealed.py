@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo import metrics
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import settings
+from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.samplers import geometric_sigmas
@@ -46,20 +49,25 @@ def render() -> None:
         SCORES[0],
         help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).",
     )
-    if source != SCORES[0]:
-        st.sidebar.header("Noise-conditional model")
-        train_steps = page.int_slider("training steps", "train_steps", 3000, 250, 10000, 250)
+    st.sidebar.header("Noise-conditional model")
+    train_steps = page.int_slider(
+        "training steps",
+        "train_steps",
+        DEFAULT_TRAIN_STEPS,
+        250,
+        10000,
+        250,
+        help="The ncsn network of the learned score, and of the error check at the bottom of the page.",
+    )
     page.finish()
 
     dkey = K.density_key("ncsn-mixture", pi=pi)
     if W.sigma_range_problem(sigma_max, sigma_min, dkey):
         return
     dens = K.get_density(dkey)
+    tkey = ncsn_key(dkey, train_steps, sigma_max, sigma_min, levels, seed)
     model = None
     if source != SCORES[0]:
-        tkey = K.train_key(
-            dkey, "ncsn", train_steps, sigma_max=sigma_max, sigma_min=sigma_min, levels=levels, seed=seed
-        )
         if M.train_block(tkey, page_id=PAGE) is None:
             return
         model = tkey
@@ -82,21 +90,47 @@ def render() -> None:
     plain = B.particles(
         dkey, "langevin", eps, 1.0, total, int(n), seed, init, sigma=sigma_min if model else 0.0, model=model
     )
-    W.warn_divergence(annealed, eps, dens, sigmas=geometric_sigmas(sigma_max, sigma_min, levels))
+    sigmas = geometric_sigmas(sigma_max, sigma_min, levels)
+    W.warn_divergence(annealed, eps, dens, sigmas=sigmas)
     W.warn_divergence(plain, eps, dens, sigmas=[sigma_min] if model else None)
     f = B.field(dkey, 0.0)
     names = ["lower-left", "upper-right"]
-    left, right = st.columns([3, 2])
+
+    # p_σᵢ behind each level's frames, in a view that widens with σ (the particles spread like p_σ does)
+    # (a level opens with the particles of the level before, still spread like the previous σ: its view is that σ's)
+    boxes = [level_box(float(sigmas[max(i - 1, 0)]), f.box) for i in range(len(sigmas))]
+    blurred = [B.field(dkey, float(g), box=b) for g, b in zip(sigmas, boxes, strict=True)]
+    level_of = [int(np.argmin(np.abs(sigmas - g))) for g in annealed.frame_sigmas]
+    left, right = st.columns(2)
     with left:
         anim = F.Animation(
             sets=[F.ParticleSet(annealed.trajectory, "annealed Langevin")],
             box=f.box,
             frame_labels=B.frame_labels(annealed, annealed=True),
-            background=(f.xs, f.ys, f.density),
-            title=f"annealed Langevin, σ {sigma_max:g} → {sigma_min:g}, L = {levels}, T = {per_level}",
+            backgrounds=[(g.xs, g.ys, g.density) for g in blurred],
+            background_index=level_of,
+            frame_boxes=[boxes[i] for i in level_of],
         )
+        # the heading outside the figure: in half a page a Plotly title and the legend share one line
+        st.markdown(f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)")
         W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
     with right:
+        anim = F.Animation(
+            sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"])],
+            box=f.box,
+            frame_labels=B.frame_labels(plain),
+            background=(f.xs, f.ys, f.density),
+        )
+        st.markdown(
+            f"**Plain Langevin** over p ({total} steps)"
+            if not model
+            else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)"
+        )
+        W.animation_block(anim, plain, key="animation-plain", file_stem="scoredemo-plain")
+    st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
+
+    left, right = st.columns([3, 2])
+    with left:
         W.chart(
             F.mode_fraction_spec(
                 annealed.frame_steps,
@@ -107,6 +141,7 @@ def render() -> None:
             ),
             "meter",
         )
+    with right:
         W.chart(
             F.weights_bar_spec(
                 dens.true_weights,
@@ -119,3 +154,98 @@ def render() -> None:
             f"After {total} steps each: plain Langevin puts {plain.fractions[-1][0]:.0%} in the lower-left "
             f"mode, annealed {annealed.fractions[-1][0]:.0%}; the truth is π = {pi:.0%}."
         )
+    st.markdown(
+        "This is the idea behind **diffusion models**: learn the score of the data blurred at every noise level, "
+        "then start from pure noise and remove it level by level."
+    )
+    error_check(tkey, sigma_max, sigma_min, trained_above=model is not None)
+
+
+#: The ncsn model of the learned score and of the error check (the same key, so one training serves both).
+DEFAULT_TRAIN_STEPS = 3000
+
+
+def ncsn_key(dkey, steps: int, sigma_max: float, sigma_min: float, levels: int, seed: int) -> K.TrainKey:
+    return K.train_key(dkey, "ncsn", steps, sigma_max=sigma_max, sigma_min=sigma_min, levels=levels, seed=seed)
+
+
+def default_models() -> list[K.TrainKey]:
+    """The ncsn model the default view's error check trains (the server's warm-up trains it at start-up)."""
+    return [ncsn_key(K.density_key("ncsn-mixture", pi=0.2), DEFAULT_TRAIN_STEPS, 20.0, 1.0, 10, 0)]
+
+
+def level_box(sigma: float, box: float) -> float:
+    """Half-width of the view at noise level σ: p_σ's modes have std √(1 + σ²), so ±(5 + 2.5σ) keeps the particles
+    in view (at least the clean picture's ``box``)."""
+    return float(max(box, np.ceil(5.0 + 2.5 * sigma)))
+
+
+def spread_caption(dens, run, sigma_min: float, boxes: list[float], *, L: int, T: int) -> str:
+    """Why the final cloud is wider than p: the last level samples p_σmin = p ∗ N(0, σ_min² I)."""
+    w = float(np.min(np.asarray(dens.mixture.scales)))
+    modes, finite = metrics.assign_modes(dens.mixture, run.samples)
+    x = np.asarray(run.samples, np.float64)[finite & (modes == 1)]
+    measured = f" (measured: {float(np.mean(x.std(axis=0))):.2f})" if len(x) > 10 else ""
+    return (
+        f"Behind each level of the left animation is p_σ at that level's σ, and the view widens with σ "
+        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): at large σ the two modes are one blob, and the "
+        f"particles spread over it in the proportions π : 1 − π before the modes separate. {L} levels × {T} steps "
+        f"= {L * T} steps, as many as plain Langevin's on the right. The final cloud is wider than p because "
+        f"the last level samples p_σ at σ_min = {sigma_min:g}, p ∗ N(0, σ_min² I): each mode's standard deviation "
+        f"is √({w:g}² + {sigma_min:g}²) = {np.sqrt(w**2 + sigma_min**2):.2f} instead of {w:g}{measured}."
+    )
+
+
+def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained_above: bool) -> None:
+    """Scene 4's error-by-density, re-measured for a noise-conditional model at σ_max and at σ_min.
+
+    The error is σ²·mean‖s_θ(x, σ) − ∇ log p_σ(x)‖² per decade of the clean density: the ncsn loss's own weight
+    λ(σ) = σ², and the size of the sampler's mistake (the step ε_σ ∝ σ² multiplies the score). The relative error
+    Σ‖s_θ − s_σ‖²/Σ‖s_σ‖² of scene 4 would mislead at σ_max, where the true score itself is ~|x|/σ² ≈ 0.02.
+    """
+    st.subheader("Noise makes the learned score accurate everywhere")
+    st.markdown(
+        f"Scene 4's error-by-density again, for the noise-conditional network s_θ(x, σ) ({tkey.steps} ncsn "
+        "training steps), against the exact score of p_σ on a grid over the picture, binned by how much **clean** "
+        "data density is there. The error is measured in units of the noise, σ²·‖s_θ − s_σ‖² (the weight the "
+        "ncsn loss gives each level)."
+    )
+    if not trained_above and M.train_block(tkey, page_id=PAGE, label="Train") is None:
+        return
+    per = {}
+    for g in (float(sigma_max), float(sigma_min)):
+        e = T.error_by_density_at(tkey, g)
+        per[g] = (g**2 * e.mean_sq_error, e.counts, e.edges)
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        W.chart(
+            F.decade_errors_spec(
+                per[float(sigma_max)][2],
+                {f"σ_max = {g:g}" if j == 0 else f"σ_min = {g:g}": v[:2] for j, (g, v) in enumerate(per.items())},
+                y_title="σ²·mean ‖s_θ − s_σ‖²",
+                title="error by density of p",
+            ),
+            "error-by-sigma",
+        )
+    with c2:
+        ratios = {}
+        for g, (err, counts, _) in per.items():
+            full = np.flatnonzero(counts > 0)
+            ratios[g] = float(err[full[0]] / err[full[-1]])  # emptiest decade / densest decade
+            st.metric(
+                f"σ = {g:g}: error ratio, emptiest ÷ densest",
+                _times(ratios[g]),
+                help="σ²·mean‖s_θ − s_σ‖² where p is tiniest (the emptiest decade of p) divided by the same near the "
+                "modes (the densest decade).",
+            )
+        hi, lo = _times(ratios[float(sigma_max)]), _times(ratios[float(sigma_min)])
+        st.caption(
+            f"At σ_max = {sigma_max:g} the blurred data covers the whole picture, so the network was trained "
+            f"everywhere: where p is tiniest its error is {hi} what it is near the modes. At σ_min = "
+            f"{sigma_min:g} it is {lo}, the low-density pitfall again — but annealed Langevin uses the small σ "
+            "only once the particles are already near the data."
+        )
+
+
+def _times(r: float) -> str:
+    return f"{r:.0f}×" if r >= 10 else f"{r:.2g}×"
