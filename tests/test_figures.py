@@ -222,9 +222,10 @@ def test_animation_frames_axes_and_controls():
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert any("Play" in lb for lb in labels) and any("Pause" in lb for lb in labels)
     slider = fig.layout.sliders[0]
-    assert len(slider.steps) == 30 and slider.active == 29
+    assert len(slider.steps) == 30 and slider.active == 0  # opens on the start: Play shows the whole run
     assert slider.steps[-1].label == "step 290"
-    np.testing.assert_allclose(fig.data[0].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
+    np.testing.assert_allclose(fig.data[0].x, np.round(traj[0, :, 0], 3), atol=1e-6)  # the chart shows frame 0
+    np.testing.assert_allclose(fig.frames[-1].data[0].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
     assert_no_nan(fig)
 
 

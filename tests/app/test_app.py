@@ -338,7 +338,7 @@ def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
         assert np.mean(np.all(np.abs(pts) <= b, axis=-1)) > 0.95  # the particles stay in the view
     # plain Langevin: the same start (frame 0) and the same number of steps in total
     np.testing.assert_allclose(
-        final_particles({"data": frames[0]["data"]}), final_particles({"data": plain["frames"][0]["data"]})
+        final_particles({"frames": [frames[0]]}), final_particles({"frames": [plain["frames"][0]]})
     )
     steps = lambda spec: spec["layout"]["sliders"][0]["steps"][-1]["label"].split(" ·")[0]
     assert steps(annealed) == steps(plain) == "step 200"
