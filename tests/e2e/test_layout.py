@@ -1,0 +1,92 @@
+"""Every scene at 1280×720 and 1920×1080 in the real browser (issue 11, defect 8): no chart's plot area is tiny, no
+chart title is cut off or covered by its legend, no error on the page. Full-page screenshots of each go to
+test-output/screenshots/layout-<scene>-<width>.png (look at them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from devtools.apphost import AppServer, browser_missing, launch_chromium, wait_idle
+from scoredemo.app.scenes import SCENES
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+VIEWPORTS = [(1280, 720), (1920, 1080)]
+#: The smallest plot area (inside the axes) a chart may have at 1280 px: readable from the back of a room.
+MIN_PLOT_PX = 180
+
+#: For each Plotly chart on the page: its plot areas, its title and its legend boxes, in page pixels.
+JS_BOXES = """() => {
+  const box = el => { if (!el) return null; const r = el.getBoundingClientRect();
+                      return {x: r.left, y: r.top, w: r.width, h: r.height}; };
+  return [...document.querySelectorAll('.js-plotly-plot')].map(d => ({
+    kind: (d.layout && d.layout.meta && d.layout.meta.kind) || '?',
+    svg: box(d.querySelector('.main-svg')),
+    plots: [...d.querySelectorAll('.cartesianlayer .subplot .bg, .cartesianlayer .subplot > .bglayer rect')]
+             .map(box).filter(b => b && b.w > 0),
+    title: box(d.querySelector('.gtitle')),
+    legend: box(d.querySelector('.legend .bg')),
+  }));
+}"""
+
+
+def _overlap(a: dict, b: dict) -> float:
+    """Area of the intersection of two boxes, in px²."""
+    w = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+    h = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+@pytest.fixture(scope="module")
+def server():
+    reason = browser_missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"e2e prerequisites missing in CI: {reason}")
+        pytest.skip(reason)
+    srv = AppServer(compile_log=False).start()
+    yield srv.url
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("path", [s[2] for s in SCENES])
+def test_scene_layout_at_slide_and_projector_sizes(server, browser, path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for width, height in VIEWPORTS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            page.goto(f"{server}/{path}")
+            page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240000)
+            wait_idle(page, timeout=240.0)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(SHOTS / f"layout-{path}-{width}.png"), full_page=True)
+            for chart in page.evaluate(JS_BOXES):
+                where = f"{path} at {width}px, chart {chart['kind']}"
+                for plot in chart["plots"]:
+                    if min(plot["w"], plot["h"]) < MIN_PLOT_PX:
+                        problems.append(f"{where}: plot area {plot['w']:.0f}×{plot['h']:.0f} px")
+                svg, title, legend = chart["svg"], chart["title"], chart["legend"]
+                if title and svg and (title["x"] < svg["x"] - 1 or title["x"] + title["w"] > svg["x"] + svg["w"] + 1):
+                    problems.append(f"{where}: title cut off ({title['w']:.0f} px wide in {svg['w']:.0f} px)")
+                if title and legend and _overlap(title, legend) > 0.1 * title["w"] * title["h"]:
+                    problems.append(f"{where}: legend covers the title")
+        finally:
+            page.close()
+    assert not problems, "\n".join(problems)
