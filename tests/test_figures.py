@@ -272,6 +272,35 @@ def test_score_field_spec(mode):
     assert_no_nan(fig)
 
 
+def test_a_shared_arrow_scale_keeps_stronger_fields_longer_and_draws_its_key():
+    """Issue 11, defect 1: with the per-picture scale a field 100× stronger is drawn exactly as long; under one
+    ArrowScale shared by both panels it is longer, and each panel has a key saying what length means."""
+    weak, strong = field_panel(), field_panel(mode_scale=100.0)
+    cell = 10.0 / 9
+    own = [np.hypot(*F.arrow_vectors(p.score, cell, mode="magnitude").T) for p in (weak, strong)]
+    np.testing.assert_allclose(own[0], own[1], atol=1e-9)  # per picture: the 100× is invisible
+    scale = F.ArrowScale("log", unit=0.1, per_decade=0.3, cap=2.0, note="shared")
+    spec = F.score_field_spec([weak, strong], box=5.0, mode="magnitude", scale=scale)
+    go.Figure(spec)  # passes Plotly's validation
+    fig = figure(spec)
+    field = [t for t in fig.data if t.meta and t.meta["role"] == "field"]
+    length = [np.hypot(np.asarray(t.u, float), np.asarray(t.v, float)) for t in field]
+    moving = length[0] > 0
+    assert np.all(length[1][moving] > length[0][moving] + 0.5 * cell)  # two decades more: 0.6 cell longer
+    assert length[1].max() <= 2 * cell + 1e-3
+    keys = [t for t in fig.data if t.meta and t.meta["role"] == "key"]
+    assert len(keys) == 2 and keys[0].meta["values"][:3] == [1.0, 10.0, 100.0]
+    key_len = np.asarray(keys[0].u, float)
+    np.testing.assert_allclose(key_len, scale.cells(np.asarray(keys[0].meta["values"])) * cell, atol=2e-3)
+    assert fig.layout.yaxis.range[0] < -5.0 and tuple(fig.layout.xaxis.range) == (-5.0, 5.0)  # the key's strip
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts[:2] == ["gaussian", "gaussian"]
+    assert any("log scale" in t and "shared" in t for t in texts) and any(t.startswith("‖s‖ = 1") for t in texts)
+    linear = F.per_picture_scale(weak.score)
+    assert "1 cell = " in linear.describe() and "95th percentile" in linear.describe()
+    assert_no_nan(fig)
+
+
 def test_arrow_vectors_handle_zero_and_nan():
     s = np.array([[0.0, 0.0], [np.nan, 1.0], [3.0, 4.0]])
     uv = F.arrow_vectors(s, 1.0, mode="direction")

@@ -48,12 +48,14 @@ from scoredemo.figures.charts import (
 )
 from scoredemo.figures.fields import (
     MAX_PATHS,
+    ArrowScale,
     FieldPanel,
     PathPanel,
     arrow_vectors,
     density_image,
     heatmap_spec,
     paths_spec,
+    per_picture_scale,
     quiver_dict,
     score_field_spec,
 )
@@ -71,6 +73,7 @@ __all__ = [
     "SERIES",
     "TEMPLATE",
     "Animation",
+    "ArrowScale",
     "FieldPanel",
     "ParticleSet",
     "PathPanel",
@@ -86,6 +89,7 @@ __all__ = [
     "marginals_spec",
     "mode_fraction_spec",
     "paths_spec",
+    "per_picture_scale",
     "quiver_dict",
     "scatter_xy_spec",
     "score_field_spec",

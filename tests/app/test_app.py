@@ -106,6 +106,15 @@ def test_score_fields_sigma_and_registry():
     assert at.latex  # the formula is on the page
 
 
+def test_score_fields_magnitude_states_its_per_picture_scale():
+    """Issue 11, defect 1: scene 1 keeps one scale per picture in magnitude mode, and says so (key and caption)."""
+    at = scene("score_fields", arrows="magnitude")
+    ok(at)
+    spec = charts(at)["score-field"]
+    assert any("1 cell = " in a.get("text", "") for a in spec["layout"]["annotations"])
+    assert any("95th percentile" in cap.value and "1 cell = ‖s‖ of" in cap.value for cap in at.caption)
+
+
 @pytest.mark.parametrize(
     ("components", "message"),
     [
@@ -375,6 +384,42 @@ def test_manifolds_page():
     assert error[1] > 5 * error[0]  # thick ring learned, thin ring not (after the same steps)
     text = " ".join(md.value for md in at.markdown)
     assert "Loss wander" in text and f"{error[1]:.3g}" in text
+
+
+def ring_arrow_lengths(spec: dict, radius: float = 2.5, near: float = 0.25) -> np.ndarray:
+    """The drawn lengths of the field's arrows whose tails lie within ``near`` of the ring."""
+    q = next(t for t in spec["data"] if t["type"] == "quiver")
+    x, y, u, v = (np.asarray(q[c], float) for c in "xyuv")
+    return np.hypot(u, v)[np.abs(np.hypot(x, y) - radius) < near]
+
+
+def test_manifolds_arrows_grow_as_the_ring_thins():
+    """Issue 11, defect 1: under the per-picture scale w = 0.3 and w = 0.02 looked the same and the arrows next
+    to the ring were dots. One log scale for every w: next to the ring (‖s‖ ≈ 0.7–2 at w = 0.3, 110–550 at
+    w = 0.02) the arrows are about 3× longer at w = 0.02, and the chart carries the key saying what length means."""
+    specs = {}
+    for w in (0.3, 0.02):
+        at = scene("manifolds", thickness=w, train_steps=250)
+        ok(at)
+        specs[w] = charts(at)["score-field"]
+    lengths = {w: np.median(ring_arrow_lengths(spec)) for w, spec in specs.items()}
+    assert lengths[0.02] > 2 * lengths[0.3], lengths
+    assert lengths[0.3] > 0.25 * 8.0 / 19  # not dots: a quarter of the arrow grid's cell (8/19) at least
+    for spec in specs.values():
+        assert any("log scale" in a.get("text", "") for a in spec["layout"]["annotations"])
+        assert any(t.get("meta", {}).get("role") == "key" for t in spec["data"])
+
+
+def test_manifolds_thickness_zero_is_explained():
+    """Issue 11, defect 1: ``?thickness=0`` says why w = 0 cannot be drawn (the score is undefined), beside the
+    URL note; the explanation goes once the slider is moved."""
+    at = scene("manifolds", thickness=0, train_steps=250)
+    ok(at)
+    assert any("thickness=0" in w.value for w in at.warning)
+    assert any("score is undefined" in i.value for i in at.info), [i.value for i in at.info]
+    at.slider(key="thickness").set_value(0.05).run()
+    ok(at)
+    assert not any("score is undefined" in i.value for i in at.info)
 
 
 def test_components_parser():
