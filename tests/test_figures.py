@@ -301,6 +301,21 @@ def test_a_shared_arrow_scale_keeps_stronger_fields_longer_and_draws_its_key():
     assert_no_nan(fig)
 
 
+def test_greyed_fades_every_trace_and_labels_the_title():
+    """Issue 11, defect 3: the previous result, drawn while new settings wait for training."""
+    spec = F.score_field_spec([field_panel(), field_panel()], box=5.0, title="fields")
+    out = F.greyed(spec, "previous setting: ssm-vr, 2000 steps")
+    go.Figure(out)  # passes Plotly's validation (quiver, scatter and images take an opacity)
+    assert all(
+        t["opacity"] == pytest.approx(F.STALE_OPACITY * t0.get("opacity", 1.0))
+        for t, t0 in zip(out["data"], spec["data"], strict=True)
+    )
+    assert all(im["opacity"] == F.STALE_OPACITY for im in out["layout"]["images"])
+    assert out["layout"]["title"]["text"] == "previous setting: ssm-vr, 2000 steps · fields"
+    assert out["layout"]["meta"] == {"kind": "score-field", "stale": "previous setting: ssm-vr, 2000 steps"}
+    assert "opacity" not in spec["data"][0] and "stale" not in spec["layout"]["meta"]  # the original is untouched
+
+
 def test_arrow_vectors_handle_zero_and_nan():
     s = np.array([[0.0, 0.0], [np.nan, 1.0], [3.0, 4.0]])
     uv = F.arrow_vectors(s, 1.0, mode="direction")

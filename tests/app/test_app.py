@@ -338,6 +338,43 @@ def test_sigma_min_above_sigma_max_is_refused_and_said_not_silently_clamped(modu
     assert not at.get("plotly_chart")  # nothing was trained or sampled with a clamped range
 
 
+def test_learning_keeps_the_previous_result_greyed_until_the_new_one_is_trained():
+    """Issue 11, defect 3: changing the objective used to blank every chart until Train was pressed. Now the last
+    result stays, greyed and labelled with its setting, and the formula on top follows the objective at once."""
+    at = scene("learning", train_steps=250, n_particles=250, n_steps=50, seed=3)
+    ok(at)
+    assert r"v^\top" in at.latex[0].value and "operatorname{tr}" not in at.latex[0].value  # ssm-vr, not esm
+    at.selectbox(key="objective").set_value("dsm").run()
+    ok(at)
+    assert r"z/\sigma" in at.latex[0].value  # the chosen objective's formula, before training
+    c = charts(at)
+    for kind in ("score-field", "loss", "error-map", "animation"):
+        assert c[kind]["layout"]["meta"].get("stale") == "previous setting: ssm-vr, 250 steps", kind
+        assert "previous setting: ssm-vr, 250 steps" in c[kind]["layout"]["title"]["text"]
+    assert any("previous setting: ssm-vr, 250 steps" in i.value for i in at.info)
+    at.button(key="train-learning-the-score").click().run()
+    ok(at)
+    c = charts(at)
+    assert all("stale" not in c[kind]["layout"]["meta"] for kind in ("score-field", "loss", "error-map"))
+    assert "learned score (dsm)" in [a["text"] for a in c["score-field"]["layout"]["annotations"]]
+
+
+def test_learning_dsm_loss_is_drawn_above_its_floor_and_falls():
+    """Issue 11, defect 3: dsm's loss sat flat near its floor (≈ 100 at σ = 0.1), read as "it did not train".
+    Drawn as loss − floor on a log axis (the floor by Monte Carlo with the exact score of p_σ) it falls by a
+    clear factor: from ≈ 2.7 over its first 10 steps to ≈ 0.15 at the end (floor 99.0)."""
+    at = scene("learning", objective="dsm", train_steps=1000, n_particles=250, n_steps=50, seed=4)
+    ok(at)
+    spec = charts(at)["loss"]
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    smooth = next(t for t in spec["data"] if t["meta"]["role"] == "smoothed")
+    y = np.asarray(smooth["y"], float)
+    assert y[9] > 3 * y[-1] > 0, (y[9], y[-1])  # the first 10 steps vs the last 25 (the smoothing window)
+    assert any("Subtracted from each step" in cap.value and "the floor **99.0" in cap.value for cap in at.caption), [
+        cap.value for cap in at.caption
+    ]
+
+
 def test_low_density_errors_and_paths():
     at = scene("low_density", train_steps=500, n_steps=200)
     ok(at)
