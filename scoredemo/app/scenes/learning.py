@@ -117,10 +117,12 @@ FLOOR_WORDS = {
 
 
 def loss_chart(tkey: TrainKey, result, stale: str | None) -> None:
-    """The training loss minus its floor (the smallest value the objective can take), on a log axis, so every
-    objective's curve visibly falls. dsm's raw loss sits near its large floor (99.0 at σ = 0.1 on the NCSN toy,
-    with ±9 of minibatch noise per step while the model can gain about 1): each step's loss has the exact
-    score's loss on the same minibatch subtracted (``TrainResult.reference_curve``), whose average is the floor."""
+    """The training loss minus its floor (the smallest value the objective can take), so every objective's curve
+    visibly falls towards 0. A linear axis: once trained, a step's excess is often below 0 by chance (about half
+    the steps for ssm-vr), which a log axis could not draw. dsm's raw loss sits near its large floor (99.0 at
+    σ = 0.1 on the NCSN toy, with ±9 of minibatch noise per step while the model can gain about 1): each step's
+    loss has the exact score's loss on the same minibatch subtracted (``TrainResult.reference_curve``), whose
+    average is the floor."""
     floor = B.loss_floor(tkey)
     curve = np.asarray(result.loss_curve, np.float64)
     ref = result.reference_curve
@@ -128,9 +130,9 @@ def loss_chart(tkey: TrainKey, result, stale: str | None) -> None:
     W.chart(
         F.loss_curve_spec(
             {tkey.objective: excess},
-            title="training loss − its floor",
-            log_y=True,
+            title=f"training loss − its floor ({floor:.4g})",
             y_title="loss − floor",
+            reference=(0.0, "floor: the exact score"),
         ),
         "loss",
         stale=stale,
@@ -139,6 +141,6 @@ def loss_chart(tkey: TrainKey, result, stale: str | None) -> None:
     st.caption(
         f"Subtracted from each step's loss: the loss of the exact score on the same minibatch. On average that is "
         f"the floor **{floor:.4g}** = {FLOOR_WORDS[T.objective_needs(tkey.objective)]} (Monte Carlo with the exact "
-        "score). 0 would be a perfect model; the axis is logarithmic"
-        + (f", so the {below} of {len(excess)} steps that fell below 0 by chance are not drawn." if below else ".")
+        "score). 0 is the exact score's loss; a step can fall below it by chance, or on average when the model fits "
+        f"a fixed data set better than p itself does ({below} of {len(excess)} steps here)."
     )
