@@ -130,7 +130,7 @@ def loss_chart(tkey: TrainKey, result, stale: str | None) -> None:
     W.chart(
         F.loss_curve_spec(
             {tkey.objective: excess},
-            title=f"training loss − its floor ({floor:.4g})",
+            title=f"loss − floor ({floor:.4g})",
             y_title="loss − floor",
             reference=(0.0, "floor: the exact score"),
         ),
