@@ -315,6 +315,50 @@ def test_score_field_spec(mode):
     assert_no_nan(fig)
 
 
+def test_a_shared_arrow_scale_keeps_stronger_fields_longer_and_draws_its_key():
+    """Issue 11, defect 1: with the per-picture scale a field 100× stronger is drawn exactly as long; under one
+    ArrowScale shared by both panels it is longer, and each panel has a key saying what length means."""
+    weak, strong = field_panel(), field_panel(mode_scale=100.0)
+    cell = 10.0 / 9
+    own = [np.hypot(*F.arrow_vectors(p.score, cell, mode="magnitude").T) for p in (weak, strong)]
+    np.testing.assert_allclose(own[0], own[1], atol=1e-9)  # per picture: the 100× is invisible
+    scale = F.ArrowScale("log", unit=0.1, per_decade=0.3, cap=2.0, note="shared")
+    spec = F.score_field_spec([weak, strong], box=5.0, mode="magnitude", scale=scale)
+    go.Figure(spec)  # passes Plotly's validation
+    fig = figure(spec)
+    field = [t for t in fig.data if t.meta and t.meta["role"] == "field"]
+    length = [np.hypot(np.asarray(t.u, float), np.asarray(t.v, float)) for t in field]
+    moving = length[0] > 0
+    assert np.all(length[1][moving] > length[0][moving] + 0.5 * cell)  # two decades more: 0.6 cell longer
+    assert length[1].max() <= 2 * cell + 1e-3
+    keys = [t for t in fig.data if t.meta and t.meta["role"] == "key"]
+    assert len(keys) == 2 and keys[0].meta["values"][:3] == [1.0, 10.0, 100.0]
+    key_len = np.asarray(keys[0].u, float)
+    np.testing.assert_allclose(key_len, scale.cells(np.asarray(keys[0].meta["values"])) * cell, atol=2e-3)
+    assert fig.layout.yaxis.range[0] < -5.0 and tuple(fig.layout.xaxis.range) == (-5.0, 5.0)  # the key's strip
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts[:2] == ["gaussian", "gaussian"]
+    assert any("log scale" in t and "shared" in t for t in texts) and any(t.startswith("‖s‖ = 1") for t in texts)
+    linear = F.per_picture_scale(weak.score)
+    assert "1 cell = " in linear.describe() and "95th percentile" in linear.describe()
+    assert_no_nan(fig)
+
+
+def test_greyed_fades_every_trace_and_labels_the_title():
+    """Issue 11, defect 3: the previous result, drawn while new settings wait for training."""
+    spec = F.score_field_spec([field_panel(), field_panel()], box=5.0, title="fields")
+    out = F.greyed(spec, "previous setting: ssm-vr, 2000 steps")
+    go.Figure(out)  # passes Plotly's validation (quiver, scatter and images take an opacity)
+    assert all(
+        t["opacity"] == pytest.approx(F.STALE_OPACITY * t0.get("opacity", 1.0))
+        for t, t0 in zip(out["data"], spec["data"], strict=True)
+    )
+    assert all(im["opacity"] == F.STALE_OPACITY for im in out["layout"]["images"])
+    assert out["layout"]["title"]["text"] == "previous setting: ssm-vr, 2000 steps · fields"
+    assert out["layout"]["meta"] == {"kind": "score-field", "stale": "previous setting: ssm-vr, 2000 steps"}
+    assert "opacity" not in spec["data"][0] and "stale" not in spec["layout"]["meta"]  # the original is untouched
+
+
 def test_arrow_vectors_handle_zero_and_nan():
     s = np.array([[0.0, 0.0], [np.nan, 1.0], [3.0, 4.0]])
     uv = F.arrow_vectors(s, 1.0, mode="direction")

@@ -83,6 +83,22 @@ def test_deterministic_and_chunk_invariant() -> None:
     assert not np.allclose(d.loss_curve, a.loss_curve)
 
 
+@pytest.mark.parametrize(("objective", "options"), [("dsm", {"sigma": 0.5}), ("esm", {})])
+def test_reference_curve_is_the_exact_scores_loss(objective, options) -> None:
+    """TrainResult.reference_curve: the objective with the exact score on each step's minibatch. On a Gaussian
+    N(μ, s²I) in d = 2 its mean is known: esm −½E‖∇ log p‖² = −d/(2s²); dsm d/(2σ²) − d/(2(s² + σ²)). Tolerance:
+    6 standard errors of the 400-step mean (its own spread)."""
+    scale = 0.8
+    density = make_density("gaussian", scale=scale)
+    result = train(density, TrainConfig(objective, steps=400, **options, **SMALL))
+    ref = result.reference_curve
+    assert ref.shape == result.loss_curve.shape and np.all(np.isfinite(ref))
+    s2 = scale**2
+    expected = -1.0 / s2 if objective == "esm" else 1.0 / 0.25 - 1.0 / (s2 + 0.25)
+    se = ref.std() / np.sqrt(len(ref))
+    assert abs(ref.mean() - expected) < 6 * se + 1e-6, (ref.mean(), expected, se)
+
+
 def test_progress_and_early_stop() -> None:
     density = make_density("two-modes")
     calls = []

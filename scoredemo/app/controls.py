@@ -78,8 +78,8 @@ def note_text(key: str, raw: str, why: str | None, used: Any, default: Any) -> s
 # ------------------------------------------------------------------------------------------ session state
 
 
-def _page_notes() -> dict[str, dict[str, tuple[str, Any]]]:
-    """page id -> {URL key: (note, the value in use when the note was made)}."""
+def _page_notes() -> dict[str, dict[str, tuple[str, Any, str]]]:
+    """page id -> {URL key: (note, the value in use when the note was made, the raw URL value)}."""
     return st.session_state.setdefault("_url_notes", {})
 
 
@@ -144,7 +144,7 @@ class Page:
         if ok and reason is None:
             notes.pop(key, None)  # the URL value is in use: an older note about this key is stale
         else:
-            notes[key] = (note_text(key, raw, reason, value, default), value)
+            notes[key] = (note_text(key, raw, reason, value, default), value, raw)
         return value
 
     def slider(
@@ -278,12 +278,18 @@ class Page:
         where = container or st.sidebar
         return str(where.text_input(label, value=default, key=key, help=help, bind="query-params", on_change=on_change))
 
+    def refused_url_value(self, key: str) -> str | None:
+        """The raw URL value of ``key`` that a standing note says could not be used (None: no such note), so a
+        scene can add its own explanation next to the note (e.g. scene 5 at ``?thickness=0``)."""
+        note = _page_notes().get(self.id, {}).get(key)
+        return None if note is None else note[2]
+
     def finish(self, *, extra_reset: Callable[[], None] | None = None) -> None:
         """Show URL notes on top of the page and the "reset to defaults" button at the bottom of the sidebar."""
         _registry()[self.id] = dict(self.defaults)
         notes = _page_notes().get(self.id, {})
         if notes:
-            self.notes_box.warning("  \n".join(text for text, _ in notes.values()), icon=":material/link:")
+            self.notes_box.warning("  \n".join(note[0] for note in notes.values()), icon=":material/link:")
         st.sidebar.divider()
         st.sidebar.button(
             "↺ Reset to defaults",

@@ -109,7 +109,7 @@ def model_controls(
         "objective",
         names,
         objective if objective in names else names[0],
-        help="esm: exact; ssm / ssm-vr: sliced; dsm: denoising at one σ; ncsn: many σ's.",
+        help=T.objective_help(),
     )
     needs = T.objective_needs(obj)
     sigma = sigma_max = sigma_min = levels = None
@@ -166,8 +166,46 @@ def trained_view(tkey: TrainKey, page_id: str):
     return result, T.learned_field(tkey), errors
 
 
-def error_map(errors: T.ScoreErrors, result, data: np.ndarray, *, title: str, height: int = 560) -> None:
-    """The learned score's error map with the data it was trained on (or samples of p, for fresh data) on top."""
+def _last_shown() -> dict[str, TrainKey]:
+    """page id -> the TrainKey whose result the page showed last (this session)."""
+    return st.session_state.setdefault("_last_shown_model", {})
+
+
+def stale_label(model: TrainKey) -> str:
+    return f"previous setting: {model.objective}, {model.steps} steps"
+
+
+def trained_or_previous(tkey: TrainKey, page_id: str):
+    """Like :func:`trained_view`, but while the changed settings wait for the Train button the page keeps the
+    result it showed last (if that model is still trained), to be drawn greyed under :func:`stale_label`.
+
+    Returns (the TrainKey shown, its stale label or None, TrainResult, learned field, T.ScoreErrors), or None
+    when there is nothing to show.
+    """
+    result = train_block(tkey, page_id=page_id)
+    shown = _last_shown()
+    stale = None
+    if result is not None:
+        shown[page_id] = tkey
+    else:
+        prev = shown.get(page_id)
+        if prev is None or prev == tkey or not T.is_trained(prev):
+            return None
+        tkey, result, stale = prev, T.trained(prev), stale_label(prev)
+        st.info(
+            f"Greyed below: the **{stale}**, until the new setting is trained.",
+            icon=":material/history:",
+        )
+    errors = T.score_errors(tkey)
+    error_metrics(tkey, errors, stale=stale)
+    return tkey, stale, result, T.learned_field(tkey), errors
+
+
+def error_map(
+    errors: T.ScoreErrors, result, data: np.ndarray, *, title: str, height: int = 560, stale: str | None = None
+) -> None:
+    """The learned score's error map with the data it was trained on (or samples of p, for fresh data) on top;
+    ``stale`` as in ``widgets.chart``."""
     W.chart(
         F.heatmap_spec(
             errors.xs,
@@ -182,11 +220,13 @@ def error_map(errors: T.ScoreErrors, result, data: np.ndarray, *, title: str, he
             height=height,
         ),
         "error-map",
+        stale=stale,
     )
 
 
-def error_metrics(model: TrainKey, errors: T.ScoreErrors) -> None:
-    """The two headline numbers as st.metric, and the sentence that explains them."""
+def error_metrics(model: TrainKey, errors: T.ScoreErrors, *, stale: str | None = None) -> None:
+    """The two headline numbers as st.metric, and the sentence that explains them (``stale``: they belong to the
+    previous setting, said in front of the sentence)."""
     c1, c2 = st.columns(2)
     c1.metric(
         "score error near the data",
@@ -200,7 +240,8 @@ def error_metrics(model: TrainKey, errors: T.ScoreErrors) -> None:
         "below 10⁻⁴ of its maximum.",
     )
     st.caption(
-        "Both are the relative squared error Σ‖s_θ − s‖² / Σ‖s‖² (0 is perfect, 1 is as bad as s_θ = 0): the "
+        (f"**{stale.capitalize()}.** " if stale else "")
+        + "Both are the relative squared error Σ‖s_θ − s‖² / Σ‖s‖² (0 is perfect, 1 is as bad as s_θ = 0): the "
         "first over samples of p, where the loss looks; the second over the grid points where almost no data "
         f"falls. Here {reference_note(model, errors.eval_sigma)}."
     )

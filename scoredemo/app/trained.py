@@ -28,6 +28,11 @@ def objective_names() -> list[str]:
     return list(OBJECTIVES)
 
 
+def objective_help() -> str:
+    """One line per objective, its name spelled out (from the registry's descriptions)."""
+    return "  \n".join(f"**{name}**: {spec.description}" for name, spec in OBJECTIVES.items())
+
+
 def objective_needs(name: str) -> str:
     """What an objective needs besides data: "" , "sigma" (dsm) or "sigmas" (ncsn)."""
     return OBJECTIVES[name].needs

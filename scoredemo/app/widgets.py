@@ -34,11 +34,12 @@ def intro(title: str, sentences: str, formula: str) -> None:
     st.latex(formula)
 
 
-def chart(fig: go.Figure | dict, key: str) -> None:
+def chart(fig: go.Figure | dict, key: str, *, stale: str | None = None) -> None:
     """Draw a figure, or a finished Plotly JSON dict (sent as is: see ``figures.SpecFigure``), with our own styling
-    (theme=None keeps the projector fonts and palette)."""
+    (theme=None keeps the projector fonts and palette). ``stale``: a dict drawn faded under that grey label
+    (``figures.greyed``: the previous result while new settings wait for training)."""
     if isinstance(fig, dict):
-        fig = F.SpecFigure(fig)
+        fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = dict(CHART_CONFIG)
     cfg["toImageButtonOptions"] = {**cfg["toImageButtonOptions"], "filename": f"scoredemo-{key}"}
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch")
@@ -180,10 +181,11 @@ def samples_npz(run: B.RunData) -> bytes:
     return buf.getvalue()
 
 
-def animation_block(anim: F.Animation, run: B.RunData, *, key: str, file_stem: str) -> None:
-    """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
+def animation_block(anim: F.Animation, run: B.RunData, *, key: str, file_stem: str, stale: str | None = None) -> None:
+    """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV); ``stale`` as in
+    :func:`chart` (the downloads stay the real, unfaded run)."""
     spec = F.animation_spec(anim)
-    chart(spec, key)
+    chart(spec, key, stale=stale)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "⬇ Animation .html",

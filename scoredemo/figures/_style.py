@@ -103,6 +103,34 @@ def style_layout(*, kind: str, title: str | None = None, height: int = 560) -> d
     return layout
 
 
+#: Opacity and title colour of a figure drawn as the previous result while new settings wait for training.
+STALE_OPACITY = 0.3
+STALE_COLOUR = "#8C8C8C"
+
+
+def greyed(spec: dict, label: str) -> dict:
+    """A copy of a finished figure drawn faded, ``label`` (e.g. "previous setting: ssm-vr, 2000 steps") in grey
+    in front of its title: what a page shows while its changed settings wait for the Train button.
+    ``layout.meta.stale`` holds the label (for tests)."""
+    out = dict(spec)
+    out["data"] = [dict(t, opacity=STALE_OPACITY * float(t.get("opacity", 1.0))) for t in spec["data"]]
+    layout = dict(spec["layout"])
+    if layout.get("images"):
+        layout["images"] = [dict(im, opacity=STALE_OPACITY) for im in layout["images"]]
+    old = (layout.get("title") or {}).get("text", "")
+    layout["title"] = dict(
+        layout.get("title") or {},
+        text=label + (f" · {old}" if old else ""),
+        font=dict(size=FONT_SIZE, color=STALE_COLOUR),
+        x=0.0,
+        xanchor="left",
+    )
+    layout["margin"] = dict(layout.get("margin") or {}, t=max(int((layout.get("margin") or {}).get("t", 0)), 80))
+    layout["meta"] = dict(layout.get("meta") or {}, stale=label)
+    out["layout"] = layout
+    return out
+
+
 def _square_axis_pair(box: float, x_ref: str = "x") -> tuple[dict, dict]:
     """Fixed axes on [−box, box]² with equal scales (one unit as long across as up): (xaxis, yaxis) settings."""
     x = dict(range=[-box, box], autorange=False, constrain="domain", showgrid=False)

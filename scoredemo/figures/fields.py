@@ -57,19 +57,134 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def arrow_vectors(score: np.ndarray, cell: float, *, mode: str = "direction") -> np.ndarray:
+@dataclass(frozen=True)
+class ArrowScale:
+    """What a magnitude arrow's length means, stated on the chart (a key under the panel, see
+    :func:`score_field_spec`).
+
+    kind="linear": length = ‖s‖/unit cells (``unit``: the ‖s‖ drawn one cell long), capped at ``cap`` cells.
+    kind="log": length = per_decade · log10(1 + ‖s‖/unit) cells, capped at ``cap`` cells: every 10× of ‖s‖
+    adds the same ``per_decade`` cells, so a field whose ‖s‖ spans several decades (a thin ring's: from
+    ~1 to ~10⁴) stays readable under one scale shared between pictures. ``note`` says where ``unit`` comes from
+    (e.g. "this picture's 95th percentile").
+    """
+
+    kind: str = "linear"
+    unit: float = 1.0
+    per_decade: float = 0.3
+    cap: float = 2.0
+    note: str = ""
+
+    def cells(self, mag: np.ndarray) -> np.ndarray:
+        """Arrow lengths in cells for magnitudes ``mag`` (≥ 0)."""
+        mag = np.maximum(_finite(mag), 0.0)
+        unit = max(float(self.unit), 1e-12)
+        if self.kind == "log":
+            length = self.per_decade * np.log10(1.0 + mag / unit)
+        elif self.kind == "linear":
+            length = mag / unit
+        else:
+            raise ValueError(f"unknown arrow scale {self.kind!r}: use 'linear' or 'log'")
+        return np.minimum(length, self.cap)
+
+    def key_values(self) -> list[float]:
+        """The magnitudes the key draws: 1, 10, … (at most five, below the cap) on a log scale; ½, 1 and cap units on a
+        linear one."""
+        if self.kind == "log":
+            top = self.unit * (10.0 ** (self.cap / self.per_decade) - 1.0)
+            return [10.0**k for k in range(0, 6) if 10.0**k <= top][:5]
+        return [v * self.unit for v in (0.5, 1.0, self.cap)]
+
+    def describe(self) -> str:
+        """One line for the key: what length means."""
+        if self.kind == "log":
+            text = f"arrow length: log scale, +{self.per_decade:g} cell per 10× in ‖s‖"
+        else:
+            text = f"arrow length ∝ ‖s‖, 1 cell = {self.unit:.3g}"
+        return text + (f" ({self.note})" if self.note else "")
+
+
+def per_picture_scale(score: np.ndarray, *, cap: float = 2.0) -> ArrowScale:
+    """The linear scale that draws this picture's 95th-percentile ‖s‖ one cell long (scene 1's magnitude mode)."""
+    mag = np.linalg.norm(_finite(score), axis=-1)
+    return ArrowScale(
+        "linear", max(float(np.quantile(mag, 0.95)), 1e-12), cap=cap, note="this picture's 95th percentile"
+    )
+
+
+def arrow_vectors(
+    score: np.ndarray, cell: float, *, mode: str = "direction", scale: ArrowScale | None = None
+) -> np.ndarray:
     """Arrow (u, v) for a score field on a grid of spacing ``cell``.
 
-    mode="direction": every arrow 0.8 cell long (s/‖s‖). mode="magnitude": length ∝ ‖s‖, scaled so the
-    95th-percentile magnitude is one cell, and capped at 2 cells (a thin ring's score is huge near its centre).
+    mode="direction": every arrow 0.8 cell long (s/‖s‖). mode="magnitude": length from ``scale`` (an
+    :class:`ArrowScale`, e.g. one shared between pictures); without one, length ∝ ‖s‖ scaled so this picture's
+    95th-percentile magnitude is one cell, capped at 2 cells (:func:`per_picture_scale`).
     """
     s = _finite(score)
     mag = np.linalg.norm(s, axis=-1, keepdims=True)
     if mode == "direction":
         return 0.8 * cell * s / np.maximum(mag, 1e-12)
-    ref = max(float(np.quantile(mag, 0.95)), 1e-12)
-    length = np.minimum(mag / ref, 2.0) * cell
+    scale = scale or per_picture_scale(s)
+    length = scale.cells(mag) * cell
     return length * s / np.maximum(mag, 1e-12)
+
+
+def _value_label(v: float) -> str:
+    if v >= 1000 and np.isclose(np.log10(v), round(np.log10(v))):
+        sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return "10" + str(int(round(np.log10(v)))).translate(sup)
+    return f"{v:.3g}"
+
+
+#: Height of the arrow key under a magnitude panel, in arrow cells.
+KEY_CELLS = 2.6
+
+
+def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple[dict, list[dict], list[dict]]:
+    """The key drawn in a strip under the panel (inside its axes, so lengths are in the same data units as the
+    field's arrows): sample arrows for :meth:`ArrowScale.key_values` with their ‖s‖, the line of
+    :meth:`ArrowScale.describe`, and a line separating the strip from the picture."""
+    values = scale.key_values()
+    lengths = scale.cells(np.asarray(values)) * cell
+    y_arrow, y_text = -box - 1.75 * cell, -box - 0.65 * cell
+    x, tails = -box + 0.3 * cell, []
+    labels = []
+    for v, length in zip(values, lengths, strict=True):
+        tails.append((x, y_arrow))
+        labels.append(
+            dict(
+                text=("‖s‖ = " if not labels else "") + _value_label(v),
+                x=x + length + 0.15 * cell,
+                y=y_arrow,
+                xanchor="left",
+                yanchor="middle",
+                showarrow=False,
+                font=dict(size=13),
+                xref=f"x{suffix}",
+                yref=f"y{suffix}",
+            )
+        )
+        x += length + (3.4 if len(labels) == 1 else 1.9) * cell  # the first label also says "‖s‖ ="
+    pts = np.asarray(tails)
+    uv = np.stack([lengths, np.zeros_like(lengths)], -1)
+    trace = dict(quiver_dict(pts, uv, name="arrow key"), meta={"role": "key", "values": [float(v) for v in values]})
+    labels.append(
+        dict(
+            text=scale.describe(),
+            x=-box + 0.3 * cell,
+            y=y_text,
+            xanchor="left",
+            yanchor="middle",
+            showarrow=False,
+            font=dict(size=13),
+            xref=f"x{suffix}",
+            yref=f"y{suffix}",
+        )
+    )
+    line = dict(color="#8C8C8C", width=1)
+    sep = dict(type="line", x0=-box, x1=box, y0=-box, y1=-box, xref=f"x{suffix}", yref=f"y{suffix}", line=line)
+    return trace, labels, [sep]
 
 
 def quiver_dict(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> dict:
@@ -135,32 +250,53 @@ def _points_dict(points: np.ndarray, *, color: str, name: str, opacity: float) -
 
 
 def score_field_spec(
-    panels: Sequence[FieldPanel], *, box: float, mode: str = "direction", title: str | None = None, height: int = 560
+    panels: Sequence[FieldPanel],
+    *,
+    box: float,
+    mode: str = "direction",
+    scale: ArrowScale | None = None,
+    title: str | None = None,
+    height: int = 560,
 ) -> dict:
     """Side-by-side density + score-arrow panels on identical fixed axes (kind="score-field"), as a finished Plotly
-    dict (see :class:`SpecFigure`)."""
+    dict (see :class:`SpecFigure`).
+
+    mode="magnitude" with a ``scale``: every panel's arrows use that one scale, and a key under each panel (a
+    strip below y = −box, inside the panel's axes) shows sample arrows with their ‖s‖ and says what length means.
+    Trace ``meta``: {"role": "field"} for the field's arrows, {"role": "key", "values": [...]} for the key's.
+    """
     n = len(panels)
     layout = copy.deepcopy(_row_layout(n, 0.06, titled=True))
-    data, images = [], []
+    data, images, notes, shapes = [], [], [], []
+    keyed = mode == "magnitude" and scale is not None
     for j, p in enumerate(panels, start=1):
         suffix = "" if j == 1 else str(j)
         axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
         images.append(_density_image_spec(p.xs, p.ys, p.density, log=p.log, suffix=suffix))
-        data.append(
-            dict(
-                quiver_dict(p.points, arrow_vectors(p.score, cell, mode=mode), color=p.color, name=f"score {j}"), **axes
-            )
-        )
+        uv = arrow_vectors(p.score, cell, mode=mode, scale=scale)
+        data.append(dict(quiver_dict(p.points, uv, color=p.color, name=f"score {j}"), meta={"role": "field"}, **axes))
         if p.overlay is not None and len(p.overlay):
             data.append(
                 dict(_points_dict(p.overlay, color=OKABE_ITO["vermillion"], name="data samples", opacity=0.6), **axes)
             )
         x, y = _square_axis_pair(box, f"x{suffix}")
+        if keyed:
+            key, labels, lines = _arrow_key(scale, box, cell, suffix)
+            data.append(dict(key, **axes))
+            notes += labels
+            shapes += lines
+            step = 1.0 if box <= 4.5 else 2.0 if box <= 9.0 else 5.0
+            ticks = np.arange(-np.floor(box / step) * step, box + 1e-9, step)
+            # ticks only on the picture, not on the key's strip
+            y = dict(y, range=[-box - KEY_CELLS * cell, box], tickmode="array", tickvals=[float(t) for t in ticks])
         layout[f"xaxis{suffix}"].update(x)
         layout[f"yaxis{suffix}"].update(y)
         layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))
     layout.update(style_layout(kind="score-field", title=title, height=height), images=images, showlegend=False)
+    if keyed:
+        layout["annotations"] = [*layout["annotations"], *notes]
+        layout["shapes"] = shapes
     return dict(data=data, layout=layout)
 
 

@@ -107,6 +107,15 @@ def test_score_fields_sigma_and_registry():
     assert at.latex  # the formula is on the page
 
 
+def test_score_fields_magnitude_states_its_per_picture_scale():
+    """Issue 11, defect 1: scene 1 keeps one scale per picture in magnitude mode, and says so (key and caption)."""
+    at = scene("score_fields", arrows="magnitude")
+    ok(at)
+    spec = charts(at)["score-field"]
+    assert any("1 cell = " in a.get("text", "") for a in spec["layout"]["annotations"])
+    assert any("95th percentile" in cap.value and "1 cell = ‖s‖ of" in cap.value for cap in at.caption)
+
+
 @pytest.mark.parametrize(
     ("components", "message"),
     [
@@ -412,6 +421,43 @@ def test_sigma_min_above_sigma_max_is_refused_and_said_not_silently_clamped(modu
     assert set(charts(at)) == {"score-field"}  # nothing trained or sampled; the page shows p and its score
 
 
+def test_learning_keeps_the_previous_result_greyed_until_the_new_one_is_trained():
+    """Issue 11, defect 3: changing the objective used to blank every chart until Train was pressed. Now the last
+    result stays, greyed and labelled with its setting, and the formula on top follows the objective at once."""
+    at = scene("learning", train_steps=250, n_particles=250, n_steps=50, seed=3)
+    ok(at)
+    assert r"v^\top" in at.latex[0].value and "operatorname{tr}" not in at.latex[0].value  # ssm-vr, not esm
+    at.selectbox(key="objective").set_value("dsm").run()
+    ok(at)
+    assert r"z/\sigma" in at.latex[0].value  # the chosen objective's formula, before training
+    c = charts(at)
+    for kind in ("score-field", "loss", "error-map", "animation"):
+        assert c[kind]["layout"]["meta"].get("stale") == "previous setting: ssm-vr, 250 steps", kind
+        assert "previous setting: ssm-vr, 250 steps" in c[kind]["layout"]["title"]["text"]
+    assert any("previous setting: ssm-vr, 250 steps" in i.value for i in at.info)
+    at.button(key="train-learning-the-score").click().run()
+    ok(at)
+    c = charts(at)
+    assert all("stale" not in c[kind]["layout"]["meta"] for kind in ("score-field", "loss", "error-map"))
+    assert "learned score (dsm)" in [a["text"] for a in c["score-field"]["layout"]["annotations"]]
+
+
+def test_learning_dsm_loss_is_drawn_above_its_floor_and_falls():
+    """Issue 11, defect 3: dsm's loss sat flat near its floor (≈ 100 at σ = 0.1), read as "it did not train".
+    Drawn as loss − floor (the floor by Monte Carlo with the exact score of p_σ, stated in the title) it falls by a
+    clear factor: from ≈ 2.7 over its first 10 steps to ≈ 0.15 at the end (floor 99.0)."""
+    at = scene("learning", objective="dsm", train_steps=1000, n_particles=250, n_steps=50, seed=4)
+    ok(at)
+    spec = charts(at)["loss"]
+    assert "99.0" in spec["layout"]["title"]["text"] and spec["layout"]["shapes"][0]["y0"] == 0.0  # floor stated
+    smooth = next(t for t in spec["data"] if t["meta"]["role"] == "smoothed")
+    y = np.asarray(smooth["y"], float)
+    assert y[9] > 3 * y[-1] > 0, (y[9], y[-1])  # the first 10 steps vs the last 25 (the smoothing window)
+    assert any("Subtracted from each step" in cap.value and "the floor **99.0" in cap.value for cap in at.caption), [
+        cap.value for cap in at.caption
+    ]
+
+
 def test_low_density_errors_and_paths():
     at = scene("low_density", train_steps=500, n_steps=200)
     ok(at)
@@ -470,6 +516,42 @@ def test_manifolds_page():
     assert error[1] > 5 * error[0]  # thick ring learned, thin ring not (after the same steps)
     text = " ".join(md.value for md in at.markdown)
     assert "Loss wander" in text and f"{error[1]:.3g}" in text
+
+
+def ring_arrow_lengths(spec: dict, radius: float = 2.5, near: float = 0.25) -> np.ndarray:
+    """The drawn lengths of the field's arrows whose tails lie within ``near`` of the ring."""
+    q = next(t for t in spec["data"] if t["type"] == "quiver")
+    x, y, u, v = (np.asarray(q[c], float) for c in "xyuv")
+    return np.hypot(u, v)[np.abs(np.hypot(x, y) - radius) < near]
+
+
+def test_manifolds_arrows_grow_as_the_ring_thins():
+    """Issue 11, defect 1: under the per-picture scale w = 0.3 and w = 0.02 looked the same and the arrows next
+    to the ring were dots. One log scale for every w: next to the ring (‖s‖ ≈ 0.7–2 at w = 0.3, 110–550 at
+    w = 0.02) the arrows are about 3× longer at w = 0.02, and the chart carries the key saying what length means."""
+    specs = {}
+    for w in (0.3, 0.02):
+        at = scene("manifolds", thickness=w, train_steps=250)
+        ok(at)
+        specs[w] = charts(at)["score-field"]
+    lengths = {w: np.median(ring_arrow_lengths(spec)) for w, spec in specs.items()}
+    assert lengths[0.02] > 2 * lengths[0.3], lengths
+    assert lengths[0.3] > 0.25 * 8.0 / 19  # not dots: a quarter of the arrow grid's cell (8/19) at least
+    for spec in specs.values():
+        assert any("log scale" in a.get("text", "") for a in spec["layout"]["annotations"])
+        assert any(t.get("meta", {}).get("role") == "key" for t in spec["data"])
+
+
+def test_manifolds_thickness_zero_is_explained():
+    """Issue 11, defect 1: ``?thickness=0`` says why w = 0 cannot be drawn (the score is undefined), beside the
+    URL note; the explanation goes once the slider is moved."""
+    at = scene("manifolds", thickness=0, train_steps=250)
+    ok(at)
+    assert any("thickness=0" in w.value for w in at.warning)
+    assert any("score is undefined" in i.value for i in at.info), [i.value for i in at.info]
+    at.slider(key="thickness").set_value(0.05).run()
+    ok(at)
+    assert not any("score is undefined" in i.value for i in at.info)
 
 
 def test_components_parser():

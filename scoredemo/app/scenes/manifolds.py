@@ -21,6 +21,12 @@ THICK = 0.5
 THICKNESS, RADIUS, TRAIN_STEPS, SEED = 0.02, 2.5, 2500, 0
 #: Loss windows for the wander ratio (metrics.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
+#: One arrow scale for every thickness, so the arrows grow as w falls. Log lengths, because on the 20 × 20 grid
+#: ‖s‖ spans six decades over the slider's range (≈ 0.7–2 next to the ring at w = 0.3, 100–550 at w = 0.02, up to
+#: 3·10⁴ in the corners at w = 0.01; it grows like distance/w²): any linear scale that shows the thick ring's
+#: arrows caps every arrow below w ≈ 0.1, so w = 0.1 and w = 0.01 would look the same again. With 0.25 cell per
+#: decade each 10× in ‖s‖ adds the same length, and the longest arrow (3·10⁴) is 1.4 cells: no hatching at w = 0.01.
+RING_SCALE = F.ArrowScale("log", unit=0.1, per_decade=0.25, cap=1.5, note="same for every w")
 
 
 def ring_models(radius: float, thickness: float, steps: int, seed: int) -> tuple[K.TrainKey, K.TrainKey]:
@@ -48,19 +54,28 @@ def render() -> None:
     st.sidebar.header("Ring")
     thickness = page.slider("ring thickness w", "thickness", THICKNESS, 0.01, 1.0, 0.01)
     radius = page.slider("ring radius r", "radius", RADIUS, 0.5, 5.0, 0.1)
-    arrows = page.select("arrows", "arrows", ["magnitude", "direction"], "magnitude")
+    arrows = page.select(
+        "arrows",
+        "arrows",
+        ["magnitude", "direction"],
+        "magnitude",
+        help="magnitude: length grows with ‖s‖ on one log scale for every w (see the key under the picture); "
+        "direction: every arrow the same length.",
+    )
     st.sidebar.header("Sliced score matching")
     steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
     seed = page.number("seed", "seed", SEED, 0, 9999)
     page.finish()
+    _thickness_zero_note(page)
 
     dkey = K.density_key("ring", radius=radius, thickness=thickness)
     f = B.field(dkey, 0.0, n_grid=200)
     ws, mags = B.ring_magnitudes(radius)
-    c1, c2 = st.columns(2)
+    c1, c2 = st.columns([3, 2])
     with c1:
         panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"ring, w = {thickness:g}")
-        W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=520), "score-field")
+        scale = RING_SCALE if arrows == "magnitude" else None
+        W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=560), "score-field")
     with c2:
         ref = mags[0] * ws[0] / ws
         W.chart(
@@ -81,7 +96,7 @@ def render() -> None:
             ),
             "magnitude",
         )
-    st.subheader(f"Sliced score matching on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
+    st.subheader(f"Sliced score matching (ssm) on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
     thick_key, thin_key = ring_models(radius, thickness, steps, seed)
     results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
     if results is None:
@@ -97,7 +112,7 @@ def render() -> None:
         with col:
             fig = F.loss_curve_spec(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
-                title=f"ssm loss / |best possible|, w = {w:g}",
+                title=f"loss ÷ |best possible loss|, w = {w:g}",
                 smooth_window=WINDOW,
                 y_title="loss / |best|",
                 reference=(-1.0, "best possible"),
@@ -112,36 +127,76 @@ def render() -> None:
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
     st.markdown(_summary(wander, error, steps, thickness))
+    with st.expander("details"):
+        st.markdown(_details(steps))
+
+
+def _thickness_zero_note(page: Page) -> None:
+    """``?thickness=0`` is the limit the scene is about: say why it cannot be drawn, not only "out of range"."""
+    raw = page.refused_url_value("thickness")
+    try:
+        zero = raw is not None and float(raw) == 0.0
+    except ValueError:
+        zero = False
+    if zero:
+        st.info(
+            "**At w = 0 the score is undefined.** All of the probability then sits on the circle itself, a "
+            "curve with no area: p has no density on the plane, log p is −∞ off the circle, and there is no "
+            "gradient to draw. This is the limit real data is close to. The slider stops at w = 0.01: move it "
+            "down and watch the arrows and E‖s‖ grow like 1/w on the way there.",
+            icon=":material/info:",
+        )
 
 
 def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thickness: float) -> str:
-    """What the two loss charts and the four numbers show, in words (and no more)."""
-    n_windows = max((steps - steps // 2) // WINDOW, 4)
-    se = 1.0 / np.sqrt(2.0 * max(n_windows - 3, 1))
-    lines = [
-        f"**Loss wander** — the bold lines are {WINDOW}-step means of the loss. Over the second half of training we "
-        "compare how much those means move with how much they would move if every step's loss were independent "
-        f"minibatch noise around a steady value: 1× is pure noise (± {se:.2f} by chance). "
-    ]
+    """What the two loss charts and the four numbers show, one plain sentence per number (the derivations are in
+    :func:`_details`)."""
     thick, thin = wander["thick"], wander["thin"]
+    se = _wander_se(steps)
+    lines = []
     if np.isfinite(thick) and np.isfinite(thin) and thin > thick + 2 * se:
         lines.append(
-            f"The thin ring's loss wanders **{thin:.1f}×** as much as its noise explains, the thick ring's "
-            f"{thick:.1f}×: the thin one keeps drifting instead of settling."
+            f"**Loss wander:** in the second half of training the thin ring's loss still drifts **{thin:.1f}×** as "
+            f"much as random minibatch noise would make it, the thick ring's {thick:.1f}× (1× means settled)."
+        )
+    elif np.isfinite(thick) and np.isfinite(thin):
+        lines.append(
+            f"**Loss wander:** here the two losses drift about equally ({thin:.1f}× and {thick:.1f}× the minibatch "
+            "noise; 1× means settled): more training steps make the comparison sharper."
         )
     else:
-        lines.append(
-            f"Here the two are within chance of each other ({thin:.1f}× vs {thick:.1f}×); more training steps "
-            "make the comparison sharper."
-        )
+        lines.append("**Loss wander** needs at least 400 training steps.")
     lines.append(
-        f"\n\n**Score error** E‖s_θ − s‖² / E‖s‖² under p (0 is perfect, 1 is as bad as s_θ = 0): "
-        f"{error['thick']:.3g} on the thick ring, **{error['thin']:.3g}** on the ring of thickness {thickness:g}. "
+        f"\n\n**Score error** (0 is perfect, 1 is no better than drawing no arrows at all): {error['thick']:.3g} on "
+        f"the thick ring, **{error['thin']:.3g}** on the ring of thickness {thickness:g}."
     )
     if error["thin"] > 5 * error["thick"]:
         lines.append(
-            f"After the same {steps} steps the thin ring's score is {error['thin'] / error['thick']:.0f}× further "
-            "from the truth; its loss stays above the best possible value by about that error "
-            "(loss = ½E‖s_θ − s‖² − ½E‖s‖², so loss/|best| = error − 1)."
+            f" After the same {steps} steps the thin ring's learned score is "
+            f"{error['thin'] / error['thick']:.0f}× further from the truth."
         )
+    lines.append(
+        "\n\nOn the loss charts −1 is the best possible loss: a curve ending at −1 + e has score error e, so the "
+        f"thin ring's curve ends about {error['thin']:.2g} above the line."
+    )
     return "".join(lines)
+
+
+def _wander_se(steps: int) -> float:
+    """The chance spread of the wander ratio (± one standard error around 1× for pure noise)."""
+    n_windows = max((steps - steps // 2) // WINDOW, 4)
+    return 1.0 / np.sqrt(2.0 * max(n_windows - 3, 1))
+
+
+def _details(steps: int) -> str:
+    """The derivations behind the two sentences of :func:`_summary` (shown in a "details" expander)."""
+    return (
+        f"**Loss wander** (metrics.loss_wander). The bold lines are {WINDOW}-step means of the loss. Over the second "
+        "half of training we compare how much those means move from one window to the next with how much they "
+        "would move if every step's loss were independent minibatch noise around a steady value. 1× is pure "
+        f"noise (± {_wander_se(steps):.2f} by chance); more means the loss is still drifting.\n\n"
+        "**Loss and score error.** Sliced score matching's loss equals, up to the minibatch noise, "
+        "loss = ½E‖s_θ − s‖² − ½E‖s‖² (s = ∇ log p, the true score). Its smallest value is therefore "
+        "best = −½E‖s‖², reached when s_θ = s. Dividing by |best| = ½E‖s‖² gives "
+        "loss / |best| = E‖s_θ − s‖² / E‖s‖² − 1 = score error − 1."
+    )
