@@ -58,3 +58,18 @@ def test_mixing_time_scene_crossings_grow_with_separation():
     assert crossed["d = 4"]["y"][-1] > 0.9 and crossed["d = 7"]["y"][len(crossed["d = 7"]["y"]) // 10] < 0.2
     assert float(metric(at, "measured slope of log(time) per unit of d").value) > 0.5
     assert any("| 7 |" in md.value for md in at.markdown)
+
+
+def test_manifolds_pca_of_real_digits():
+    """Issue 12 part 3: the variance curve is monotone to 1, 95 %/99 % need 29/41 of 64 components (computed), and
+    the reconstructions follow the k slider."""
+    at = scene("manifolds", pca_k=5, train_steps=250)
+    ok(at)
+    c = charts(at)
+    curve = np.asarray(c["pca-variance"]["data"][0]["y"])
+    assert np.all(np.diff(curve) >= -1e-9) and abs(curve[-1] - 1) < 1e-6
+    assert "29 components: 95 % · 41: 99 %" in c["pca-variance"]["layout"]["title"]["text"]
+    assert "k = 5 of 64" in c["pca-digits"]["layout"]["title"]["text"]
+    assert any("595 of 784" in md.value and "2,165 of 3,072" in md.value for md in at.markdown)
+    at.slider(key="pca_k").set_value(64).run()
+    assert "(100% of the variance)" in charts(at)["pca-digits"]["layout"]["title"]["text"]

@@ -11,6 +11,7 @@ from scoredemo import metrics
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
+from scoredemo.app import real_data
 from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -65,6 +66,8 @@ def render() -> None:
     st.sidebar.header("Sliced score matching")
     steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
     seed = page.number("seed", "seed", SEED, 0, 9999)
+    st.sidebar.header("Real data: handwritten digits")
+    pca_k = page.int_slider("PCA components k", "pca_k", 10, 1, 64, help="Rebuild the digits from k of 64 components.")
     page.finish()
     _thickness_zero_note(page)
 
@@ -96,6 +99,7 @@ def render() -> None:
             ),
             "magnitude",
         )
+    real_data.pca_block(pca_k)
     st.subheader(f"Sliced score matching (ssm) on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")
     thick_key, thin_key = ring_models(radius, thickness, steps, seed)
     results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
