@@ -20,7 +20,10 @@ from scoredemo.figures._style import (
     style_layout,
     typed_array,
 )
-from scoredemo.figures.fields import _density_image_spec
+from scoredemo.figures.fields import _density_image_spec, quiver_dict
+
+#: Score arrows under moving particles: grey, so the particles stay the thing to watch.
+ARROW_UNDER = "#8C8C8C"
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Animation:
     title: str | None = None
     frame_duration_ms: int = 120  # 51 frames ≈ 6 s: long enough to follow in class
     start_frame: int = 0  # the frame shown before Play: the start, so Play shows the whole run
+    arrows: tuple[np.ndarray, np.ndarray] | None = None  # (points, uv): a still score field under the particles
 
 
 #: Caps on what an animation ships to the browser.
@@ -168,6 +172,10 @@ def animation_spec(anim: Animation) -> dict:
     start = min(max(anim.start_frame, 0), last) if anim.start_frame >= 0 else last
     data = dynamic(start)
     dyn_ids = list(range(len(data)))
+    if anim.arrows is not None:  # drawn first, so under the particles; frames leave it as it is
+        points, uv = anim.arrows
+        data = [quiver_dict(np.asarray(points), np.asarray(uv), color=ARROW_UNDER, name="score s(x)"), *data]
+        dyn_ids = [i + 1 for i in dyn_ids]
     frames = [dict(name=str(k), data=dynamic(k), traces=dyn_ids) for k in range(len(frame_idx))]
     if shown is not None or boxes is not None:
         for k, fr in enumerate(frames):

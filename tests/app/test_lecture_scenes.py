@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.app.test_app import charts, metric, ok, scene
+from tests.app.test_app import all_charts, charts, metric, ok, scene
 
 
 def _series(spec: dict) -> dict[str, dict]:
@@ -73,3 +73,19 @@ def test_manifolds_pca_of_real_digits():
     assert any("595 of 784" in md.value and "2,165 of 3,072" in md.value for md in at.markdown)
     at.slider(key="pca_k").set_value(64).run()
     assert "(100% of the variance)" in charts(at)["pca-digits"]["layout"]["title"]["text"]
+
+
+def test_follow_the_score_side_by_side_over_the_arrows():
+    """Issue 11 (small items): ascent and Langevin from the same start and seed, each over the score arrows."""
+    at = scene("follow_score", compare="true", n_particles=250, n_steps=300)
+    ok(at)
+    anims = all_charts(at, "animation")
+    assert len(anims) == 2
+    for spec in anims:
+        assert spec["data"][0]["type"] == "quiver"  # the arrows are drawn first: under the particles
+        assert all(0 not in fr["traces"] for fr in spec["frames"])  # and stay still while the frames play
+    start = [np.asarray(s["frames"][0]["data"][0]["x"]) for s in anims]
+    np.testing.assert_array_equal(start[0], start[1])  # the same start
+    ascent = metric(at, "gradient ascent: mean ‖s(x)‖")
+    langevin = metric(at, "Langevin: mean ‖s(x)‖")
+    assert float(ascent.value) < 0.1 * float(langevin.value)

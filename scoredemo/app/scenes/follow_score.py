@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
@@ -29,9 +30,18 @@ def render() -> None:
         True,
         help="The only difference between the two algorithms.",
     )
+    compare = page.toggle(
+        "side by side: ascent | Langevin",
+        "compare",
+        False,
+        help="Both from the same start and seed, over the score arrows (the lecture's slide).",
+    )
     dkey, dens, _ = W.density_controls(page, "eight-gaussians")
     eps, steps, n, seed = W.sampler_controls(page)
     page.finish()
+    if compare:
+        _side_by_side(dkey, dens, eps, steps, n, seed)
+        return
 
     noise_term = rf" + \sqrt{{2 \cdot {eps:g}}}\, z" if noise else r" \;(+\, 0 \cdot z)"
     st.latex(rf"x \leftarrow x + {eps:g}\, s(x){noise_term}")
@@ -65,3 +75,42 @@ def render() -> None:
             "At a peak of p — a point or a whole ridge, like a moon — the score is 0: gradient ascent drives "
             "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch."
         )
+
+
+def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None:
+    """Gradient ascent and Langevin from the same start and seed, each over the score arrows, with their numbers."""
+    st.latex(
+        rf"x \leftarrow x + {eps:g}\, s(x) \quad\text{{vs}}\quad "
+        rf"x \leftarrow x + {eps:g}\, s(x) + \sqrt{{2 \cdot {eps:g}}}\, z"
+    )
+    f = B.field(dkey, 0.0)
+    cell = 2.0 * (f.box - f.box / len(f.xs)) / max(int(round(np.sqrt(len(f.points)))) - 1, 1)
+    arrows = (f.points, F.arrow_vectors(f.score, cell, mode="direction"))
+    true_norm = B.mean_score_norm(dkey, B.true_samples(dkey))
+    cols = st.columns(2)
+    for col, noise, name in zip(cols, (0.0, 1.0), ("gradient ascent", "Langevin"), strict=True):
+        run = B.particles(dkey, "langevin", eps, noise, steps, n, seed)
+        with col:
+            W.warn_divergence(run, eps, dens)
+            anim = F.Animation(
+                sets=[F.ParticleSet(run.trajectory, f"{name} particles")],
+                box=f.box,
+                frame_labels=B.frame_labels(run),
+                background=(f.xs, f.ys, f.density),
+                title=f"{name}, ε = {eps:g}",
+                arrows=arrows,
+                n_trails=3,
+            )
+            W.chart(F.animation_spec(anim), f"animation-{'ascent' if noise == 0 else 'langevin'}")
+            label = f"{name}: mean ‖s(x)‖"
+            if run.diverged_at >= 0:
+                st.metric(label, f"diverged at step {run.diverged_at}")
+            else:
+                norm = B.mean_score_norm(dkey, run.samples)
+                st.metric(
+                    label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off"
+                )
+    st.caption(
+        "Same start, same random numbers: without noise every particle climbs to a peak, where s(x) = 0; with noise "
+        "the particles keep moving and spread like samples of p. Press ▶ Play on both."
+    )
