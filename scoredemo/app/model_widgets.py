@@ -1,4 +1,5 @@
-"""Blocks of the learned-score scenes (3, 4, 5, 7): the model's controls, the train block with its live loss curve,
+"""Blocks of the learned-score scenes (learning, low density, manifolds, annealed, step size): the model's
+controls, the train block with its live loss curve,
 and the error numbers and map of a trained model."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from scoredemo.app.keys import DensityKey, TrainKey, train_key
 from scoredemo.densities import Density
 
 DATA_CHOICES = ["fresh samples", "100", "500", "1000", "5000"]
-#: The model scenes 3 and 4 open with (NCSN Fig. 2's objective), on the NCSN toy.
+#: The model the learning and low-density scenes open with (NCSN Fig. 2's objective), on the NCSN toy.
 DEFAULT_DENSITY = "ncsn-mixture"
 DEFAULT_OBJECTIVE = "ssm-vr"
 DEFAULT_TRAIN_STEPS = 2000
@@ -156,7 +157,8 @@ def reference_note(model: TrainKey, sigma: float) -> str:
 
 
 def trained_view(tkey: TrainKey, page_id: str):
-    """Scenes 3 and 4 after their controls: the train block, then (once trained) the model's error numbers.
+    """The learning and low-density scenes after their controls: the train block, then (once trained) the model's
+    error numbers.
     Returns (TrainResult, learned field, T.ScoreErrors), or None while the model waits for the Train button."""
     result = train_block(tkey, page_id=page_id)
     if result is None:

@@ -143,8 +143,8 @@ def arrows_from(points_fine: np.ndarray, field_fine: np.ndarray, n_fine: int, n_
 
 
 class ScoreErrors(NamedTuple):
-    """How wrong a trained model is, and where (numpy; scenes 3 and 4). The reference s is the score of the
-    density the objective learns: p for esm/ssm/ssm-vr, p_σ for dsm (its σ) and ncsn (σ_min)."""
+    """How wrong a trained model is, and where (numpy; the learning and low-density scenes). The reference s is the
+    score of the density the objective learns: p for esm/ssm/ssm-vr, p_σ for dsm (its σ) and ncsn (σ_min)."""
 
     xs: np.ndarray
     ys: np.ndarray

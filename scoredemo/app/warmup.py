@@ -78,6 +78,18 @@ def _warm_kernels() -> None:
         for m in (N_FRAMES * n, n, 2000):  # a run's frames, its final samples, the reference samples
             metrics.assign_modes(dens.mixture, np.zeros((m, 2), np.float32))
         jax.block_until_ready(sample_kernel()(dens.mixture, rng, 2000))
+    # the step-size scene (ULA and MALA from exact samples: sweep and clouds) and the mixing-time scene
+    from scoredemo.app.builders import CROSSING_FRAMES  # noqa: PLC0415 - builders imports trained, as we do
+
+    gauss = make_density("gaussian")
+    params = make_params(0.5, noise=1.0, steps_per_level=1)
+    shapes = (("langevin", 2000, 2), ("mala", 2000, 2), ("langevin", 1000, N_FRAMES), ("mala", 1000, N_FRAMES))
+    for sampler, n, frames in shapes:
+        pos = jnp.zeros((n, 2), jnp.float32)
+        jax.block_until_ready(kernel(sampler, frames)(rng, gauss.mixture, pos, params, jnp.int32(2)))
+    two = make_density("two-modes")
+    pos = jnp.zeros((500, 2), jnp.float32)
+    jax.block_until_ready(kernel("langevin", CROSSING_FRAMES)(rng, two.mixture, pos, params, jnp.int32(2)))
     # What is alive now (JAX, Plotly, Streamlit, the compiled programs: ~250k objects) lives as long as the server.
     # Moving it out of the cyclic collector's reach cuts every full collection from ~100 ms to ~1 ms, and a
     # collection holds the GIL, i.e. stalls every session of the server meanwhile.
@@ -149,9 +161,9 @@ def train_models(models: list[tuple[str, TrainKey]]) -> None:
 
 
 def _warm_up() -> None:
-    _set("compiled programs of scenes 1, 2, 6, 7", "working")
+    _set("compiled programs of the exact-score scenes", "working")
     _warm_kernels()
-    _set("compiled programs of scenes 1, 2, 6, 7", "ready")
+    _set("compiled programs of the exact-score scenes", "ready")
     if os.environ.get(WARM_MODELS_ENV, "1") != "0":
         train_models(default_models())
 
@@ -159,8 +171,8 @@ def _warm_up() -> None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def warm_up_in_background() -> threading.Thread:
     """Once per server: compile what the default scenes need, then train the default models of the learned
-    scenes, in a background thread, so that neither the first click on scene 2, 6 or 7 waits for XLA nor the
-    first visit of scenes 3–5 for training (:func:`status` says how far it is)."""
+    scenes, in a background thread, so that neither the first click on an exact-score scene waits for XLA nor
+    the first visit of a learned-score scene for training (:func:`status` says how far it is)."""
     thread = threading.Thread(target=_warm_up, name="scoredemo-warm-up", daemon=True)
     thread.start()
     # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): stop the

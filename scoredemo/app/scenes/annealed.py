@@ -1,4 +1,4 @@
-"""Scene 7 — the fix: annealed Langevin over noise levels σ_max → σ_min recovers the mode weights."""
+"""Scene 9 — the fix: annealed Langevin over noise levels σ_max → σ_min recovers the mode weights."""
 
 from __future__ import annotations
 
@@ -201,7 +201,8 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
 
     The error is σ²·mean‖s_θ(x, σ) − ∇ log p_σ(x)‖² per decade of the clean density: the ncsn loss's own weight
     λ(σ) = σ², and the size of the sampler's mistake (the step ε_σ ∝ σ² multiplies the score). The relative error
-    Σ‖s_θ − s_σ‖²/Σ‖s_σ‖² of scene 4 would mislead at σ_max, where the true score itself is ~|x|/σ² ≈ 0.02.
+    Σ‖s_θ − s_σ‖²/Σ‖s_σ‖² of the low-density scene would mislead at σ_max, where the true score itself is
+    ~|x|/σ² ≈ 0.02.
     """
     st.subheader("Noise makes the learned score accurate everywhere")
     st.markdown(

@@ -1,4 +1,4 @@
-"""Scene 3 — learning the score: train a small network with a score-matching objective, compare its field."""
+"""Scene 4 — learning the score: train a small network with a score-matching objective, compare its field."""
 
 from __future__ import annotations
 

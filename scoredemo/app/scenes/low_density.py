@@ -1,4 +1,4 @@
-"""Scene 4 — pitfall: low-density regions. The loss only sees where the data is; elsewhere the arrows are wrong."""
+"""Scene 5 — pitfall: low-density regions. The loss only sees where the data is; elsewhere the arrows are wrong."""
 
 from __future__ import annotations
 

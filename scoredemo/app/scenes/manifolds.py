@@ -1,4 +1,4 @@
-"""Scene 5 — pitfall: manifolds. Data on a thin ring: the score blows up like 1/thickness, SSM's loss wanders and
+"""Scene 6 — pitfall: manifolds. Data on a thin ring: the score blows up like 1/thickness, SSM's loss wanders and
 the score is not learned."""
 
 from __future__ import annotations

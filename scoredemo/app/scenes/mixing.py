@@ -1,4 +1,4 @@
-"""Scene 6 — pitfall: slow mixing. With disjoint supports the score does not depend on π, so Langevin can't see it."""
+"""Scene 7 — pitfall: mixing and π. With disjoint supports the score does not depend on π, so Langevin can't see it."""
 
 from __future__ import annotations
 
