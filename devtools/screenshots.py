@@ -1,0 +1,38 @@
+"""Refresh the README's pictures: every scene at its defaults in Debian's Chromium, 1600×1000, after the page has
+settled (``python -m devtools.screenshots [OUT_DIR]``; default assets/). Learned scenes train on arrival first."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from devtools.apphost import AppServer, launch_chromium, wait_idle
+from scoredemo.app.scenes import SCENES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else ROOT / "assets"
+    out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with AppServer(compile_log=False) as srv, sync_playwright() as p:
+        srv.start()
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        for i, (_, _, path, _) in enumerate(SCENES, start=1):
+            page.goto(f"{srv.url}/{path}")
+            page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300000)
+            wait_idle(page, timeout=300.0)
+            page.wait_for_timeout(500)
+            target = out / f"scene{i}-{path}.png"
+            page.screenshot(path=str(target))
+            print(target)
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
