@@ -411,7 +411,8 @@ def run(
     position = jnp.asarray(position, jnp.float32)
     t_min = params.t_min
     if solver == "adaptive":
-        ts = jnp.linspace(1.0, 1.0, n_frames) + (t_min - 1.0) * jnp.linspace(0.0, 1.0, n_frames)
+        # Evenly spaced save times, clipped so rounding never puts one outside [t_min, 1] (diffrax checks).
+        ts = jnp.clip(1.0 + (t_min - 1.0) * jnp.linspace(0.0, 1.0, n_frames), t_min, 1.0)
         sol = ode_solve(target, sde, position, 1.0, t_min, params, save_times=ts)
         return DiffusionResult(sol.ys[-1], sol.ys, ts, sol.nfe, sol.n_steps, sol.finished)
 
