@@ -16,6 +16,8 @@ Workloads:
    noise toggles and π moves to the updated chart (median, p95), and the XLA compilations they trigger (goal: 0).
 5. ``scaling`` — sampler time against particles (10² … 10⁶) and steps, with a fitted per-step overhead.
 6. ``sharded`` — the same sampler with particles sharded over 2 (simulated) CPU devices, in a subprocess.
+7. ``diffusion`` — score SDEs on the NCSN toy: NFE to annealed Langevin's energy distance per sampler, particle-steps/s
+   of the fixed-step samplers against Langevin, and diffrax's fixed-step Heun against scoredemo's hand-written one.
 
 Timing: every program is compiled and run once before timing; a measurement is the best of several runs, and
 scoredemo and its peers are timed round-robin so that a busy machine slows them alike.
@@ -87,6 +89,8 @@ class Sizes:
     scaling_budget: float = 2e7  # particle-steps per scaling point
     sharded_particles: int = 200_000
     sharded_steps: int = 200
+    diffusion_particles: int = 4000
+    diffusion_steps: int = 200
     repeats: int = 5
 
 
@@ -104,6 +108,8 @@ QUICK = Sizes(
     scaling_budget=2e5,
     sharded_particles=1000,
     sharded_steps=10,
+    diffusion_particles=1000,
+    diffusion_steps=20,
     repeats=2,
 )
 
@@ -216,6 +222,82 @@ def bench_langevin_analytic(sizes: Sizes) -> dict[str, Any]:
         "diverged_at": int(result.diverged_at),
         "peers": peers,
         "moments": check,
+    }
+
+
+def bench_diffusion(sizes: Sizes) -> dict[str, Any]:
+    """Score SDEs on the NCSN toy (VE, σ_max = 20, exact score, exact p_1 start): the NFE each sampler needs to
+    reach annealed Langevin's energy distance at its 1000 steps (10 levels × 100, ε = 0.05·σ_i²/σ_L², σ 20 → 1);
+    particle-steps/s of the fixed-step samplers against the Langevin kernel; diffrax Heun against the hand Heun."""
+    import diffrax
+
+    from scoredemo import metrics
+    from scoredemo import sde as S
+
+    n = sizes.diffusion_particles
+    mix = make_density("ncsn-mixture", pi=0.2).mixture
+    ve = S.make_sde("ve")
+    key = jax.random.key(SEED)
+    exact = np.asarray(mix.sample(jax.random.key(SEED + 1), n))
+    ed = lambda x: metrics.energy_distance(np.asarray(x), exact)
+    x_uniform = samplers.uniform_init(key, n, 8.0)
+    annealed = samplers.sample(key, "annealed", mix, x_uniform, n_steps=100, step_size=0.05, n_levels=10)
+    target = ed(annealed.samples)
+    floor = metrics.energy_distance(np.asarray(mix.sample(jax.random.key(SEED + 2), n)), exact)
+    x1 = S.init_position(key, ve, n, init="exact-prior", mixture=mix)
+    params = S.make_params("ve")
+    ladder = [4, 8, 16, 32, 64, 128, 256, 512]
+    nfe_to_target: dict[str, Any] = {}
+    curves: dict[str, list[tuple[int, float]]] = {}
+    for sampler, solver in [("reverse-sde", "euler"), ("pc", "euler"), ("pf-ode", "euler"), ("pf-ode", "heun")]:
+        fn = S.compiled_run(sampler, solver, 2)
+        curve = []
+        for steps in ladder:
+            r = fn(key, mix, ve, x1, params, jnp.int32(steps))
+            curve.append((int(r.nfe), round(ed(r.samples), 5)))
+        curves[f"{sampler}/{solver}"] = curve
+        nfe_to_target[f"{sampler}/{solver}"] = next((nfe for nfe, d in curve if d <= target), None)
+    adaptive = []
+    for tol in (1e-2, 1e-3, 1e-4, 1e-5):
+        p = S.make_params("ve", rtol=tol, atol=tol)
+        r = S.compiled_run("pf-ode", "adaptive", 2)(key, mix, ve, x1, p, jnp.int32(0))
+        adaptive.append((tol, int(r.nfe), round(ed(r.samples), 5)))
+    nfe_to_target["pf-ode/adaptive"] = next((nfe for _, nfe, d in adaptive if d <= target), None)
+
+    steps = sizes.diffusion_steps
+    fixed = {
+        f"{a}/{b}": S.compiled_run(a, b, 2) for a, b in [("reverse-sde", "euler"), ("pf-ode", "heun"), ("pc", "euler")]
+    }
+    lang = samplers.compiled_run("langevin", 2)
+    lp = samplers.make_params(0.01, steps_per_level=steps)
+    fns = {name: (lambda f=f: f(key, mix, ve, x1, params, jnp.int32(steps))) for name, f in fixed.items()}
+    fns["langevin"] = lambda: lang(key, mix, x1, lp, jnp.int32(steps))
+
+    term = diffrax.ODETerm(lambda t, y, args: S.velocity_rows(mix, ve, y, t))
+
+    @jax.jit
+    def diffrax_heun(y0):
+        sol = diffrax.diffeqsolve(
+            term, diffrax.Heun(), t0=1.0, t1=0.0, dt0=-1.0 / steps, y0=y0, max_steps=steps + 1,
+            stepsize_controller=diffrax.ConstantStepSize(),
+        )  # fmt: skip
+        return sol.ys[-1]
+
+    fns["diffrax-heun"] = lambda: diffrax_heun(x1.T)
+    times = best_times(fns, sizes.repeats)
+    throughput = {k: round(n * steps / v) for k, v in times.items()}
+    return {
+        "title": "score SDEs: NFE to annealed Langevin's quality; throughput (NCSN toy, VE, exact score)",
+        "scoredemo": nfe_to_target,
+        "target_energy_distance": round(target, 5),
+        "annealed_nfe": 1000,
+        "exact_vs_exact_energy_distance": round(floor, 5),
+        "curves": curves,
+        "adaptive": adaptive,
+        "particle_steps_per_s": throughput,
+        "diffrax_heun_vs_hand_heun": round(times["pf-ode/heun"] / times["diffrax-heun"], 3),
+        "n_particles": n,
+        "steps": steps,
     }
 
 
@@ -616,8 +698,9 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
     section("app_latency", lambda: bench_app_latency(quick=quick))
     section("scaling", lambda: bench_scaling(sizes))
     section("sharded", lambda: bench_sharded(sizes))
+    section("diffusion", lambda: bench_diffusion(sizes))
     work["langevin_learned"], work["training"] = work.pop("langevin_learned"), work.pop("training")  # issue order
-    for name in ("app_latency", "scaling", "sharded"):
+    for name in ("app_latency", "scaling", "sharded", "diffusion"):
         work[name] = work.pop(name)
     report["machine"]["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     return report

@@ -76,22 +76,26 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _density_args(s)
-    s.add_argument("--sampler", required=True, help="ascent | langevin | annealed | mala")
+    s.add_argument("--sampler", required=True, help="ascent | langevin | annealed | mala | reverse-sde | pf-ode | pc")
     s.add_argument("--particles", type=_number(int, low=1, high=MAX_PARTICLES), required=True)
     s.add_argument(
-        "--steps", type=_number(int, low=0, high=MAX_STEPS), required=True, help="steps (per level for annealed)"
+        "--steps", type=_number(int, low=0, high=MAX_STEPS), default=None, help="steps (per level for annealed)"
     )
-    s.add_argument("--step-size", type=_positive, required=True, help="ε (for annealed: the step at σ_min)")
-    s.add_argument("--sigma-max", type=_positive, default=20.0, help="annealed: largest noise level (20)")
-    s.add_argument("--sigma-min", type=_positive, default=1.0, help="annealed: smallest noise level (1)")
+    s.add_argument("--step-size", type=_positive, default=None, help="ε (for annealed: the step at σ_min)")
+    s.add_argument("--sigma-max", type=_positive, default=None, help="annealed, ve: largest noise level (20)")
+    s.add_argument("--sigma-min", type=_positive, default=None, help="annealed: smallest noise level (1; ve: 0.01)")
     s.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=10, help="annealed: L (10)")
-    s.add_argument("--init", choices=["uniform", "data"], default="uniform", help="start: uniform box or exact samples")
+    s.add_argument(
+        "--init", choices=["uniform", "data", "prior", "exact-prior"], default=None, help="start (see _diffusion_args)"
+    )
     s.add_argument("--init-box", type=_positive, default=None, help="uniform start on [-B, B]² (default: plot box)")
     s.add_argument("--score", default="true", help="'true' (exact score) or a model file from `train`")
     s.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
     s.add_argument("--frames", type=_number(int, low=2, high=MAX_FRAMES), default=2, help="recorded frames (>= 2)")
     s.add_argument("--out", default=None, help="write samples and trajectory to this .npz")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    _diffusion_args(s)
+    _likelihood_parser(sub)
 
     t = sub.add_parser("train", help="train a score model by score matching")
     _density_args(t)
@@ -151,6 +155,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     from scoredemo import metrics, samplers
 
+    if args.sampler in _DIFFUSION_SAMPLERS:
+        return cmd_sample_diffusion(args)
+    _langevin_defaults(args)
     density = _density_from(args)
     sampler = samplers.get_sampler(args.sampler)
     target, exact = _load_target(args, density)
@@ -268,7 +275,215 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-COMMANDS = {"densities": cmd_densities, "sample": cmd_sample, "train": cmd_train}
+# ------------------------------------------------------------------------ score SDEs (scoredemo.sde)
+
+_DIFFUSION_SAMPLERS = ("reverse-sde", "pf-ode", "pc")
+_DIFFUSION_FLAGS = ("sde", "solver", "rtol", "atol", "snr", "corrector_steps", "t_min")
+
+
+def _diffusion_args(p: argparse.ArgumentParser) -> None:
+    """Flags of the score-SDE samplers (and of `likelihood`); unset (None) means the sde module's default."""
+    g = p.add_argument_group("score SDEs (reverse-sde, pf-ode, pc); --init prior (default) or exact-prior")
+    g.add_argument("--sde", choices=["ve", "vp"], default=None, help="noise process (ve)")
+    g.add_argument("--solver", choices=["euler", "heun", "adaptive"], default=None, help="pf-ode solver (heun)")
+    g.add_argument("--rtol", type=_positive, default=None, help="adaptive: relative tolerance (1e-5)")
+    g.add_argument("--atol", type=_positive, default=None, help="adaptive: absolute tolerance (1e-5)")
+    g.add_argument("--snr", type=_positive, default=None, help="pc: corrector signal-to-noise ratio (0.16)")
+    g.add_argument(
+        "--corrector-steps", type=_number(int, low=0, high=100), default=None, help="pc: Langevin steps per level (1)"
+    )
+    g.add_argument("--t-min", type=_number(float, low=0.0, high=0.5), default=None, help="end time (ve 0, vp 1e-3)")
+
+
+def _likelihood_parser(sub: Any) -> None:
+    p = sub.add_parser("likelihood", help="log p(x) by the probability-flow ODE on exact samples, against exact log p")
+    _density_args(p)
+    p.add_argument("--particles", type=_number(int, low=1, high=100_000), default=1000, help="points x ~ p (1000)")
+    p.add_argument("--sigma-max", type=_positive, default=None, help="ve: largest noise level (20)")
+    p.add_argument("--sigma-min", type=_positive, default=None, help="ve: smallest noise level (0.01)")
+    p.add_argument("--prior", choices=["exact", "textbook"], default="exact", help="log p_1: exact or N(0, σ_max² I)")
+    p.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _diffusion_args(p)
+
+
+def _langevin_defaults(args: argparse.Namespace) -> None:
+    """The Langevin samplers' required flags and defaults (the diffusion flags do not apply to them)."""
+    for flag in ("steps", "step_size"):
+        if getattr(args, flag) is None:
+            raise UsageError(f"--{flag.replace('_', '-')} is required for sampler {args.sampler}")
+    given = [f for f in _DIFFUSION_FLAGS if getattr(args, f) is not None]
+    if given:
+        raise UsageError(
+            f"--{given[0].replace('_', '-')} applies only to the samplers {', '.join(_DIFFUSION_SAMPLERS)}"
+        )
+    if args.init in ("prior", "exact-prior"):
+        raise UsageError(f"--init {args.init} applies only to the samplers {', '.join(_DIFFUSION_SAMPLERS)}")
+    args.init = args.init or "uniform"
+    args.sigma_max = 20.0 if args.sigma_max is None else args.sigma_max
+    args.sigma_min = 1.0 if args.sigma_min is None else args.sigma_min
+
+
+def _diffusion_setup(args: argparse.Namespace, density: Any, target: Any, exact: bool) -> tuple[Any, Any]:
+    """(sde, params) from the flags. A learned model must be noise-conditional; its trained σ range is the VE
+    default (it was never taught σ outside it)."""
+    from scoredemo import sde as sde_mod
+
+    if not exact and not getattr(target, "noise_conditional", False):
+        raise UsageError("the score-SDE samplers need a noise-conditional model (--objective ncsn) or --score true")
+    kind = args.sde or "ve"
+    config = {} if exact else target.config
+    sigma_max = args.sigma_max if args.sigma_max is not None else config.get("sigma_max", sde_mod.DEFAULT_SIGMA_MAX)
+    sigma_min = args.sigma_min if args.sigma_min is not None else config.get("sigma_min", sde_mod.DEFAULT_SIGMA_MIN)
+    sde = sde_mod.make_sde(kind, sigma_min=float(sigma_min), sigma_max=float(sigma_max))
+    opts = {"snr": args.snr, "corrector_steps": args.corrector_steps, "rtol": args.rtol, "atol": args.atol}
+    params = sde_mod.make_params(kind, t_min=args.t_min, **{k: v for k, v in opts.items() if v is not None})
+    return sde, params
+
+
+def cmd_sample_diffusion(args: argparse.Namespace) -> int:
+    """`sample --sampler {reverse-sde,pf-ode,pc}`: t from 1 to t_min in --steps steps (pf-ode adaptive: diffrax)."""
+    import jax
+    import jax.numpy as jnp
+
+    from scoredemo import metrics
+    from scoredemo import sde as sde_mod
+
+    if args.step_size is not None:
+        raise UsageError(f"--step-size does not apply to {args.sampler} (it discretises t from 1 to 0 in --steps)")
+    if args.init in ("uniform", "data"):
+        raise UsageError(f"--init for {args.sampler} is prior or exact-prior, not {args.init}")
+    solver = args.solver or ("heun" if args.sampler == "pf-ode" else "euler")
+    sde_mod.check_solver(args.sampler, solver)
+    steps = 500 if args.steps is None else args.steps
+    if steps < 1 and solver != "adaptive":
+        raise UsageError("--steps must be >= 1 for the score-SDE samplers")
+    density = _density_from(args)
+    target, exact = _load_target(args, density)
+    sde, params = _diffusion_setup(args, density, target, exact)
+    per_step = {"heun": 2}.get(solver, 1) * (1 + int(params.corrector_steps) if args.sampler == "pc" else 1)
+    if args.particles * steps * per_step > MAX_PARTICLE_STEPS:
+        raise UsageError(f"particles × steps is too large for one run (limit {MAX_PARTICLE_STEPS:g} particle-steps)")
+
+    init = args.init or "prior"
+    init_key, run_key, ref_key = jax.random.split(jax.random.key(args.seed), 3)
+    x0 = sde_mod.init_position(init_key, sde, args.particles, init=init, mixture=density.mixture)
+    frames = _frame_budget(args.particles, args.frames)
+    call = (run_key, target, sde, x0, params, jnp.int32(steps))
+    t0 = time.perf_counter()
+    fn = sde_mod.compiled_run(args.sampler, solver, frames).lower(*call).compile()
+    compile_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = jax.block_until_ready(fn(*call))
+    sampling_seconds = time.perf_counter() - t0
+
+    samples = np.asarray(result.samples)
+    mix = density.mixture
+    reference = np.asarray(density.sample(ref_key, min(args.particles, 2000)))
+    report = {
+        "density": density.name,
+        "density_params": dict(density.params),
+        "sampler": args.sampler,
+        "sde": sde.kind,
+        "solver": solver,
+        "init": init,
+        "score": args.score,
+        "steps": None if solver == "adaptive" else steps,
+        "solver_steps": int(result.n_steps),
+        "nfe": int(result.nfe),
+        "finished": bool(result.finished),
+        "sigma_max": _f32(sde.sigma_max) if sde.kind == "ve" else None,
+        "sigma_min": _f32(sde.sigma_min) if sde.kind == "ve" else None,
+        "t_min": _f32(params.t_min),
+        "snr": _f32(params.snr) if args.sampler == "pc" else None,
+        "corrector_steps": int(params.corrector_steps) if args.sampler == "pc" else None,
+        "rtol": _f32(params.rtol) if solver == "adaptive" else None,
+        "atol": _f32(params.atol) if solver == "adaptive" else None,
+        "seed": args.seed,
+        "true_weights": [float(w) for w in density.true_weights] if mix.n_modes > 1 else [],
+        "mode_fractions": [float(f) for f in metrics.mode_fractions(mix, samples)] if mix.n_modes > 1 else [],
+        "n_particles": int(args.particles),
+        "n_finite": int(np.all(np.isfinite(samples), axis=-1).sum()),
+        "energy_distance": metrics.energy_distance(samples, reference),
+        "frames": frames,
+        "compile_seconds": round(compile_seconds, 4),
+        "sampling_seconds": round(sampling_seconds, 4),
+    }
+    if args.out:
+        _save_npz(
+            args.out,
+            samples=samples,
+            trajectory=np.asarray(result.trajectory),
+            frame_times=np.asarray(result.frame_times),
+        )
+    if not report["finished"]:
+        print("warning: the adaptive solver ran out of steps; loosen --rtol/--atol", file=sys.stderr)
+    _print_report(
+        args, report, ("density", "sampler", "sde", "solver", "init", "nfe", "true_weights", "mode_fractions")
+    )
+    return 0
+
+
+def cmd_likelihood(args: argparse.Namespace) -> int:
+    """`likelihood`: mean log p(x) by the probability-flow ODE over exact samples x ~ p, beside the exact mean."""
+    import jax
+
+    from scoredemo import sde as sde_mod
+
+    if args.solver not in (None, "adaptive"):
+        raise UsageError("likelihood integrates the ODE adaptively: --solver adaptive (or leave it out)")
+    if args.snr is not None or args.corrector_steps is not None:
+        raise UsageError("--snr and --corrector-steps apply only to the pc sampler")
+    density = _density_from(args)
+    sde, params = _diffusion_setup(args, density, density.mixture, True)
+    x = density.sample(jax.random.key(args.seed), args.particles)
+    t0 = time.perf_counter()
+    result = jax.block_until_ready(sde_mod.compiled_log_likelihood(args.prior)(density.mixture, sde, x, params, None))
+    seconds = time.perf_counter() - t0
+    ll = np.asarray(result.log_likelihood, np.float64)
+    exact = np.asarray(sde_mod.log_prob(density.mixture, sde, x, params.t_min), np.float64)
+    report = {
+        "density": density.name,
+        "density_params": dict(density.params),
+        "sde": sde.kind,
+        "prior": args.prior,
+        "t_min": _f32(params.t_min),
+        "rtol": _f32(params.rtol),
+        "atol": _f32(params.atol),
+        "seed": args.seed,
+        "n_particles": int(args.particles),
+        "mean_log_likelihood": float(ll.mean()),
+        "exact_mean_log_prob": float(exact.mean()),
+        "mean_abs_error": float(np.abs(ll - exact).mean()),
+        "max_abs_error": float(np.abs(ll - exact).max()),
+        "nfe": int(result.nfe),
+        "finished": bool(result.finished),
+        "seconds": round(seconds, 4),
+    }
+    _print_report(args, report, ("density", "sde", "mean_log_likelihood", "exact_mean_log_prob", "mean_abs_error"))
+    return 0
+
+
+def _f32(value: Any) -> float:
+    """A float32 setting as the decimal it was given as (7 significant digits)."""
+    return float(f"{float(value):.7g}")
+
+
+def _frame_budget(n_particles: int, n_frames: int) -> int:
+    from scoredemo.samplers import frame_budget
+
+    return frame_budget(n_particles, n_frames)
+
+
+def _print_report(args: argparse.Namespace, report: dict[str, Any], keys: Sequence[str]) -> None:
+    if args.json:
+        print(json.dumps(_json_safe(report)))
+    else:
+        for key in keys:
+            print(f"{key:>20}: {report[key]}")
+
+
+COMMANDS = {"densities": cmd_densities, "sample": cmd_sample, "train": cmd_train, "likelihood": cmd_likelihood}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ ENGINE_MODULES = [
     "scoredemo",
     "scoredemo.densities",
     "scoredemo.samplers",
+    "scoredemo.sde",
     "scoredemo.metrics",
     "scoredemo.figures",
     "scoredemo.training",
