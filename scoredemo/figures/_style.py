@@ -94,12 +94,17 @@ def style_layout(*, kind: str, title: str | None = None, height: int = 560) -> d
         template=TEMPLATE,
         font=dict(size=FONT_SIZE, family="Arial, Helvetica, sans-serif"),
         legend=dict(font=dict(size=LEGEND_FONT), orientation="h", yanchor="bottom", y=1.02, x=0.0),
-        margin=dict(l=60, r=30, t=80 if title else 50, b=60),
+        margin=dict(l=60, r=30, t=110 if title else 50, b=60),
         height=height,
         meta={"kind": kind},
     )
     if title:
-        layout["title"] = dict(text=title, font=dict(size=FONT_SIZE + 2), x=0.0, xanchor="left")
+        # pinned to the top of the figure: the legend row(s) above the plot get the rest of the top margin, so a
+        # legend that wraps in a narrow column never runs into the title
+        layout["title"] = dict(
+            text=title, font=dict(size=FONT_SIZE + 2), x=0.0, xanchor="left", y=1.0, yref="container",
+            yanchor="top", pad=dict(t=10),
+        )  # fmt: skip
     return layout
 
 

@@ -193,7 +193,7 @@ def animation_spec(anim: Animation) -> dict:
         images=images,
         xaxis=xaxis,
         yaxis=yaxis,
-        margin=dict(l=50, r=20, t=90, b=120),
+        margin=dict(l=50, r=20, t=120, b=120),
         legend=dict(layout["legend"], y=1.03, yanchor="bottom", bgcolor="rgba(0,0,0,0)"),
         updatemenus=[
             dict(
