@@ -40,14 +40,14 @@ def render() -> None:
     f = B.field(dkey, sigma)
     title = f"{dens.name}" + (f", σ = {sigma:g}" if sigma > 0 else "")
     panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=title)
-    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=640), "score-field")
     mag = np.linalg.norm(f.score, axis=-1)
-    st.caption(
-        f"Arrows on a {settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². "
-        "Largest ‖s‖ on the grid: "
+    alt = (
+        f"The density {title} as shading (darker is more likely) under score arrows on a "
+        f"{settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². Largest ‖s‖ on the grid: "
         f"{mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
         "and point to the data's centre."
     )
+    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, height=640), "score-field", alt=alt)
     del error  # already shown next to the table
 
 
