@@ -91,20 +91,21 @@ def setup() -> bool:
     return on
 
 
-#: High contrast and large type for the page's own text (the charts scale through ``figures.presented``).
+#: High contrast and large type for the page's own text (the charts scale through ``figures.presented``);
+#: ``!important`` because Streamlit's own rules for markdown text are more specific.
 PRESENTER_CSS = """<style>
 [data-testid="stMain"] { color: #000000; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.45; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem !important; line-height: 1.45; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { color: #000000; font-size: 1.2rem; }
-[data-testid="stMain"] h1 { font-size: 3.2rem; color: #000000; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { color: #000000; font-size: 1.2rem !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; color: #000000; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
-[data-testid="stMain"] .katex { font-size: 1.6em; color: #000000; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; color: #000000; }
+[data-testid="stMain"] .katex { font-size: 1.6em !important; color: #000000; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem !important; color: #000000; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p,
-[data-testid="stMain"] [data-testid="stMetricDelta"] { font-size: 1.2rem; color: #000000; }
-[data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.3rem; font-weight: 600; }
+[data-testid="stMain"] [data-testid="stMetricDelta"] { font-size: 1.2rem !important; color: #000000; }
+[data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.3rem !important; font-weight: 600; }
 [data-testid="stMain"] a { color: #0046AD; }
 </style>"""
 
