@@ -1,16 +1,15 @@
-"""scoredemo's Streamlit entry point: builds the navigation (one page per scene, in lecture order) and nothing else
-but the server's start-up hooks (the opt-in compile log and the background warm-up)."""
+"""scoredemo's Streamlit entry point: builds the navigation (one page per scene, in lecture order) with the lecture
+bar (presenter mode, previous/next, the scene's presets, share link) and nothing else but the server's start-up
+hooks (the opt-in compile log and the background warm-up)."""
 
 import importlib
 
 import streamlit as st
 
-from scoredemo.app import warmup
+from scoredemo.app import presenter, warmup
 from scoredemo.app.scenes import SCENES
 
-st.set_page_config(
-    page_title="scoredemo — score-based generative models", page_icon=":material/cyclone:", layout="wide"
-)
+presenter.setup()  # page config (the sidebar closed on the projector), the switch, ?present=1 kept in the URL
 warmup.install_compile_log()  # only when $SCOREDEMO_COMPILE_LOG is set (bench, load test)
 pages = [
     st.Page(
@@ -22,6 +21,9 @@ pages = [
     )
     for i, (module, title, path, icon) in enumerate(SCENES)
 ]
-st.navigation(pages, position="sidebar", expanded=True).run()
+current = st.navigation(pages, position="sidebar", expanded=True)
+share_slot = presenter.lecture_bar(pages, current)
+current.run()
+presenter.share_box(share_slot, current.url_path)  # after the scene: the link holds its controls' values
 warmup.warm_up_in_background()  # once per server: the other scenes compile and train while the teacher talks
 warmup.show_status()

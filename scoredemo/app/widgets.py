@@ -13,6 +13,7 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo.app import builders as B
+from scoredemo.app import presenter
 from scoredemo.app.controls import Page
 from scoredemo.app.custom_density import DEFAULT_COMPONENTS, parse_components, validate_components
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
@@ -28,21 +29,32 @@ CHART_CONFIG = {
 
 
 def intro(title: str, sentences: str, formula: str) -> None:
-    """Every scene opens the same way: a title, 2–4 plain sentences and the formula."""
+    """Every scene opens the same way: a title, 2–4 plain sentences and the formula (in presenter mode the first
+    sentence only: the teacher says the rest)."""
     st.title(title)
-    st.markdown(sentences)
+    st.markdown(presenter.first_sentence(sentences) if presenter.active() else sentences)
     st.latex(formula)
 
 
-def chart(fig: go.Figure | dict, key: str, *, stale: str | None = None) -> None:
+def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str | None = None) -> None:
     """Draw a figure, or a finished Plotly JSON dict (sent as is: see ``figures.SpecFigure``), with our own styling
-    (theme=None keeps the projector fonts and palette). ``stale``: a dict drawn faded under that grey label
-    (``figures.greyed``: the previous result while new settings wait for training)."""
+    (theme=None keeps the projector fonts and palette); in presenter mode scaled for the projector
+    (``figures.presented``).
+
+    ``alt``: a short summary of what the chart shows, computed from the same numbers. Plotly charts are not
+    keyboard-reachable, so this text is the accessible path: it is the chart's accessible name (st.plotly_chart's
+    ``alt``) and is shown as a caption under it. ``stale``: a dict drawn faded under that grey label
+    (``figures.greyed``: the previous result while new settings wait for training).
+    """
+    if presenter.active():
+        fig = F.presented(fig if isinstance(fig, dict) else fig.to_plotly_json(), presenter.SCALE)
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = dict(CHART_CONFIG)
     cfg["toImageButtonOptions"] = {**cfg["toImageButtonOptions"], "filename": f"scoredemo-{key}"}
-    st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch")
+    st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
+    if alt:
+        st.caption(alt)
 
 
 # ------------------------------------------------------------------------------------------ densities
@@ -181,11 +193,19 @@ def samples_npz(run: B.RunData) -> bytes:
     return buf.getvalue()
 
 
-def animation_block(anim: F.Animation, run: B.RunData, *, key: str, file_stem: str, stale: str | None = None) -> None:
-    """The animation chart plus its downloads (self-contained HTML, final samples as .npz and CSV); ``stale`` as in
-    :func:`chart` (the downloads stay the real, unfaded run)."""
+def animation_block(
+    anim: F.Animation,
+    run: B.RunData,
+    *,
+    key: str,
+    file_stem: str,
+    alt: str | None = None,
+    stale: str | None = None,
+) -> None:
+    """The animation chart (``alt``: its text summary; ``stale`` as in :func:`chart`, the downloads stay the real,
+    unfaded run) plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
     spec = F.animation_spec(anim)
-    chart(spec, key, stale=stale)
+    chart(spec, key, alt=alt, stale=stale)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "⬇ Animation .html",

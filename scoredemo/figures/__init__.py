@@ -12,7 +12,7 @@ float32 rounded to 3 decimals to keep the payload small.
 
 Modules: ``_style`` (palette, template, layout, typed arrays, SpecFigure), ``fields`` (pictures on the plane:
 score arrows, scalar maps, particle paths), ``charts`` (ordinary axes: meters, bars, loss curves),
-``animation`` (played particles and the HTML download).
+``animation`` (played particles and the HTML download), ``presenting`` (the projector's larger type).
 """
 
 from scoredemo.figures._style import (
@@ -65,6 +65,7 @@ from scoredemo.figures.fields import (
     score_field_spec,
 )
 from scoredemo.figures.images import image_grid_spec, mosaic
+from scoredemo.figures.presenting import presented
 
 __all__ = [
     "image_grid_spec",
@@ -103,6 +104,7 @@ __all__ = [
     "mode_fraction_spec",
     "paths_spec",
     "per_picture_scale",
+    "presented",
     "quiver_dict",
     "scatter_xy_spec",
     "score_field_spec",

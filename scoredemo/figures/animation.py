@@ -34,6 +34,7 @@ class ParticleSet:
     name: str
     color: str = OKABE_ITO["vermillion"]
     size: float = 4.0
+    symbol: str = "circle"  # a second set gets another symbol too: no information by colour alone
 
 
 @dataclass
@@ -133,7 +134,8 @@ def animation_spec(anim: Animation) -> dict:
                     x=typed_array(xs_all[j][k]),
                     y=typed_array(ys_all[j][k]),
                     mode="markers",
-                    marker=dict(size=s.size, color=s.color, opacity=0.75),
+                    marker=dict(size=s.size, color=s.color, opacity=0.75)
+                    | ({} if s.symbol == "circle" else {"symbol": s.symbol}),
                     name=s.name,
                     hoverinfo="skip",
                 )

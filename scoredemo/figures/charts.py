@@ -167,13 +167,15 @@ def weights_bar_spec(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray]
     """Final mode weights, true vs sampled, as grouped bars (kind="weights")."""
     true_weights = np.asarray(true_weights, np.float64)
     names = list(mode_names) if mode_names is not None else [f"mode {k + 1}" for k in range(len(true_weights))]
-    bar = lambda y, name, colour: dict(
-        type="bar", x=names, y=typed_array(y, "f8"), name=name, marker=dict(color=colour)
+    # a hatch per run as well as a colour: the bars of a group are told apart without colour too
+    bar = lambda y, name, colour, shape: dict(
+        type="bar", x=names, y=typed_array(y, "f8"), name=name, marker=dict(color=colour, pattern=dict(shape=shape))
     )
-    data = [bar(np.round(true_weights, 4), "true weights", OKABE_ITO["black"])]
+    data = [bar(np.round(true_weights, 4), "true weights", OKABE_ITO["black"], "")]
     colours = [OKABE_ITO["orange"], OKABE_ITO["sky"], OKABE_ITO["green"]]
+    shapes = ["/", "x", "."]
     for j, (label, w) in enumerate(sampled.items()):
-        data.append(bar(np.round(_finite(w), 4), label, colours[j % len(colours)]))
+        data.append(bar(np.round(_finite(w), 4), label, colours[j % len(colours)], shapes[j % len(shapes)]))
     layout = style_layout(kind="weights", height=380)
     layout.update(yaxis=dict(range=[0, 1], autorange=False, title=dict(text="weight")), barmode="group")
     return dict(data=data, layout=layout)

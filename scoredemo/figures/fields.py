@@ -187,6 +187,10 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     return trace, labels, [sep]
 
 
+#: End-of-path marker per mode (mode -1, "lost", takes the last one: a cross).
+END_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "star", "hexagon", "pentagon", "x"]
+
+
 def quiver_dict(points: np.ndarray, uv: np.ndarray, *, color: str = "#000000", name: str = "score s(x)") -> dict:
     """Arrows at ``points`` (n, 2) with vectors ``uv`` (n, 2) in data units (anchored at the tail), as a trace dict."""
     return dict(
@@ -431,7 +435,13 @@ def paths_spec(
                     x=typed_array(ends[:, 0]),
                     y=typed_array(ends[:, 1]),
                     mode="markers",
-                    marker=dict(size=9, color=colour(m), line=dict(color="#FFFFFF", width=1)),
+                    # a symbol per mode as well as a colour (no information by colour alone)
+                    marker=dict(
+                        size=9,
+                        color=colour(m),
+                        symbol=END_SYMBOLS[m % len(END_SYMBOLS)],
+                        line=dict(color="#FFFFFF", width=1),
+                    ),
                     name=label(m),
                     legendgroup=f"mode{m}",
                     showlegend=m not in shown,

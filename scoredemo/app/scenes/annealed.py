@@ -7,10 +7,10 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo import metrics
+from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
-from scoredemo.app import settings
 from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -113,7 +113,16 @@ def render() -> None:
         )
         # the heading outside the figure: in half a page a Plotly title and the legend share one line
         st.markdown(f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)")
-        W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed")
+        alt = alt_text.particles(
+            f"annealed Langevin (σ {sigma_max:g} → {sigma_min:g})",
+            int(n),
+            total,
+            annealed.fractions[-1],
+            dens.true_weights,
+            names,
+            diverged_at=annealed.diverged_at,
+        )
+        W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed", alt=alt)
     with right:
         anim = F.Animation(
             sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"])],
@@ -126,7 +135,16 @@ def render() -> None:
             if not model
             else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)"
         )
-        W.animation_block(anim, plain, key="animation-plain", file_stem="scoredemo-plain")
+        alt = alt_text.particles(
+            "plain Langevin",
+            int(n),
+            total,
+            plain.fractions[-1],
+            dens.true_weights,
+            names,
+            diverged_at=plain.diverged_at,
+        )
+        W.animation_block(anim, plain, key="animation-plain", file_stem="scoredemo-plain", alt=alt)
     st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
 
     left, right = st.columns([3, 2])
@@ -140,6 +158,9 @@ def render() -> None:
                 title="mode-fraction meter",
             ),
             "meter",
+            alt=f"Mode-fraction meter: the lower-left mode holds {alt_text.pct(annealed.fractions[-1][0])} at the "
+            f"end with annealing (solid) and {alt_text.pct(plain.fractions[-1][0])} with plain Langevin (dashed); "
+            f"the true π is {alt_text.pct(pi)}.",
         )
     with right:
         W.chart(

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo.app import alt_text
 from scoredemo.app import builders as B
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -58,7 +59,12 @@ def render() -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        W.animation_block(anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}")
+        alt = alt_text.particles(name, n, steps, run.fractions[-1], dens.true_weights, diverged_at=run.diverged_at) + (
+            " Gradient ascent piles them on the peaks; Langevin spreads them like p." if run.diverged_at < 0 else ""
+        )
+        W.animation_block(
+            anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}", alt=alt
+        )
     with right:
         grid_x, px, py = B.marginals(dkey)
         W.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo import metrics
+from scoredemo.app import alt_text
 from scoredemo.app import builders as B
 from scoredemo.app import model_widgets as M
 from scoredemo.app import trained as T
@@ -117,7 +118,13 @@ def render() -> None:
             lf.xs, lf.ys, dens_grid, pts, learn_s, learned.trajectory, m_learned, title=f"learned ({tkey.objective})"
         ),
     ]
-    W.chart(F.paths_spec(panels, box=lf.box, mode_names=names), "paths")
+    W.chart(
+        F.paths_spec(panels, box=lf.box, mode_names=names),
+        "paths",
+        alt=f"Paths of {N_PARTICLES} particles from the square around ({cx:g}, {cy:g}), true score left, learned "
+        f"right; reached a mode: {alt_text.pct(reached_true)} with the true score ({_split(m_true, names)}), "
+        f"{alt_text.pct(reached_learned)} with the learned ({_split(m_learned, names)}).",
+    )
     k1, k2, k3 = st.columns(3)
     home_help = (
         f"Ended within {HOME_SCALES:g} blur scales of one of a mode's components, where "
@@ -153,7 +160,7 @@ def render() -> None:
             F.ParticleSet(
                 learned.trajectory[:frames], "learned score (paths highlighted)", color=F.OKABE_ITO["vermillion"]
             ),
-            F.ParticleSet(exact.trajectory[:frames], "true score", color=F.OKABE_ITO["blue"]),
+            F.ParticleSet(exact.trajectory[:frames], "true score", color=F.OKABE_ITO["blue"], symbol="diamond", size=5),
         ],
         box=lf.box,
         frame_labels=B.frame_labels(exact)[:frames],

@@ -7,9 +7,9 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo import metrics
+from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
-from scoredemo.app import settings
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 
@@ -76,6 +76,9 @@ def render() -> None:
                 title="mode-fraction meter",
             ),
             "meter",
+            alt=f"Mode-fraction meter over {int(run.frame_steps[-1])} steps: the left mode holds "
+            f"{alt_text.pct(run.fractions[0][0])} at step 0 and {alt_text.pct(run.fractions[-1][0])} at the end; "
+            f"the dotted line is the true π = {alt_text.pct(pi)}.",
         )
         m1, m2 = st.columns(2)
         got = float(run.fractions[-1][0])
@@ -93,7 +96,16 @@ def render() -> None:
             background=(f.xs, f.ys, f.density),
             title=f"Langevin from {START_TITLES[start]}, π = {pi:.2f}",
         )
-        W.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing")
+        alt = alt_text.particles(
+            "Langevin",
+            int(n),
+            int(run.frame_steps[-1]),
+            run.fractions[-1],
+            dens.true_weights,
+            names,
+            diverged_at=run.diverged_at,
+        )
+        W.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing", alt=alt)
 
     g = B.field(key_other, 0.0, n_arrows=15)
     xs, diff, on_support = B.score_difference(key, key_other)

@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo.app import alt_text
 from scoredemo.app import builders as B
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -51,6 +52,9 @@ def render() -> None:
                 title="started in the left mode: who has crossed?",
             ),
             "crossed-fraction",
+            alt="Fraction of particles that have reached the other mode by the last step: "
+            + ", ".join(f"{alt_text.pct(data.crossed[j][-1])} at d = {d:g}" for j, d in enumerate(data.separations))
+            + ".",
         )
     with c2:
         W.chart(
@@ -66,6 +70,12 @@ def render() -> None:
                 log_y=True,
             ),
             "crossing-time",
+            alt="Mean steps to cross, measured vs Kramers: "
+            + ", ".join(
+                f"d = {d:g}: {m:,.0f} vs {k:,.0f}"
+                for d, m, k in zip(data.separations, data.mean_steps, data.kramers_steps, strict=True)
+            )
+            + " (log scale: a straight line is exponential growth).",
         )
     fit = (data.delta_u >= MIN_BARRIER) & np.isfinite(data.mean_steps)
     if fit.sum() >= 2:

@@ -42,7 +42,6 @@ def render() -> None:
     panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=title)
     # one picture at a time here: its own scale (stated in the key under it and in the caption)
     scale = F.per_picture_scale(f.score) if arrows == "magnitude" else None
-    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640), "score-field")
     mag = np.linalg.norm(f.score, axis=-1)
     length = (
         f"Arrow length ∝ ‖s‖, with 1 cell = ‖s‖ of {scale.unit:.3g} (this picture's 95th percentile: it changes "
@@ -50,12 +49,13 @@ def render() -> None:
         if scale is not None
         else "Every arrow has the same length: only the direction is shown. "
     )
-    st.caption(
-        f"Arrows on a {settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². {length}"
-        "Largest ‖s‖ on the grid: "
-        f"{mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
+    alt = (
+        f"The density {title} as shading (darker is more likely) under score arrows on a "
+        f"{settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². {length}Largest ‖s‖ on the "
+        f"grid: {mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
         "and point to the data's centre."
     )
+    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640), "score-field", alt=alt)
     del error  # already shown next to the table
 
 

@@ -8,10 +8,10 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo import theory
+from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
-from scoredemo.app import settings
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 
@@ -108,6 +108,10 @@ def render() -> None:
                 marker_x=eps,
             ),
             "variance-vs-step",
+            alt=alt_text.curve_ends("ULA", sweep.step_sizes, ratio_ula, x_name="ε", y_name="variance / variance of p")
+            + "; "
+            + alt_text.curve_ends("MALA", sweep.step_sizes, ratio_mala, x_name="ε", y_name="ratio")
+            + ".",
         )
     with d2:
         W.chart(
@@ -120,6 +124,10 @@ def render() -> None:
                 marker_x=eps,
             ),
             "acceptance-vs-step",
+            alt=alt_text.curve_ends(
+                "MALA", sweep.step_sizes, sweep.acceptance, x_name="ε", y_name="fraction of moves accepted"
+            )
+            + ".",
         )
     i = int(np.argmin(np.abs(sweep.step_sizes - w2)))
     stable = np.isfinite(ratio_ula)
@@ -149,4 +157,12 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], ke
         background=(f.xs, f.ys, f.density),
         title=title,
     )
-    W.chart(F.animation_spec(anim), f"cloud-{key}")
+    x = np.asarray(run.samples, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    true_var = float(np.mean(np.var(np.asarray(B.true_samples(dkey), np.float64), axis=0)))
+    alt = f"{title}: {len(run.samples)} particles over p, from exact samples to {labels[1]}; " + (
+        f"their variance is {float(np.mean(np.var(x, axis=0))) / true_var:.2f}× that of p."
+        if run.diverged_at < 0 and len(x) > 1
+        else f"the run diverged at step {run.diverged_at}."
+    )
+    W.chart(F.animation_spec(anim), f"cloud-{key}", alt=alt)

@@ -1,0 +1,238 @@
+"""Presenter mode and the lecture bar: the projector switch (``?present=1``), previous/next scene links in lecture
+order, the scene's presets, the keyboard, and the "share this view" link with its QR code.
+
+Presenter mode lives in the session (``st.session_state["_present"]``, seeded from the URL when a session opens)
+and is written back to the URL on every run, so it survives scene changes (Streamlit drops the query string when
+the page changes) and a copied link opens in presenter mode too. The scenes only read :func:`active`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from scoredemo.app import presets as P
+
+PARAM = "present"
+STATE = "_present"
+#: How much larger chart fonts, markers and lines are on the projector (see ``figures.presented``).
+SCALE = 1.5
+#: The address a link is built on when the browser did not tell it (AppTest, a proxy that hides it).
+FALLBACK_URL = "http://localhost:8501"
+
+#: Key → action of the keyboard script (shown to the teacher in presenter mode).
+KEYS = {
+    "→ / PageDown / n": "next scene",
+    "← / PageUp / p": "previous scene",
+    "space / k": "play / pause the main animation",
+    "r": "reset the scene's controls",
+}
+
+
+def url_flag(values: Sequence[str]) -> bool:
+    """Whether the URL values of ``?present=`` turn presenter mode on ("1", "true", "yes", "on")."""
+    return bool(values) and str(values[-1]).strip().lower() in ("1", "true", "yes", "on")
+
+
+def active() -> bool:
+    """Is the app in presenter mode? The session's switch once it exists, else the URL (a scene run on its own)."""
+    if STATE in st.session_state:
+        return bool(st.session_state[STATE])
+    return url_flag(st.query_params.get_all(PARAM))
+
+
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)[.!?](?:\*\*|\*)?(?=\s+[A-Z*(]|\s*$)")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a Markdown paragraph (ends at ".", "!" or "?" followed by a capital, "*" or "(",
+    not inside "e.g." or "i.e."); the whole text when it has one sentence."""
+    m = _SENTENCE_END.search(text)
+    return text if m is None else text[: m.end()].strip()
+
+
+# ------------------------------------------------------------------------------------------ set-up (app.py)
+
+
+def _on_switch() -> None:
+    st.session_state[STATE] = st.session_state["present_switch"]
+
+
+def setup() -> bool:
+    """Called by app.py before anything is drawn: seeds the session from the URL, sets the page config (the
+    sidebar collapsed on the projector), draws the switch at the top of the sidebar, keeps ``?present=1`` in the
+    URL, and adds the high-contrast CSS. Returns whether presenter mode is on."""
+    if STATE not in st.session_state:
+        st.session_state[STATE] = url_flag(st.query_params.get_all(PARAM))
+    on = bool(st.session_state[STATE])
+    st.set_page_config(
+        page_title="scoredemo — score-based generative models",
+        page_icon=":material/cyclone:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if on else "auto",
+    )
+    st.session_state["present_switch"] = on
+    st.sidebar.toggle(
+        "Presenter mode",
+        key="present_switch",
+        on_change=_on_switch,
+        help="For the projector: larger type, short texts, high contrast, sidebar closed. Keeps ?present=1 "
+        "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
+    )
+    if on:
+        st.query_params[PARAM] = "1"
+        st.html(PRESENTER_CSS)
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
+    return on
+
+
+#: High contrast and large type for the page's own text (the charts scale through ``figures.presented``);
+#: ``!important`` because Streamlit's own rules for markdown text are more specific.
+PRESENTER_CSS = """<style>
+[data-testid="stMain"] { color: #000000; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem !important; line-height: 1.45; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { color: #000000; font-size: 1.2rem !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; color: #000000; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
+[data-testid="stMain"] .katex { font-size: 1.6em !important; color: #000000; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem !important; color: #000000; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p,
+[data-testid="stMain"] [data-testid="stMetricDelta"] { font-size: 1.2rem !important; color: #000000; }
+[data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.3rem !important; font-weight: 600; }
+[data-testid="stMain"] a { color: #0046AD; }
+</style>"""
+
+
+# ------------------------------------------------------------------------------------------ the lecture bar
+
+
+def neighbours(pages: Sequence, current) -> tuple[object | None, object | None]:
+    """(previous, next) of ``current`` in ``pages`` (the lecture order); None at either end."""
+    i = next(j for j, p in enumerate(pages) if p.url_path == current.url_path)
+    return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
+
+
+def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
+    """Previous / next scene links (carrying ``?present=1``), the scene's presets, the teacher's notes (presenter
+    mode, on request) and the keyboard script; returns the slot the share box goes into once the scene has run."""
+    on = active()
+    keep = {PARAM: "1"} if on else None
+    prev, nxt = neighbours(pages, current)
+    bar = st.container(key="lecture-bar")
+    c1, c2, c3 = bar.columns([1, 3, 1], vertical_alignment="center")
+    if prev is not None:
+        with c1.container(key="lecture-prev"):
+            st.page_link(prev, label=f"← {prev.title}", query_params=keep, help="Previous scene (key ← or p)")
+    if nxt is not None:
+        with c3.container(key="lecture-next", horizontal_alignment="right"):
+            st.page_link(nxt, label=f"{nxt.title} →", query_params=keep, help="Next scene (key → or n)")
+    mine = P.presets_for(current.url_path)
+    with c2:
+        if mine:
+            with st.container(horizontal=True, key="lecture-presets"):
+                st.markdown("**Slides:**")
+                for p in mine:
+                    st.page_link(
+                        current,
+                        label=p.name,
+                        icon=":material/slideshow:",
+                        query_params={**p.params, **(keep or {})},
+                        help=f"Open this slide's settings (link: /{p.url_path}?{p.query()})",
+                    )
+        share_slot = st.container()
+    if on and mine:
+        with st.expander("What to say (teacher's notes)", icon=":material/record_voice_over:"):
+            for p in mine:
+                st.markdown(f"**{p.name}** — {p.say}")
+            st.caption("Keys: " + " · ".join(f"**{k}** {v}" for k, v in KEYS.items()))
+    keyboard(bar)
+    return share_slot
+
+
+# ------------------------------------------------------------------------------------------ keyboard
+
+#: The keyboard, as a script in the page itself (``st.html`` with JavaScript, not an iframe): it listens once on
+#: the document, ignores keys typed into a widget, and clicks the same things a mouse would: the lecture bar's
+#: links, the first animation's Play/Pause buttons, the scene's reset button.
+KEYBOARD_JS = """<script>
+(() => {
+  if (window.__scoredemoKeys) return;
+  window.__scoredemoKeys = true;
+  const typing = (el) => !!el && !!el.closest &&
+    !!el.closest('input, textarea, select, [contenteditable="true"], [role="slider"], [role="combobox"], ' +
+                 '[role="spinbutton"], [role="listbox"], [role="option"], [role="menu"]');
+  const click = (sel) => { const el = document.querySelector(sel); if (el) { el.click(); return true; } return false; };
+  const animation = () => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .find(gd => gd.layout && gd.layout.meta && gd.layout.meta.kind === 'animation');
+  const playPause = () => {
+    const gd = animation();
+    if (!gd) return false;
+    if (!gd.__scoredemoWatched && gd.on) {
+      gd.__scoredemoWatched = true;
+      gd.on('plotly_animatingframe', () => { gd.__scoredemoPlaying = true; });
+      gd.on('plotly_animated', () => { gd.__scoredemoPlaying = false; });
+      gd.on('plotly_animationinterrupted', () => { gd.__scoredemoPlaying = false; });
+    }
+    const want = gd.__scoredemoPlaying ? 'Pause' : 'Play';
+    const button = Array.from(gd.querySelectorAll('.updatemenu-button'))
+      .find(b => (b.textContent || '').includes(want));
+    if (!button) return false;
+    button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    gd.__scoredemoPlaying = want === 'Play';
+    return true;
+  };
+  document.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    const k = e.key;
+    let done = false;
+    if (k === 'ArrowRight' || k === 'PageDown' || k === 'n') done = click('.st-key-lecture-next a');
+    else if (k === 'ArrowLeft' || k === 'PageUp' || k === 'p') done = click('.st-key-lecture-prev a');
+    else if (k === ' ' || k === 'k') done = playPause();
+    else if (k === 'r') done = click('[class*="st-key-reset-"] button');
+    if (done) e.preventDefault();
+  });
+})();
+</script>"""
+
+
+def keyboard(where) -> None:
+    """Install the keyboard script (once per browser tab; later runs find it installed)."""
+    where.html(KEYBOARD_JS, unsafe_allow_javascript=True, width="content")
+
+
+# ------------------------------------------------------------------------------------------ share
+
+
+def current_link(url_path: str) -> str:
+    """The link to exactly this view: the app's address (``st.context.url``, which Streamlit gives without the
+    page and the query), the page, and the query string as it is now (every control is bound to it)."""
+    base = (st.context.url or FALLBACK_URL).rstrip("/")
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    qs = urlencode([(k, v) for k, vs in query.items() for v in vs])
+    return f"{base}/{url_path}" + (f"?{qs}" if qs else "")
+
+
+def qr_png(text: str, *, scale: int = 8) -> bytes:
+    """A QR code of ``text`` as PNG bytes (segno, pure Python; error correction M, a 4-module quiet zone)."""
+    import segno  # noqa: PLC0415 - only presenter mode draws one
+
+    buf = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buf, kind="png", scale=scale, border=4)
+    return buf.getvalue()
+
+
+def share_box(slot, url_path: str) -> None:
+    """The link of this view with a copy button (st.code's copy icon), and in presenter mode its QR code."""
+    link = current_link(url_path)
+    with slot.popover("Share this view", icon=":material/qr_code_2:"):
+        st.caption("Copy this link (the icon on the right), or scan the code with a phone:")
+        st.code(link, language=None, wrap_lines=True)
+        if active():
+            st.image(qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}")

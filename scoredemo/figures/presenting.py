@@ -1,0 +1,60 @@
+"""Presenter mode for figures: :func:`presented` scales a finished Plotly JSON dict for a projector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scoredemo.figures._style import FONT_SIZE
+
+#: Margins that hold text (titles, legends above the plot, play buttons and sliders below) grow with the fonts;
+#: left and right are left to the axes' automargin.
+_TEXT_MARGINS = ("t", "b")
+
+
+def _scaled(value: Any, scale: float) -> Any:
+    return round(value * scale, 2) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _walk(obj: Any, scale: float, parent: str | None) -> Any:
+    """A copy of ``obj`` with every size that carries text or ink scaled: ``*font.size`` (``font``, ``tickfont``,
+    ``textfont``, …), ``marker.size`` (a
+    number; per-point arrays are left alone), ``line.width``, ``arrowwidth`` and colour-bar ``thickness``.
+    Typed arrays ({dtype, bdata}) are shared, never copied."""
+    if isinstance(obj, list):
+        return [_walk(v, scale, parent) for v in obj]
+    if not isinstance(obj, dict) or "bdata" in obj:
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if (
+            (key == "size" and parent is not None and (parent == "marker" or parent.endswith("font")))
+            or (key == "width" and parent == "line")
+            or key == "arrowwidth"
+            or (key == "thickness" and parent == "colorbar")
+        ):
+            out[key] = _scaled(value, scale)
+        else:
+            out[key] = _walk(value, scale, key)
+    return out
+
+
+def presented(spec: dict, scale: float = 1.5) -> dict:
+    """The figure ``spec`` (data, layout, frames) for a projector, as a new dict (``spec`` is not changed: it may
+    be a cached builder's result).
+
+    Every font size (layout, titles, axes, ticks, legend, annotations, colour bars, play buttons, slider label),
+    marker size, line width and arrow width is multiplied by ``scale``, in the traces and in every animation
+    frame (a frame replaces its traces' markers, so an unscaled frame would shrink them back when played); the
+    base font is set when the layout has none, and the top and bottom margins grow by ``scale`` so titles,
+    legends and sliders keep their room.
+    """
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    out = _walk(spec, scale, None)
+    layout = out.setdefault("layout", {})
+    font = layout.setdefault("font", {})
+    font.setdefault("size", round(FONT_SIZE * scale, 2))
+    margin = layout.get("margin")
+    if isinstance(margin, dict):
+        layout["margin"] = {k: _scaled(v, scale) if k in _TEXT_MARGINS else v for k, v in margin.items()}
+    return out
