@@ -356,6 +356,10 @@ def to_mp4(anim: Animation, path: str | os.PathLike | None = None, *, fps: float
 
     fps = _fps(anim, fps)
     width, height = _even(width), _even(height)
+    # imageio-ffmpeg starts ffmpeg with preexec_fn=os.setpgrp (so Ctrl-C reaches only Python), which makes CPython
+    # fork() the whole multithreaded process (JAX, Streamlit's server) before exec: JAX warns of a deadlock risk.
+    # Its documented switch starts ffmpeg without it (then Ctrl-C stops ffmpeg too); an explicit setting is kept.
+    os.environ.setdefault("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")
     with tempfile.TemporaryDirectory() if path is None else contextlib.nullcontext() as tmp:
         target = Path(tmp) / "animation.mp4" if path is None else Path(path)
         try:  # fail before rendering (ffmpeg would report a bad path only when it closes)
