@@ -18,6 +18,8 @@ Workloads:
 6. ``sharded`` — the same sampler with particles sharded over 2 (simulated) CPU devices, in a subprocess.
 7. ``diffusion`` — score SDEs on the NCSN toy: NFE to annealed Langevin's energy distance per sampler, particle-steps/s
    of the fixed-step samplers against Langevin, and diffrax's fixed-step Heun against scoredemo's hand-written one.
+8. ``export`` — the default animation (Langevin on eight-gaussians, 1000 particles, 51 frames) to an 800×800 GIF
+   and MP4 (:mod:`scoredemo.export`): wall and CPU seconds of each, drawing alone, file sizes (goal ≤ 5 s each).
 
 Timing: every program is compiled and run once before timing; a measurement is the best of several runs, and
 scoredemo and its peers are timed round-robin so that a busy machine slows them alike.
@@ -62,6 +64,8 @@ from scoredemo.densities import make_density
 from scoredemo.models import init_model, softplus
 from scoredemo.training import TrainConfig, train
 
+#: Issue 13's goal for exporting the default animation, GIF and MP4 each, in seconds.
+EXPORT_TARGET_S = 5.0
 #: Goals from the project's issue 5 (reported as met / not met; never asserted).
 TARGETS = {
     "numpy": 10.0,  # scoredemo ≥ 10× numpy
@@ -91,6 +95,9 @@ class Sizes:
     sharded_steps: int = 200
     diffusion_particles: int = 4000
     diffusion_steps: int = 200
+    export_particles: int = 1000
+    export_frames: int = 51
+    export_size: int = 800
     repeats: int = 5
 
 
@@ -110,6 +117,9 @@ QUICK = Sizes(
     sharded_steps=10,
     diffusion_particles=1000,
     diffusion_steps=20,
+    export_particles=200,
+    export_frames=6,
+    export_size=200,
     repeats=2,
 )
 
@@ -623,6 +633,75 @@ def bench_sharded(sizes: Sizes) -> dict[str, Any]:
     return {"title": title, **json.loads(proc.stdout)}
 
 
+# -------------------------------------------------------------------------------------------- 7. export
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (ffmpeg): on a shared machine the wall time
+    depends on the others' load, the CPU time much less."""
+    import resource  # noqa: PLC0415
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def export_animation(n_particles: int, n_frames: int) -> Any:
+    """The app's default animation (scene 2: Langevin, ε = 0.02, 400 steps on eight-gaussians, uniform start)."""
+    from scoredemo import metrics  # noqa: PLC0415
+    from scoredemo.figures import Animation, ParticleSet  # noqa: PLC0415
+
+    density = make_density("eight-gaussians")
+    x0 = samplers.uniform_init(jax.random.key(SEED + 1), n_particles, density.box)
+    res = samplers.sample(jax.random.key(SEED), "langevin", density.mixture, x0, n_steps=400, step_size=0.02,
+                          n_frames=n_frames)  # fmt: skip
+    xs, ys, pts = metrics.grid_points(density.box, 161)
+    log_p = np.asarray(density.mixture.log_prob(pts), np.float64).reshape(len(ys), len(xs))
+    return Animation(
+        sets=[ParticleSet(np.asarray(res.trajectory), "Langevin particles")],
+        box=float(density.box),
+        frame_labels=[f"step {int(t)}" for t in np.asarray(res.frame_steps)],
+        background=(xs, ys, np.exp(log_p - log_p.max())),
+        title=f"Langevin: {n_particles} particles, ε = 0.02, 400 steps",
+    )
+
+
+def bench_export(sizes: Sizes) -> dict[str, Any]:
+    """Best of a few runs of drawing the frames, the GIF and the MP4 (bytes in memory, as the app's download)."""
+    from scoredemo import export  # noqa: PLC0415
+
+    anim = export_animation(sizes.export_particles, sizes.export_frames)
+    n = len(anim.frame_labels)
+    side = sizes.export_size
+    jobs = {
+        "draw": lambda: sum(f.size for f in export.render_frames(anim, width=side, height=side)),
+        "gif": lambda: export.to_gif(anim, width=side, height=side),
+        "mp4": lambda: export.to_mp4(anim, width=side, height=side),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for name, fn in jobs.items():
+        fn()  # warm: fonts, the palette code paths, ffmpeg's first start
+        best = {"wall": math.inf, "cpu": math.inf}
+        for _ in range(min(sizes.repeats, 3)):
+            t0, c0 = time.perf_counter(), _cpu_seconds()
+            data = fn()
+            best["wall"] = min(best["wall"], time.perf_counter() - t0)
+            best["cpu"] = min(best["cpu"], _cpu_seconds() - c0)
+        out[name] = {"seconds": best["wall"], "cpu_seconds": best["cpu"]}
+        if isinstance(data, bytes):
+            out[name]["bytes"] = len(data)
+    return {
+        "title": "Export of the default animation for slides (GIF and MP4)",
+        "unit": "frames/s, GIF",
+        "scoredemo": n / out["gif"]["seconds"],
+        "size": {"n_particles": sizes.export_particles, "n_frames": n, "width": side, "height": side},
+        "draw": out["draw"],
+        "gif": out["gif"],
+        "mp4": out["mp4"],
+        "target_s": EXPORT_TARGET_S,
+        "met": bool(out["gif"]["seconds"] <= EXPORT_TARGET_S and out["mp4"]["seconds"] <= EXPORT_TARGET_S),
+    }
+
+
 # ------------------------------------------------------------------------------------------------ driver
 
 
@@ -699,8 +778,9 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
     section("scaling", lambda: bench_scaling(sizes))
     section("sharded", lambda: bench_sharded(sizes))
     section("diffusion", lambda: bench_diffusion(sizes))
+    section("export", lambda: bench_export(sizes))
     work["langevin_learned"], work["training"] = work.pop("langevin_learned"), work.pop("training")  # issue order
-    for name in ("app_latency", "scaling", "sharded", "diffusion"):
+    for name in ("app_latency", "scaling", "sharded", "diffusion", "export"):
         work[name] = work.pop(name)
     report["machine"]["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     return report

@@ -50,6 +50,8 @@ def _size_text(w: dict[str, Any]) -> str:
         return f"{size['n_particles']} particles x {size['n_steps']} steps"
     if "batch" in size:
         return f"{size['n_steps']} steps"
+    if "n_frames" in size:
+        return f"{size['n_particles']} particles x {size['n_frames']} frames, {size['width']}x{size['height']} px"
     return ""
 
 
@@ -116,6 +118,20 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
             f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal warm p95 ≤ {w['target']:g} s: "
             f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
             f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
+        ]
+    if name == "export" and w.get("scoredemo") is not None:
+        goal = w["target_s"]
+        cells = []
+        for fmt in ("gif", "mp4"):
+            r = w[fmt]
+            cells.append(
+                f"{fmt.upper()} {r['seconds']:.2f} s (CPU {r['cpu_seconds']:.2f} s), {r['bytes'] / 1e6:.2f} MB, "
+                f"goal <= {goal:g} s: {'met' if r['seconds'] <= goal else 'NOT met'}"
+            )
+        draw = w["draw"]
+        return [
+            f"  {cells[0]}; {cells[1]}",
+            f"  drawing the frames alone {draw['seconds']:.2f} s (CPU {draw['cpu_seconds']:.2f} s)",
         ]
     over = w.get("overhead_analysis", {}) if name == "training" else {}
     if over.get("ceiling_ratio_without_overhead") is not None:

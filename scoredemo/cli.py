@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -93,6 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
     s.add_argument("--frames", type=_number(int, low=2, high=MAX_FRAMES), default=2, help="recorded frames (>= 2)")
     s.add_argument("--out", default=None, help="write samples and trajectory to this .npz")
+    s.add_argument("--gif", default=None, metavar="FILE.gif", help="write the animation of the --frames as a GIF")
+    s.add_argument("--mp4", default=None, metavar="FILE.mp4", help="write the animation of the --frames as an MP4")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     _diffusion_args(s)
     _likelihood_parser(sub)
@@ -168,6 +171,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise UsageError("annealed needs a noise-conditional model (train it with --objective ncsn) or --score true")
     if sampler.annealed:
         samplers.check_sigma_range(args.sigma_max, args.sigma_min)
+    for path in (args.gif, args.mp4):
+        if path is not None:
+            _check_writable(path)  # before the run: a typo in a path should not cost the sampling time
     if args.particles * args.steps * (args.levels if sampler.annealed else 1) > MAX_PARTICLE_STEPS:
         raise UsageError(f"particles × steps is too large for one run (limit {MAX_PARTICLE_STEPS:g} particle-steps)")
 
@@ -228,6 +234,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     }
     if args.out:
         _save_npz(args.out, samples=samples, trajectory=np.asarray(result.trajectory))
+    if args.gif or args.mp4:
+        _write_animation(args, density, sampler, result, sigmas)
     if diverged >= 0:
         print(
             f"warning: particles became non-finite at step {diverged} — the step size {args.step_size:g} "
@@ -262,6 +270,54 @@ def _save_npz(path: str, **arrays: np.ndarray) -> None:
         np.savez(path, **arrays)
     except OSError as err:
         raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
+
+
+def _check_writable(path: str) -> None:
+    target = os.path.abspath(path)
+    if os.path.isdir(target):
+        raise UsageError(f"cannot write {path!r}: it is a directory")
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise UsageError(f"cannot write {path!r}: no directory {parent!r}")
+    if not os.access(parent, os.W_OK) or (os.path.exists(target) and not os.access(target, os.W_OK)):
+        raise UsageError(f"cannot write {path!r}: permission denied")
+
+
+def _write_animation(args: argparse.Namespace, density: Any, sampler: Any, result: Any, sigmas: np.ndarray) -> None:
+    """The recorded frames as the app's animation (the density p behind the particles, the highlighted paths, the
+    step/σ label, a title naming the sampler and the density) to --gif and/or --mp4. Frames up to the first one
+    holding a non-finite particle, as the app shows a diverged run."""
+    from scoredemo import export, metrics
+    from scoredemo.figures import Animation, ParticleSet
+
+    traj = np.asarray(result.trajectory, np.float32)
+    steps = np.asarray(result.frame_steps)
+    finite = np.all(np.isfinite(traj), axis=(1, 2))
+    n_keep = len(finite) if finite.all() else max(int(np.argmin(finite)), 1)
+    traj, steps = traj[:n_keep], steps[:n_keep]
+    if sampler.annealed:
+        level = np.minimum(steps // max(args.steps, 1), len(sigmas) - 1)
+        labels = [f"step {int(t)} · σ = {float(sigmas[i]):.2f}" for t, i in zip(steps, level, strict=True)]
+        run = f"σ {args.sigma_max:g} → {args.sigma_min:g}, {len(sigmas)} × {args.steps} steps"
+    else:
+        labels = [f"step {int(t)}" for t in steps]
+        run = f"ε = {args.step_size:g}, {args.steps} steps"
+    xs, ys, pts = metrics.grid_points(density.box, 161)
+    log_p = np.asarray(density.mixture.log_prob(pts), np.float64).reshape(len(ys), len(xs))
+    score = "" if args.score == "true" else ", learned score"
+    anim = Animation(
+        sets=[ParticleSet(traj, f"{sampler.name} particles")],
+        box=float(density.box),
+        frame_labels=labels,
+        background=(xs, ys, np.exp(log_p - log_p.max())),
+        title=f"{sampler.name} on {density.name}{score}: {args.particles} particles, {run}",
+    )
+    for path, write in ((args.gif, export.to_gif), (args.mp4, export.to_mp4)):
+        if path:
+            try:
+                write(anim, path)
+            except OSError as err:
+                raise UsageError(str(err)) from None
 
 
 def _json_safe(obj: Any) -> Any:

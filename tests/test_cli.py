@@ -108,6 +108,8 @@ def _with(**changes):
         (_with(density="ring", pi="0.3"), "no parameter 'pi'"),
         (_with(particles="99999999"), "--particles"),
         (_with(sampler="annealed", sigma_min="5", sigma_max="2"), "sigma"),
+        (_with(gif="/no/such/dir/run.gif"), "cannot write '/no/such/dir/run.gif': no directory"),
+        (_with(mp4="."), "is a directory"),
         (["sample"], "required"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -120,6 +122,20 @@ def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
     assert len(lines) == 1 and lines[0].startswith("scoredemo: error:")
     assert fragment in lines[0]
     assert "Traceback" not in err
+
+
+def test_sample_writes_the_animation_as_gif_and_mp4(capsys, tmp_path):
+    """--gif/--mp4: the --frames recorded (the annealed run's σ in the label), 800 × 800, decodable."""
+    from scoredemo import export
+
+    gif, mp4 = tmp_path / "run.gif", tmp_path / "run.mp4"
+    code, _, err = run_cli(
+        capsys, "sample", "--density", "two-modes", "--sampler", "annealed", "--particles", "200", "--steps", "10",
+        "--step-size", "0.05", "--levels", "3", "--seed", "1", "--frames", "7", "--gif", str(gif), "--mp4", str(mp4),
+    )  # fmt: skip
+    assert code == 0, err
+    assert export.decode(gif, ".gif").shape == (7, 800, 800, 3)
+    assert export.decode(mp4, ".mp4").shape == (7, 800, 800, 3)
 
 
 def test_module_entry_point_in_a_subprocess():

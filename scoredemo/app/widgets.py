@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from scoredemo import export
 from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import presenter
@@ -203,7 +204,7 @@ def animation_block(
     stale: str | None = None,
 ) -> None:
     """The animation chart (``alt``: its text summary; ``stale`` as in :func:`chart`, the downloads stay the real,
-    unfaded run) plus its downloads (self-contained HTML, final samples as .npz and CSV)."""
+    unfaded run) plus its downloads (self-contained HTML, GIF and MP4 for slides, final samples as .npz and CSV)."""
     spec = F.animation_spec(anim)
     chart(spec, key, alt=alt, stale=stale)
     c1, c2, c3 = st.columns(3)
@@ -232,6 +233,17 @@ def animation_block(
         key=f"{key}-csv",
         on_click="ignore",
     )
+    g1, g2, _ = st.columns(3)
+    for col, fmt, mime, write in ((g1, "gif", "image/gif", export.to_gif), (g2, "mp4", "video/mp4", export.to_mp4)):
+        col.download_button(
+            f"⬇ Animation .{fmt}",
+            data=lambda write=write: write(anim),  # drawn on click: 1–4 s for 51 frames
+            file_name=f"{file_stem}.{fmt}",
+            mime=mime,
+            key=f"{key}-{fmt}",
+            on_click="ignore",
+            help="The same animation for slides, 800 × 800.",
+        )
 
 
 def warn_divergence(run: B.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:

@@ -35,6 +35,23 @@ ERROR_SCALE = [[0.0, "#FFFFFF"], [0.4, "#F6C9A8"], [1.0, "#B24400"]]
 FONT_SIZE = 18
 LEGEND_FONT = 16
 COORD_DECIMALS = 3
+#: The typeface of every chart (the GIF/MP4 export draws with a metric-compatible TrueType font: Liberation Sans).
+FONT_FAMILY = "Arial, Helvetica, sans-serif"
+
+#: The look of a particle animation, shared by the Plotly chart (:mod:`.animation`) and the GIF/MP4 export
+#: (:mod:`scoredemo.export`). Sizes and widths are Plotly pixels at the chart's height ``ANIMATION_HEIGHT`` with
+#: margins ``ANIMATION_MARGIN``; the export scales them to its own resolution.
+ANIMATION_HEIGHT = 720
+ANIMATION_MARGIN = {"l": 50, "r": 20, "t": 120, "b": 120}
+PARTICLE_OPACITY = 0.75
+TRAIL_COLOR = OKABE_ITO["black"]
+TRAIL_WIDTH = 1.5
+TRAIL_OPACITY = 0.8
+HEAD_SIZE = 11  # the highlighted particles: yellow discs with a black ring
+HEAD_COLOR = OKABE_ITO["yellow"]
+HEAD_LINE_COLOR = "#000000"
+HEAD_LINE_WIDTH = 2
+AXIS_COLOR = "rgb(36,36,36)"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -55,16 +72,16 @@ def _finite(a: np.ndarray) -> np.ndarray:
 #: figure and ships ~8.6 kB of 3-D/polar/geo defaults with every chart; this one costs ~0.3 ms.
 _AXIS = {
     "gridcolor": "rgb(232,232,232)",
-    "linecolor": "rgb(36,36,36)",
+    "linecolor": AXIS_COLOR,
     "showgrid": False,
     "showline": True,
     "ticks": "outside",
     "title": {"standoff": 15},
-    "zerolinecolor": "rgb(36,36,36)",
+    "zerolinecolor": AXIS_COLOR,
     "automargin": True,
     "zeroline": False,
 }
-_COLORBAR = {"outlinewidth": 1, "tickcolor": "rgb(36,36,36)", "ticks": "outside"}
+_COLORBAR = {"outlinewidth": 1, "tickcolor": AXIS_COLOR, "ticks": "outside"}
 TEMPLATE = {
     "data": {
         "bar": [{"marker": {"line": {"color": "white", "width": 0.5}}}],
@@ -73,7 +90,7 @@ TEMPLATE = {
     "layout": {
         "autotypenumbers": "strict",
         "colorway": SERIES,
-        "font": {"color": "rgb(36,36,36)"},
+        "font": {"color": AXIS_COLOR},
         "hovermode": "closest",
         "hoverlabel": {"align": "left"},
         "paper_bgcolor": "white",
@@ -92,7 +109,7 @@ def style_layout(*, kind: str, title: str | None = None, height: int = 560) -> d
     ``meta.kind`` for tests)."""
     layout = dict(
         template=TEMPLATE,
-        font=dict(size=FONT_SIZE, family="Arial, Helvetica, sans-serif"),
+        font=dict(size=FONT_SIZE, family=FONT_FAMILY),
         legend=dict(font=dict(size=LEGEND_FONT), orientation="h", yanchor="bottom", y=1.02, x=0.0),
         margin=dict(l=60, r=30, t=110 if title else 50, b=60),
         height=height,

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoredemo.figures._style import (
+    ANIMATION_HEIGHT,
+    ANIMATION_MARGIN,
+    HEAD_COLOR,
+    HEAD_LINE_COLOR,
+    HEAD_LINE_WIDTH,
+    HEAD_SIZE,
     LEGEND_FONT,
     OKABE_ITO,
+    PARTICLE_OPACITY,
+    TRAIL_COLOR,
+    TRAIL_OPACITY,
+    TRAIL_WIDTH,
     _clean,
     _square_axis_pair,
     _subsample,
@@ -65,6 +75,43 @@ MAX_FRAMES = 61
 MAX_DRAWN_PARTICLES = 1500
 
 
+@dataclass
+class Drawn:
+    """What an animation draws, as chosen once for the chart and the GIF/MP4 export (:mod:`scoredemo.export`):
+    the same frames, the same particles, the same highlighted paths."""
+
+    frame_idx: np.ndarray  # the trajectory frames drawn (at most MAX_FRAMES, evenly spread)
+    labels: list[str]  # one per drawn frame
+    trajs: list[np.ndarray]  # per set, (len(frame_idx), n, 2) float32 cleaned (at most MAX_DRAWN_PARTICLES)
+    trail_ids: np.ndarray  # the highlighted particles: indices into trajs[0]'s particles
+    shown: list[int] | None  # per drawn frame, the index into ``backgrounds`` shown (None: one background)
+    boxes: list[float] | None  # per drawn frame, the view's half-width (None: ``box`` throughout)
+
+
+def drawn(anim: Animation) -> Drawn:
+    """Choose the drawn frames, particles and highlighted particles of ``anim`` (and check its per-frame lists)."""
+    if not anim.sets:
+        raise ValueError("an animation needs at least one particle set")
+    n_frames = anim.sets[0].trajectory.shape[0]
+    frame_idx = _subsample(n_frames, MAX_FRAMES)
+    trajs = []
+    for s in anim.sets:
+        t = np.asarray(s.trajectory)[frame_idx]
+        t = t[:, _subsample(t.shape[1], MAX_DRAWN_PARTICLES)]
+        trajs.append(_clean(t))
+    shown = None
+    if anim.backgrounds:
+        if anim.background_index is None or len(anim.background_index) != n_frames:
+            raise ValueError("backgrounds need a background_index with one entry per frame")
+        shown = [int(anim.background_index[i]) for i in frame_idx]
+    if anim.frame_boxes is not None and len(anim.frame_boxes) != n_frames:
+        raise ValueError("frame_boxes needs one entry per frame")
+    boxes = None if anim.frame_boxes is None else [float(anim.frame_boxes[i]) for i in frame_idx]
+    n_trails = min(anim.n_trails, trajs[0].shape[1])
+    trail_ids = _subsample(trajs[0].shape[1], n_trails) if n_trails else np.array([], int)
+    return Drawn(frame_idx, [anim.frame_labels[i] for i in frame_idx], trajs, trail_ids, shown, boxes)
+
+
 def animation_spec(anim: Animation) -> dict:
     """Particles over a density, played client-side by Plotly frames (kind="animation"), as a finished Plotly JSON
     dict (see :class:`SpecFigure`).
@@ -80,32 +127,17 @@ def animation_spec(anim: Animation) -> dict:
     Built as plain dicts because this is the app's hottest figure: ~500 traces over 61 frames cost ~0.1 s to build
     as validated ``go`` objects and as much again to copy and serialise; as dicts, a few milliseconds.
     """
-    if not anim.sets:
-        raise ValueError("an animation needs at least one particle set")
-    n_frames = anim.sets[0].trajectory.shape[0]
-    frame_idx = _subsample(n_frames, MAX_FRAMES)
-    labels = [anim.frame_labels[i] for i in frame_idx]
-    trajs = []
-    for s in anim.sets:
-        t = np.asarray(s.trajectory)[frame_idx]
-        t = t[:, _subsample(t.shape[1], MAX_DRAWN_PARTICLES)]
-        trajs.append(_clean(t))
+    d = drawn(anim)
+    frame_idx, labels, trajs, shown, boxes = d.frame_idx, d.labels, d.trajs, d.shown, d.boxes
     images = []
     if anim.background is not None:
         # a layout image, not a heatmap: Plotly drops heatmaps from the view while frames play with redraw=False
         xs, ys, z = anim.background
         images.append(_density_image_spec(xs, ys, z, log=anim.log_background))
-    shown = None  # per drawn frame, which of the per-frame backgrounds is visible
-    if anim.backgrounds:
-        if anim.background_index is None or len(anim.background_index) != n_frames:
-            raise ValueError("backgrounds need a background_index with one entry per frame")
+    if shown is not None:  # per drawn frame, which of the per-frame backgrounds is visible
         first = len(images)
-        shown = [int(anim.background_index[i]) for i in frame_idx]
         for j, (xs, ys, z) in enumerate(anim.backgrounds):
             images.append(dict(_density_image_spec(xs, ys, z, log=anim.log_background), visible=j == shown[-1]))
-    if anim.frame_boxes is not None and len(anim.frame_boxes) != n_frames:
-        raise ValueError("frame_boxes needs one entry per frame")
-    boxes = None if anim.frame_boxes is None else [float(anim.frame_boxes[i]) for i in frame_idx]
 
     def frame_layout(k: int) -> dict:
         """What a frame changes in the layout: which background is visible (attribute paths, a few bytes), and the
@@ -117,9 +149,7 @@ def animation_spec(anim: Animation) -> dict:
             out.update({"xaxis.range": [-boxes[k], boxes[k]], "yaxis.range": [-boxes[k], boxes[k]]})
         return out
 
-    lead = trajs[0]
-    n_trails = min(anim.n_trails, lead.shape[1])
-    trail_ids = _subsample(lead.shape[1], n_trails) if n_trails else np.array([], int)
+    lead, trail_ids = trajs[0], d.trail_ids
     last = len(frame_idx) - 1
     # per frame, x and y of every drawn point in one contiguous block each: one base64 call per array
     xs_all = [np.ascontiguousarray(t[..., 0]) for t in trajs]
@@ -134,7 +164,7 @@ def animation_spec(anim: Animation) -> dict:
                     x=typed_array(xs_all[j][k]),
                     y=typed_array(ys_all[j][k]),
                     mode="markers",
-                    marker=dict(size=s.size, color=s.color, opacity=0.75)
+                    marker=dict(size=s.size, color=s.color, opacity=PARTICLE_OPACITY)
                     | ({} if s.symbol == "circle" else {"symbol": s.symbol}),
                     name=s.name,
                     hoverinfo="skip",
@@ -148,8 +178,8 @@ def animation_spec(anim: Animation) -> dict:
                     x=typed_array(lead[start : k + 1, p, 0]),
                     y=typed_array(lead[start : k + 1, p, 1]),
                     mode="lines",
-                    line=dict(color=OKABE_ITO["black"], width=1.5),
-                    opacity=0.8,
+                    line=dict(color=TRAIL_COLOR, width=TRAIL_WIDTH),
+                    opacity=TRAIL_OPACITY,
                     name="highlighted paths",
                     legendgroup="trails",
                     showlegend=j == 0,
@@ -163,7 +193,9 @@ def animation_spec(anim: Animation) -> dict:
                     x=typed_array(lead[k, trail_ids, 0]),
                     y=typed_array(lead[k, trail_ids, 1]),
                     mode="markers",
-                    marker=dict(size=11, color=OKABE_ITO["yellow"], line=dict(color="#000000", width=2)),
+                    marker=dict(
+                        size=HEAD_SIZE, color=HEAD_COLOR, line=dict(color=HEAD_LINE_COLOR, width=HEAD_LINE_WIDTH)
+                    ),
                     name="highlighted particles",
                     showlegend=False,
                     hoverinfo="skip",
@@ -190,12 +222,12 @@ def animation_spec(anim: Animation) -> dict:
         mode="immediate",
     )
     xaxis, yaxis = _square_axis_pair(anim.box if boxes is None else boxes[last])
-    layout = style_layout(kind="animation", title=anim.title, height=720)
+    layout = style_layout(kind="animation", title=anim.title, height=ANIMATION_HEIGHT)
     layout.update(
         images=images,
         xaxis=xaxis,
         yaxis=yaxis,
-        margin=dict(l=50, r=20, t=120, b=120),
+        margin=dict(ANIMATION_MARGIN),
         legend=dict(layout["legend"], y=1.03, yanchor="bottom", bgcolor="rgba(0,0,0,0)"),
         updatemenus=[
             dict(

@@ -36,14 +36,9 @@ def _colour_table(scale: list, n: int = 256) -> np.ndarray:
     return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1).astype(np.uint8)
 
 
-def density_image(z: np.ndarray, *, log: bool = False) -> str:
-    """A density grid (rows = increasing y) as a PNG data URI in DENSITY_SCALE colours.
-
-    Used under arrows: Plotly draws heatmaps above quiver traces, so the density goes into a layout image
-    (layer "below") instead — which is also a smaller payload than a heatmap.
-    """
-    from PIL import Image  # noqa: PLC0415 - Pillow ships with Streamlit
-
+def density_rgb(z: np.ndarray, *, log: bool = False) -> np.ndarray:
+    """A density grid (rows = increasing y) as an RGB picture (rows = decreasing y: row 0 is the top) in
+    DENSITY_SCALE colours: linear in p/max p, or with ``log`` in log p over its top 30 nats."""
     z = _finite(z)
     if log:
         top = float(z.max())
@@ -51,9 +46,19 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     else:
         z = z / max(float(z.max()), 1e-300)
     idx = np.clip((z * 255).round().astype(int), 0, 255)
-    rgb = _colour_table(DENSITY_SCALE)[idx[::-1]]  # image row 0 is the top (largest y)
+    return _colour_table(DENSITY_SCALE)[idx[::-1]]  # image row 0 is the top (largest y)
+
+
+def density_image(z: np.ndarray, *, log: bool = False) -> str:
+    """A density grid (rows = increasing y) as a PNG data URI of :func:`density_rgb`.
+
+    Used under arrows: Plotly draws heatmaps above quiver traces, so the density goes into a layout image
+    (layer "below") instead — which is also a smaller payload than a heatmap.
+    """
+    from PIL import Image  # noqa: PLC0415 - Pillow ships with Streamlit
+
     buf = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buf, format="PNG", optimize=True)
+    Image.fromarray(density_rgb(z, log=log), "RGB").save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

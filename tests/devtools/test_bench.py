@@ -11,7 +11,7 @@ import pytest
 from devtools import apphost, bench
 from scoredemo import samplers
 
-WORKLOADS = ["langevin_analytic", "langevin_learned", "training", "app_latency", "scaling", "sharded"]
+WORKLOADS = ["langevin_analytic", "langevin_learned", "training", "app_latency", "scaling", "sharded", "export"]
 #: Under --quick every workload but the browser one runs, with or without the peers installed.
 RUN_QUICK = [name for name in WORKLOADS if name != "app_latency"]
 
@@ -76,6 +76,7 @@ def _stub_workloads(monkeypatch, keep: str | None = None) -> None:
         "bench_app_latency": lambda quick=False: {"title": "app", "scoredemo": None, "reason": "stub"},
         "bench_scaling": lambda sizes: {"title": "scaling", "scoredemo": None, "reason": "stub"},
         "bench_sharded": lambda sizes: {"title": "sharded", "scoredemo": None, "reason": "stub"},
+        "bench_export": lambda sizes: {"title": "export", "scoredemo": None, "reason": "stub"},
     }
     for fn_name, stub in stubs.items():
         if fn_name != keep:

@@ -132,6 +132,13 @@ def test_follow_the_score_play_and_noise(server, page):
     with page.expect_download(timeout=60000) as download:
         page.get_by_role("button", name="Samples .csv").click()
     assert Path(download.value.path()).read_text().startswith("x,y\n")
+    # the GIF for slides: built on click, one frame per chart frame, 800 × 800
+    with page.expect_download(timeout=120000) as download:
+        page.get_by_role("button", name="Animation .gif").click()
+    from scoredemo.export import decode
+
+    n_frames = el.evaluate("d => d.layout.sliders[0].steps.length")
+    assert decode(download.value.path(), ".gif").shape == (n_frames, 800, 800, 3)
     title_before = el.evaluate("d => d.layout.title.text")
     t0 = time.perf_counter()
     page.get_by_text("noise (on: Langevin").click()
