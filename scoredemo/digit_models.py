@@ -189,7 +189,8 @@ def sample_settings(
         if (sigma_max, sigma_min, levels) != (None, None, None):
             raise ValueError("sigma_max, sigma_min and levels apply only to the annealed sampler")
         sigmas = np.array([float(config.get("eval_sigma", 0.0))], np.float32)
-    eps = STEP_RATIO * float(sigmas[-1]) ** 2 if step_size is None else float(step_size)
+    # The default rounded to 6 digits: σ_L is float32, and 0.2·0.02² should read 8e-05, not 7.99999964e-05.
+    eps = float(f"{STEP_RATIO * float(sigmas[-1]) ** 2:.6g}") if step_size is None else float(step_size)
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"step size must be a positive number, got {eps!r}")
     return sigmas, eps
