@@ -2,7 +2,7 @@
 
 jax.random.normal with the default threefry key is, on CPU, lowered with the Threefry rounds as a *rolled*
 XLA while-loop (jax does this to keep CPU compile times short). Each of its 5 iterations writes the whole
-(2, N) state to memory, and nothing around it can fuse: drawing the noise alone ran at ~55M particle-steps/s.
+(D, N) state to memory, and nothing around it can fuse: drawing the noise alone ran at ~55M particle-steps/s.
 Writing the same 20 rounds out unrolled gives XLA one elementwise expression: hash, uniform, erf⁻¹ and the
 Langevin update become a single loop over the particles, the same numbers bit for bit, 2-3x faster.
 
@@ -14,7 +14,8 @@ only when it is known to apply, decided at trace time:
   reads False) the plain ``jax.random.normal`` path is used — runs never fail because of it;
 * the key is a single default threefry key (typed ``jax.random.key`` or legacy uint32), the dtype float32.
 
-Otherwise :func:`step_noise_fn` returns the plain ``jax.random.normal(fold_in(key, t), (2, n))``.
+Otherwise :func:`step_noise_fn` returns the plain ``jax.random.normal(fold_in(key, t), (dim, n))``
+(dim = D, the particles' dimension: 2 for the toy densities, 64 for the digits).
 ``tests/test_fast_noise.py`` checks the bits against jax.random.normal and that the fast path is active on the
 jax this project pins, so a jax upgrade that changes either fails loudly instead of silently slowing down.
 """
@@ -60,15 +61,15 @@ def _threefry2x32(k1: Array, k2: Array, x1: Array, x2: Array) -> tuple[Array, Ar
     return x1, x2
 
 
-def fusable_key(rng_key: PRNGKey, n: int, dtype: Any) -> Array | None:
+def fusable_key(rng_key: PRNGKey, n: int, dtype: Any, dim: int = 2) -> Array | None:
     """The raw (2,) uint32 data of a single default-threefry key, or None when the fused path does not apply.
 
     None when: the backend is not CPU, ``jax_threefry_partitionable`` is missing or False, the dtype is not
-    float32, 2n ≥ 2³², or the key is not one threefry2x32 key. Decided at trace time (all of these are static).
+    float32, dim·n ≥ 2³², or the key is not one threefry2x32 key. Decided at trace time (all of these are static).
     """
     if _default_backend() != "cpu" or getattr(_CONFIG, "jax_threefry_partitionable", None) is not True:
         return None
-    if dtype != jnp.float32 or 2 * n >= 2**32:
+    if dtype != jnp.float32 or dim * n >= 2**32:
         return None
     if jax.dtypes.issubdtype(rng_key.dtype, jax.dtypes.prng_key):
         if rng_key.shape != () or str(jax.random.key_impl(rng_key)) != "threefry2x32":
@@ -81,21 +82,21 @@ def fusable_key(rng_key: PRNGKey, n: int, dtype: Any) -> Array | None:
     return rng_key
 
 
-def step_noise_fn(rng_key: PRNGKey, n: int, dtype: Any) -> Callable[[Array], Array]:
-    """t -> z_t = jax.random.normal(jax.random.fold_in(rng_key, t), (2, n), dtype), fused when possible.
+def step_noise_fn(rng_key: PRNGKey, n: int, dtype: Any, dim: int = 2) -> Callable[[Array], Array]:
+    """t -> z_t = jax.random.normal(jax.random.fold_in(rng_key, t), (dim, n), dtype), fused when possible.
 
     The fused form replays jax's own recipe: fold_in(key, t) = threefry(key; (0, t)); the 32 random bits of
-    element i of a (2, n) array are the XOR of the two words of threefry(key_t; (0, i)) (i row-major); a uniform
+    element i of a (dim, n) array are the XOR of the two words of threefry(key_t; (0, i)) (i row-major); a uniform
     u in [−1, 1) from the top 23 bits; z = √2·erf⁻¹(u). When :func:`fusable_key` says it does not apply, the
     plain jax.random.normal call is returned instead (same numbers, slower on CPU).
     """
-    data = fusable_key(rng_key, n, dtype)
+    data = fusable_key(rng_key, n, dtype, dim)
     if data is None:
-        return lambda t: jax.random.normal(jax.random.fold_in(rng_key, t), (2, n), dtype)
+        return lambda t: jax.random.normal(jax.random.fold_in(rng_key, t), (dim, n), dtype)
 
     def noise(t: Array) -> Array:
         k1, k2 = _threefry2x32(data[0], data[1], _U32(0), jnp.asarray(t).astype(jnp.uint32))
-        count = jax.lax.iota(jnp.uint32, 2 * n).reshape(2, n)
+        count = jax.lax.iota(jnp.uint32, dim * n).reshape(dim, n)
         b1, b2 = _threefry2x32(k1, k2, jnp.zeros_like(count), count)
         mantissa = ((b1 ^ b2) >> _U32(9)) | _U32(0x3F800000)
         unit = jax.lax.bitcast_convert_type(mantissa, jnp.float32) - 1.0  # [0, 1)

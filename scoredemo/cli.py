@@ -1,4 +1,8 @@
-"""Command line: ``python -m scoredemo {densities,sample,train}`` (bad input: exit 2, one line, no traceback)."""
+"""Command line: ``python -m scoredemo {densities,sample,train}`` (bad input: exit 2, one line, no traceback).
+
+``sample`` and ``train`` take either ``--density NAME`` (the 2-D toy densities) or ``--data digits`` (the 1 797 real
+8×8 handwritten digits in [0, 1]⁶⁴, :mod:`scoredemo.digit_models`); the two are mutually exclusive.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,26 @@ from scoredemo.limits import (
 )
 
 UPDATE_RULE = "x <- x + eps*s(x) + sqrt(2*eps)*z,  z ~ N(0, I)   (ascent: the same without the noise term)"
+
+#: The real data sets of ``--data``.
+DATA_SETS = ("digits",)
+#: 2-D defaults of the annealing ladder of ``sample`` (a digits model's file records its own).
+SAMPLE_SIGMA_MAX, SAMPLE_SIGMA_MIN, SAMPLE_LEVELS = 20.0, 1.0, 10
+
+DIGITS_SAMPLE_HELP = """
+--data digits: --score is a model file from `train --data digits`; the chains start from uniform noise on
+[0, 1]^64. Defaults: --particles 100, --steps 1000 (langevin) or 100 per level (annealed), --frames 11,
+--sigma-max/--sigma-min/--levels from the model file (annealed), --step-size 0.2*sigma_L^2 (sigma_L: the model's
+smallest or only sigma).
+--json adds digit_confidence (mean top-class probability of a logistic regression fitted on the real digits),
+nearest_train_distance (mean distance to the nearest real digit, pixel units in [0, 1]) and n_finite; --out
+stores samples (N, 8, 8), trajectory (F, N, 8, 8) and frame_steps (F,).
+"""
+DIGITS_TRAIN_HELP = """
+--data digits: objective dsm or ncsn, a 3x512 SiLU MLP on the 64 pixels (ncsn: log sigma as an extra input, output
+/ sigma). Defaults: --steps 10000, --batch 128, --lr 0.001; dsm --sigma 0.05; ncsn --sigma-max 4.8 --sigma-min 0.02
+--levels 10 (4.8 = the largest distance between two real digits). The model file records its sigma levels.
+"""
 
 
 class UsageError(Exception):
@@ -72,27 +96,37 @@ def _build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "sample",
-        help="run a sampler on a density",
-        description=f"Run a score-driven sampler. Update rule: {UPDATE_RULE}",
+        help="run a sampler on a density or on the digits",
+        description=f"Run a score-driven sampler. Update rule: {UPDATE_RULE}\n{DIGITS_SAMPLE_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _density_args(s)
-    s.add_argument("--sampler", required=True, help="ascent | langevin | annealed | mala | reverse-sde | pf-ode | pc")
-    s.add_argument("--particles", type=_number(int, low=1, high=MAX_PARTICLES), required=True)
+    s.add_argument(
+        "--sampler",
+        required=True,
+        help="ascent | langevin | annealed | mala | reverse-sde | pf-ode | pc (digits: langevin | annealed)",
+    )
+    s.add_argument("--particles", type=_number(int, low=1, high=MAX_PARTICLES), default=None, help="N (digits: 100)")
     s.add_argument(
         "--steps", type=_number(int, low=0, high=MAX_STEPS), default=None, help="steps (per level for annealed)"
     )
     s.add_argument("--step-size", type=_positive, default=None, help="ε (for annealed: the step at σ_min)")
-    s.add_argument("--sigma-max", type=_positive, default=None, help="annealed, ve: largest noise level (20)")
-    s.add_argument("--sigma-min", type=_positive, default=None, help="annealed: smallest noise level (1; ve: 0.01)")
-    s.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=10, help="annealed: L (10)")
+    s.add_argument(
+        "--sigma-max", type=_positive, default=None, help="annealed, ve: largest noise level (20; digits: file)"
+    )
+    s.add_argument(
+        "--sigma-min", type=_positive, default=None, help="annealed: smallest noise level (1; ve: 0.01; digits: file)"
+    )
+    s.add_argument("--levels", type=_number(int, low=1, high=MAX_LEVELS), default=None, help="annealed: L (10)")
     s.add_argument(
         "--init", choices=["uniform", "data", "prior", "exact-prior"], default=None, help="start (see _diffusion_args)"
     )
     s.add_argument("--init-box", type=_positive, default=None, help="uniform start on [-B, B]² (default: plot box)")
-    s.add_argument("--score", default="true", help="'true' (exact score) or a model file from `train`")
+    s.add_argument("--score", default=None, help="'true' (exact score, the default) or a model file from `train`")
     s.add_argument("--seed", type=_number(int, low=0, high=2**31 - 1), required=True)
-    s.add_argument("--frames", type=_number(int, low=2, high=MAX_FRAMES), default=2, help="recorded frames (>= 2)")
+    s.add_argument(
+        "--frames", type=_number(int, low=2, high=MAX_FRAMES), default=None, help="recorded frames (2; digits: 11)"
+    )
     s.add_argument("--out", default=None, help="write samples and trajectory to this .npz")
     s.add_argument("--gif", default=None, metavar="FILE.gif", help="write the animation of the --frames as a GIF")
     s.add_argument("--mp4", default=None, metavar="FILE.mp4", help="write the animation of the --frames as an MP4")
@@ -100,12 +134,17 @@ def _build_parser() -> argparse.ArgumentParser:
     _diffusion_args(s)
     _likelihood_parser(sub)
 
-    t = sub.add_parser("train", help="train a score model by score matching")
+    t = sub.add_parser(
+        "train",
+        help="train a score model by score matching",
+        description=f"Train a score model by score matching.\n{DIGITS_TRAIN_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _density_args(t)
-    t.add_argument("--objective", required=True, help="esm | ssm | ssm-vr | dsm | ncsn")
-    t.add_argument("--steps", type=_number(int, low=1, high=MAX_TRAIN_STEPS), required=True)
-    t.add_argument("--batch", type=_number(int, low=1, high=MAX_BATCH), default=128)
-    t.add_argument("--lr", type=_positive, default=1e-3)
+    t.add_argument("--objective", required=True, help="esm | ssm | ssm-vr | dsm | ncsn (digits: dsm | ncsn)")
+    t.add_argument("--steps", type=_number(int, low=1, high=MAX_TRAIN_STEPS), default=None, help="(digits: 10000)")
+    t.add_argument("--batch", type=_number(int, low=1, high=MAX_BATCH), default=None, help="(128)")
+    t.add_argument("--lr", type=_positive, default=None, help="Adam learning rate (0.001)")
     t.add_argument("--sigma", type=_positive, default=None, help="dsm: the noise level σ")
     t.add_argument("--sigma-max", type=_positive, default=None, help="ncsn: largest σ")
     t.add_argument("--sigma-min", type=_positive, default=None, help="ncsn: smallest σ")
@@ -118,7 +157,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _density_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--density", required=True, help="a name from `python -m scoredemo densities`")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--density", help="a name from `python -m scoredemo densities`")
+    source.add_argument("--data", help=f"a real data set instead of a density: {', '.join(DATA_SETS)}")
     p.add_argument("--pi", type=float, default=None, help="weight of the first mode, in (0, 1)")
     p.add_argument("--thickness", type=float, default=None, help="ring thickness w")
 
@@ -143,16 +184,56 @@ def cmd_densities(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _require(args: argparse.Namespace, names: Sequence[str]) -> None:
+    """The 2-D commands' required options (optional with --data, which has defaults for them)."""
+    missing = [_flag(n) for n in names if getattr(args, n, None) is None]
+    if missing:
+        raise UsageError(f"the following arguments are required with --density: {', '.join(missing)}")
+
+
+def _refuse(args: argparse.Namespace, names: Sequence[str], where: str) -> None:
+    """Options that have no meaning with ``where`` are refused, never silently ignored."""
+    given = [_flag(n) for n in names if getattr(args, n, None) is not None]
+    if given:
+        raise UsageError(f"{given[0]} does not apply to {where}")
+
+
+def _check_data(args: argparse.Namespace) -> None:
+    if args.data not in DATA_SETS:
+        raise UsageError(f"unknown data set {args.data!r}; choose one of: {', '.join(DATA_SETS)}")
+    _refuse(args, ("pi", "thickness"), f"--data {args.data} (they are density parameters)")
+
+
 def _load_target(args: argparse.Namespace, density: Any) -> tuple[Any, bool]:
-    """The sampler target: the exact mixture, or a learned model. Returns (target, is_exact)."""
+    """The sampler target: the exact mixture, or a learned 2-D model. Returns (target, is_exact)."""
     if args.score == "true":
         return density.mixture, True
     from scoredemo.models import load_model
 
-    return load_model(args.score), False
+    learned = load_model(args.score)
+    if learned.dim != 2:
+        raise UsageError(f"model file {args.score!r} scores {learned.dim}-D data; --density needs a 2-D model")
+    return learned, False
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _sample_digits(args)
+    _require(args, ("particles", "steps", "step_size"))
+    for name, value in (("sigma_max", SAMPLE_SIGMA_MAX), ("sigma_min", SAMPLE_SIGMA_MIN), ("levels", SAMPLE_LEVELS)):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.init = args.init or "uniform"
+    args.score = args.score or "true"
+    args.frames = args.frames or 2
+    return _sample_density(args)
+
+
+def _sample_density(args: argparse.Namespace) -> int:
     import jax
     import jax.numpy as jnp
 
@@ -252,15 +333,150 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_digits(args: argparse.Namespace) -> int:
+    """``sample --data digits``: a digits model from noise; reports the digit checks (see DIGITS_SAMPLE_HELP)."""
+    _check_data(args)
+    _refuse(args, ("init", "init_box"), "--data digits (chains start from uniform noise on [0, 1]^64)")
+    if args.score in (None, "true"):
+        raise UsageError("--data digits needs --score FILE, a model from `train --data digits` (no exact score)")
+    if args.sampler not in ("langevin", "annealed"):
+        from scoredemo.samplers import get_sampler
+
+        get_sampler(args.sampler)  # an unknown name lists the registry
+        raise UsageError(f"--data digits samples with langevin or annealed, not {args.sampler!r}")
+    import jax
+
+    from scoredemo import digit_models as dm
+    from scoredemo.models import load_model
+
+    learned = load_model(args.score)
+    dm.check_model(learned)
+    particles = dm.PARTICLES if args.particles is None else args.particles
+    steps = args.steps
+    if steps is None:
+        steps = dm.STEPS_PER_LEVEL if args.sampler == "annealed" else dm.LANGEVIN_STEPS
+    frames = dm.FRAMES if args.frames is None else args.frames
+    noise = {"sigma_max": args.sigma_max, "sigma_min": args.sigma_min, "levels": args.levels}
+    if args.sampler == "langevin":
+        _refuse(args, tuple(noise), "--sampler langevin (it follows the model at its own sigma)")
+        noise = {}
+    sigmas, eps = dm.sample_settings(learned, args.sampler, step_size=args.step_size, **noise)
+    if particles * steps * len(sigmas) > MAX_PARTICLE_STEPS:
+        raise UsageError(f"particles × steps is too large for one run (limit {MAX_PARTICLE_STEPS:g} particle-steps)")
+    options = {"seed": args.seed, "n_particles": particles, "step_size": eps, "n_frames": frames, **noise}
+    t0 = time.perf_counter()
+    dm.sample_digits(learned, args.sampler, n_steps=0, **options)  # compiles (steps are traced), runs nothing
+    compile_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run = jax.block_until_ready(dm.sample_digits(learned, args.sampler, n_steps=steps, **options))
+    sampling_seconds = time.perf_counter() - t0
+    check = dm.check_samples(run.samples)
+    report = {
+        "data": args.data,
+        "sampler": args.sampler,
+        "score": args.score,
+        "objective": learned.config.get("objective"),
+        "update_rule": UPDATE_RULE,
+        "step_size": eps,
+        "steps": steps,
+        "total_steps": run.total_steps,
+        "sigmas": [float(s) for s in run.sigmas],
+        "seed": args.seed,
+        "n_particles": particles,
+        **check,
+        "diverged_at_step": None if run.diverged_at < 0 else run.diverged_at,
+        "frames": len(run.frame_steps),
+        "frame_steps": [int(t) for t in run.frame_steps],
+        "compile_seconds": round(compile_seconds, 4),
+        "sampling_seconds": round(sampling_seconds, 4),
+    }
+    if args.out:
+        side = (dm.digits.SIDE, dm.digits.SIDE)
+        _save_npz(
+            args.out,
+            samples=run.samples.reshape(-1, *side),
+            trajectory=run.trajectory.reshape(*run.trajectory.shape[:2], *side),
+            frame_steps=run.frame_steps,
+        )
+    if run.diverged_at >= 0:
+        print(
+            f"warning: images became non-finite at step {run.diverged_at}; try a smaller --step-size", file=sys.stderr
+        )
+    if args.json:
+        print(json.dumps(_json_safe(report)))
+    else:
+        for key in ("data", "sampler", "step_size", "total_steps", "n_finite", "digit_confidence"):
+            print(f"{key:>22}: {report[key]}")
+        print(f"{'nearest_train_distance':>22}: {report['nearest_train_distance']}")
+        print(f"{'time':>22}: compile {compile_seconds:.2f} s, sampling {sampling_seconds:.3f} s")
+    return 0
+
+
+def _train_digits(args: argparse.Namespace) -> dict[str, Any]:
+    """``train --data digits``: the report of a digits model trained and saved (see DIGITS_TRAIN_HELP)."""
+    _check_data(args)
+    _refuse(args, ("data_size",), "--data digits (the data set is the 1797 real digits)")
+    from scoredemo import digit_models as dm
+    from scoredemo.models import save_model
+    from scoredemo.training import _final_loss, downsample_curve
+
+    overrides = {k: getattr(args, k) for k in ("batch", "lr") if getattr(args, k) is not None}
+    config = dm.train_config(
+        args.objective,
+        steps=dm.STEPS if args.steps is None else args.steps,
+        seed=args.seed,
+        sigma=args.sigma,
+        sigma_max=args.sigma_max,
+        sigma_min=args.sigma_min,
+        levels=args.levels,
+        **overrides,
+    )
+
+    def report_progress(done: int, total: int, curve: np.ndarray) -> None:
+        recent = curve[-min(len(curve), config.chunk) :]
+        print(f"step {done}/{total}  loss {np.mean(recent):.4f}", file=sys.stderr, flush=True)
+
+    result = dm.train_digits(config, progress=None if args.json else report_progress)
+    try:
+        save_model(args.out, result.learned)
+    except OSError as err:
+        raise ValueError(f"cannot write model to {args.out!r}: {err.strerror or err}") from None
+    steps, curve = downsample_curve(result.loss_curve)
+    return {
+        "objective": config.objective,
+        "data": args.data,
+        "steps": config.steps,
+        "steps_done": result.steps_done,
+        "batch": config.batch,
+        "lr": config.lr,
+        "sigmas": [float(s) for s in config.sigmas],
+        "eval_sigma": config.eval_sigma,
+        "seed": config.seed,
+        "final_loss": _final_loss(result.loss_curve),
+        "loss_curve": [float(v) for v in curve],
+        "loss_curve_steps": [int(s) for s in steps],
+        "compile_seconds": round(result.compile_seconds, 4),
+        "train_seconds": round(result.train_seconds, 4),
+        "steps_per_second": round(result.steps_done / max(result.train_seconds, 1e-9), 1),
+        "out": str(args.out),
+        "model": result.learned.config,
+    }
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from scoredemo.training import train_command
 
-    report = train_command(args)
+    if args.data is not None:
+        report = _train_digits(args)
+    else:
+        _require(args, ("steps",))
+        report = train_command(args)
     if args.json:
         print(json.dumps(_json_safe(report)))
     else:
         for key in ("objective", "final_loss", "weighted_rel_error", "low_density_rel_error", "train_seconds"):
-            print(f"{key:>22}: {report.get(key)}")
+            if key in report:
+                print(f"{key:>22}: {report[key]}")
         print(f"{'model':>22}: {args.out}")
     return 0
 

@@ -1,8 +1,12 @@
-"""Score networks s_θ: R² → R² (Flax NNX), the ``LearnedScore`` sampling target, and pickle-free save/load.
+"""Score networks s_θ: R^D → R^D (Flax NNX), the ``LearnedScore`` sampling target, and pickle-free save/load.
+
+D = 2 for the toy densities, 64 for the digits.
 
 Architecture (the NCSN toy, Song & Ermon 2019, App. B.1): an MLP with ``depth`` hidden layers of ``width`` units
-and the smooth activation softplus(u) = log(1 + eᵘ). Smoothness matters: the score-matching objectives
-differentiate the network with respect to its input (tr ∇ₓ s_θ), which is zero almost everywhere for ReLU.
+and a smooth activation: softplus(u) = log(1 + eᵘ) (the default, the NCSN toy's) or SiLU(u) = u·sigmoid(u) (the
+digits model's; see :mod:`scoredemo.digit_models` for the measurement). Smoothness matters: the score-matching
+objectives differentiate the network with respect to its input (tr ∇ₓ s_θ), which is zero almost everywhere for ReLU.
+The data dimension D is ``dim`` (input D, or D + 1 with log σ; output D).
 
 Noise-conditional network s_θ(x, σ), for annealed Langevin. Two choices, both documented by NCSN/NCSNv2:
 
@@ -21,6 +25,7 @@ weights reuse the program. It has the target protocol of :class:`~scoredemo.dens
 
 Files: ``save_model`` writes an ``.npz`` of named float32 arrays (``param/<path>``) plus a JSON config string and
 a format tag; ``load_model`` reads it with ``allow_pickle=False`` and rebuilds the network: a bit-exact round trip.
+Files written before ``dim`` and ``activation`` existed lack those keys; they load as dim = 2, softplus.
 """
 
 from __future__ import annotations
@@ -43,9 +48,12 @@ from scoredemo.types import Array
 #: Tag stored in every model file (bumped if the layout ever changes).
 FORMAT = "scoredemo-score-model/1"
 _PARAM_PREFIX = "param/"
-_ARCH_KEYS = ("width", "depth", "noise_conditional")
+_ARCH_KEYS = ("dim", "width", "depth", "noise_conditional", "activation")
+#: Architecture defaults, also what a file lacking a key means (files older than ``dim``/``activation``: 2-D, softplus).
+_ARCH_DEFAULTS = {"dim": 2, "activation": "softplus"}
 MAX_WIDTH = 4096
 MAX_DEPTH = 32
+MAX_DIM = 4096
 
 
 def softplus(u: Array) -> Array:
@@ -58,41 +66,67 @@ def softplus(u: Array) -> Array:
     return jnp.maximum(u, 0.0) + jnp.log(1.0 + jnp.exp(-jnp.abs(u)))
 
 
+def silu(u: Array) -> Array:
+    """SiLU(u) = u·sigmoid(u) (also called swish), smooth; ``jax.nn.silu``."""
+    return jax.nn.silu(u)
+
+
+#: Name → activation of the hidden layers (stored by name in the model file).
+ACTIVATIONS = {"softplus": softplus, "silu": silu}
+
+
 class ScoreMLP(nnx.Module):
-    """s_θ(x) = W_out·h_depth + b_out,  h_k = softplus(W_k h_{k−1} + b_k),  h_0 = x (or (x, log σ)).
+    """s_θ(x) = W_out·h_depth + b_out,  h_k = act(W_k h_{k−1} + b_k),  h_0 = x (or (x, log σ)),  x ∈ R^dim.
 
     Noise-conditional: s_θ(x, σ) = f_θ(x, log σ) / σ (see the module docstring for why).
+    ``activation``: a name in :data:`ACTIVATIONS` ("softplus", the default, or "silu").
     """
 
-    def __init__(self, *, width: int = 128, depth: int = 3, noise_conditional: bool = False, rngs: nnx.Rngs):
-        _check_arch(width, depth)
+    def __init__(
+        self,
+        *,
+        dim: int = 2,
+        width: int = 128,
+        depth: int = 3,
+        noise_conditional: bool = False,
+        activation: str = "softplus",
+        rngs: nnx.Rngs,
+    ):
+        _check_arch(width, depth, dim, activation)
+        self.dim = int(dim)
         self.width = int(width)
         self.depth = int(depth)
         self.noise_conditional = bool(noise_conditional)
-        n_in = 3 if noise_conditional else 2
+        self.activation = str(activation)
+        n_in = self.dim + 1 if noise_conditional else self.dim
         sizes = [n_in] + [self.width] * self.depth
         self.hidden = nnx.List([nnx.Linear(a, b, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
-        self.out = nnx.Linear(sizes[-1], 2, rngs=rngs)
+        self.out = nnx.Linear(sizes[-1], self.dim, rngs=rngs)
 
     def __call__(self, x: Array, sigma: Array | float = 0.0) -> Array:
-        """Score at a batch x (N, 2); σ a scalar or (N,) (ignored unless noise-conditional). Returns (N, 2)."""
+        """Score at a batch x (N, dim); σ a scalar or (N,) (ignored unless noise-conditional). Returns (N, dim)."""
         h = x
+        act = ACTIVATIONS[self.activation]
         if self.noise_conditional:
             sigma = jnp.broadcast_to(jnp.asarray(sigma, x.dtype), x.shape[:1])
             h = jnp.concatenate([x, jnp.log(sigma)[:, None]], axis=-1)
         for layer in self.hidden:
-            h = softplus(layer(h))
+            h = act(layer(h))
         out = self.out(h)
         if self.noise_conditional:
             out = out / sigma[:, None]
         return out
 
 
-def _check_arch(width: Any, depth: Any) -> None:
+def _check_arch(width: Any, depth: Any, dim: Any = 2, activation: Any = "softplus") -> None:
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= MAX_WIDTH:
         raise ValueError(f"width must be an integer in [1, {MAX_WIDTH}], got {width!r}")
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must be an integer in [1, {MAX_DEPTH}], got {depth!r}")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= MAX_DIM:
+        raise ValueError(f"dim must be an integer in [1, {MAX_DIM}], got {dim!r}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of: {', '.join(ACTIVATIONS)}; got {activation!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,12 +146,12 @@ class LearnedScore:
     Attributes:
         params: the network's parameters (an ``nnx.State``; the pytree leaves).
         noise_conditional: True when the score depends on σ (s_θ(x, σ)); otherwise σ is ignored.
-        config: architecture (width, depth, noise_conditional) plus training metadata (objective, density, σ's…);
-            JSON-serialisable, saved with the weights.
+        config: architecture (dim, width, depth, noise_conditional, activation) plus training metadata (objective,
+            density, σ's…); JSON-serialisable, saved with the weights.
     """
 
     def __init__(self, graphdef: Any, params: Any, config: Mapping[str, Any]):
-        config = dict(config)
+        config = {**_ARCH_DEFAULTS, **config}
         arch = tuple(config[k] for k in _ARCH_KEYS)
         info = tuple(sorted((k, _freeze(v)) for k, v in config.items()))
         self._static = _Static(graphdef, arch, info)
@@ -127,7 +161,7 @@ class LearnedScore:
     def create(cls, model: ScoreMLP, **info: Any) -> LearnedScore:
         """Wrap a ScoreMLP (its parameters are copied out with ``nnx.split``); ``info`` is extra metadata."""
         graphdef, params = nnx.split(model, nnx.Param)
-        config = {"width": model.width, "depth": model.depth, "noise_conditional": model.noise_conditional}
+        config = {k: getattr(model, k) for k in _ARCH_KEYS}
         return cls(graphdef, params, {**info, **config})
 
     @property
@@ -140,14 +174,19 @@ class LearnedScore:
 
     @property
     def noise_conditional(self) -> bool:
-        return bool(self._static.arch[2])
+        return bool(self._static.arch[_ARCH_KEYS.index("noise_conditional")])
+
+    @property
+    def dim(self) -> int:
+        """D, the dimension of the data the network scores (2 for the toy densities, 64 for the digits)."""
+        return int(self._static.arch[_ARCH_KEYS.index("dim")])
 
     def module(self) -> ScoreMLP:
         """A fresh ScoreMLP carrying these parameters (``nnx.merge``)."""
         return nnx.merge(self.graphdef, self.params)
 
     def score(self, x: Array, sigma: Array | float = 0.0) -> Array:
-        """s_θ(x, σ) for a batch (N, 2) -> (N, 2) (σ ignored when not noise-conditional)."""
+        """s_θ(x, σ) for a batch (N, D) -> (N, D) (σ ignored when not noise-conditional)."""
         return self.module()(x, sigma)
 
     __call__ = score
@@ -170,8 +209,8 @@ class LearnedScore:
         return new
 
     def __repr__(self) -> str:
-        width, depth, cond = self._static.arch
-        return f"LearnedScore(width={width}, depth={depth}, noise_conditional={cond})"
+        arch = ", ".join(f"{k}={v}" for k, v in zip(_ARCH_KEYS, self._static.arch, strict=True))
+        return f"LearnedScore({arch})"
 
 
 def _freeze(value: Any) -> Any:
@@ -191,11 +230,25 @@ def _thaw(value: Any) -> Any:
 
 
 def init_model(
-    rng_key: Array | int, *, width: int = 128, depth: int = 3, noise_conditional: bool = False, **info: Any
+    rng_key: Array | int,
+    *,
+    dim: int = 2,
+    width: int = 128,
+    depth: int = 3,
+    noise_conditional: bool = False,
+    activation: str = "softplus",
+    **info: Any,
 ) -> LearnedScore:
     """A freshly initialised network (Flax defaults: LeCun-normal kernels, zero biases) as a LearnedScore."""
     key = jax.random.key(rng_key) if isinstance(rng_key, int) else rng_key
-    model = ScoreMLP(width=width, depth=depth, noise_conditional=noise_conditional, rngs=nnx.Rngs(params=key))
+    model = ScoreMLP(
+        dim=dim,
+        width=width,
+        depth=depth,
+        noise_conditional=noise_conditional,
+        activation=activation,
+        rngs=nnx.Rngs(params=key),
+    )
     return LearnedScore.create(model, **info)
 
 
@@ -264,6 +317,7 @@ def load_model(path: str | os.PathLike) -> LearnedScore:
         config = json.loads(str(files["__config__"]))
         if not isinstance(config, dict):
             raise TypeError
+        config = {**_ARCH_DEFAULTS, **config}  # files older than dim/activation: 2-D, softplus
         arch = {k: config[k] for k in _ARCH_KEYS}
         template = init_model(0, **arch)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError):

@@ -4,10 +4,11 @@ Every factory returns a closure with one signature::
 
     loss(score_fn, rng_key, x, sigmas) -> scalar
 
-* ``score_fn(x, sigma) -> (N, 2)``: the model, e.g. ``learned.score`` or ``lambda x, s: x @ A.T + b``
+* ``score_fn(x, sigma) -> (N, D)``: the model, e.g. ``learned.score`` or ``lambda x, s: x @ A.T + b``
   (objectives that do not condition on σ call it with σ = 0 or their single σ; unconditional models ignore it);
 * ``rng_key``: randomness of the objective itself (projections v, noise z, noise levels); unused by ``esm``;
-* ``x``: (N, 2) a batch of data samples x ~ p;
+* ``x``: (N, D) a batch of data samples x ~ p (D = 2 for the toy densities, 64 for the digits; every objective
+  is dimension-generic);
 * ``sigmas``: (L,) float32 noise levels, a *traced* argument so a new σ never recompiles. ``dsm`` uses
   ``sigmas[0]``; ``ncsn`` uses all (σ_1 > … > σ_L); ``esm``/``ssm``/``ssm-vr`` ignore it (pass ``(0.0,)``).
 

@@ -60,13 +60,13 @@ class SamplerParams(NamedTuple):
 
 
 class LangevinState(NamedTuple):
-    position: Array  # (N, 2)
+    position: Array  # (N, D)
 
 
 class MALAState(NamedTuple):
-    position: Array  # (N, 2)
+    position: Array  # (N, D)
     log_prob: Array  # (N,)  log p at position
-    score: Array  # (N, 2) s at position (reused by the reverse proposal density)
+    score: Array  # (N, D) s at position (reused by the reverse proposal density)
 
 
 class StepInfo(NamedTuple):
@@ -92,20 +92,20 @@ def langevin_step(
 ) -> tuple[LangevinState, StepInfo]:
     """One step x ← x + ε_t·s_{σ_t}(x) + noise·√(2ε_t)·z (covers ascent, Langevin and annealed Langevin)."""
     x = state.position
-    # z is drawn as coordinate rows (2, N) and transposed: the same numbers the driver's fused noise gives.
+    # z is drawn as coordinate rows (D, N) and transposed: the same numbers the driver's fused noise gives.
     z = jax.random.normal(rng_key, x.shape[::-1], x.dtype).T
     x = _langevin_update(x.T, z.T, t, target, params).T
     return LangevinState(x), StepInfo(jnp.ones((), x.dtype))
 
 
 def _langevin_update(xt: Array, zt: Array, t: Array, target: Target, params: SamplerParams) -> Array:
-    """x ← x + ε_t·s_{σ_t}(x) + noise·√(2ε_t)·z on coordinate rows (2, N)."""
+    """x ← x + ε_t·s_{σ_t}(x) + noise·√(2ε_t)·z on coordinate rows (D, N)."""
     sigma, eps = _level(t, params)
     return xt + eps * _score_rows(target, xt, sigma) + (params.noise * jnp.sqrt(2.0 * eps)) * zt
 
 
 def _score_rows(target: Target, xt: Array, sigma: Array) -> Array:
-    """The target's score on coordinate rows (2, N): its own ``score_rows`` if it has one, else via score(x)."""
+    """The target's score on coordinate rows (D, N): its own ``score_rows`` if it has one, else via score(x)."""
     if isinstance(target, RowsTarget):
         return target.score_rows(xt, sigma)
     return target.score(xt.T, sigma).T
@@ -244,8 +244,8 @@ def frame_bounds(n_steps: Array, n_frames: int, power: Array | float = 1.0) -> A
 class RunResult(NamedTuple):
     """What a run returns (all device arrays).
 
-    samples: (N, 2) final positions.
-    trajectory: (F, N, 2) positions at F recorded steps (frame 0 = the start, frame F−1 = the end).
+    samples: (N, D) final positions (D = 2 for the toy densities, 64 for the digits).
+    trajectory: (F, N, D) positions at F recorded steps (frame 0 = the start, frame F−1 = the end).
     frame_steps: (F,) the step index of each frame.
     diverged_at: first step (1-based) after which some particle was non-finite; −1 if none.
     acceptance_rate: mean acceptance over all steps (1 for unadjusted samplers).
@@ -301,7 +301,7 @@ def _track_divergence(diverged_at: Array, t: Array, x: Array) -> Array:
     """The divergence rule: the first step t + 1 (1-based) after which some coordinate of x is non-finite, else −1.
 
     A sum is non-finite iff some coordinate is (or the total overflows, which is divergence too), so one
-    reduction decides it, whatever the layout of x ((N, 2) or rows (2, N)).
+    reduction decides it, whatever the layout of x ((N, D) or rows (D, N)).
     """
     finite = jnp.isfinite(jnp.sum(x))
     return jnp.where((diverged_at < 0) & ~finite, t + 1, diverged_at)
@@ -316,7 +316,7 @@ def _scan_frames(
 ) -> tuple[Any, Array]:
     """The one loop of every run: ``lax.scan`` over frames k = 1 … F−1, each a ``fori_loop`` over its steps.
 
-    Steps t in [bounds[k−1], bounds[k]) run ``carry = one_step(t, carry)``; ``frame_of(carry)`` is the (N, 2)
+    Steps t in [bounds[k−1], bounds[k]) run ``carry = one_step(t, carry)``; ``frame_of(carry)`` is the (N, D)
     position recorded at the end of frame k (the layout hook: the Langevin driver carries rows).
     """
 
@@ -341,15 +341,15 @@ def _run_langevin_rows(
     The same steps, keys, loop (:func:`_scan_frames`) and divergence rule (:func:`_track_divergence`) as the
     generic path, with three differences in how they are computed (measured in devtools/bench.py):
 
-    * particles are carried as coordinate rows xt = (2, N) (structure of arrays), transposed once on entry and
+    * particles are carried as coordinate rows xt = (D, N) (structure of arrays), transposed once on entry and
       once per recorded frame, so the score (the target's ``score_rows`` when it has one) and the update are
       elementwise on contiguous vectors;
-    * the noise of step t, jax.random.normal(fold_in(key, t), (2, N)), comes from
+    * the noise of step t, jax.random.normal(fold_in(key, t), (D, N)), comes from
       :func:`scoredemo._fast_noise.step_noise_fn`: on CPU the same bits, written so that XLA fuses the
       random-number generation with the update into one loop;
     * the acceptance rate is known (1), so nothing is accumulated for it.
     """
-    noise = step_noise_fn(rng_key, position.shape[0], position.dtype)
+    noise = step_noise_fn(rng_key, position.shape[0], position.dtype, position.shape[1])
 
     def one_step(t, carry):
         xt, diverged_at = carry
@@ -377,9 +377,9 @@ def compiled_run(sampler_name: str, n_frames: int) -> Callable[..., RunResult]:
     return jax.jit(fn)
 
 
-def frame_budget(n_particles: int, n_frames: int) -> int:
-    """The number of frames to record: at most ``n_frames``, and frames × particles × 2 ≤ MAX_TRAJECTORY_FLOATS."""
-    fit = MAX_TRAJECTORY_FLOATS // max(1, 2 * n_particles)
+def frame_budget(n_particles: int, n_frames: int, dim: int = 2) -> int:
+    """The number of frames to record: at most ``n_frames``, and frames × particles × dim ≤ MAX_TRAJECTORY_FLOATS."""
+    fit = MAX_TRAJECTORY_FLOATS // max(1, dim * n_particles)
     return int(max(2, min(n_frames, fit)))
 
 
@@ -419,5 +419,5 @@ def sample(
         step_size, noise=spec.noise if noise is None else noise, sigmas=sigmas, steps_per_level=n_steps
     )
     position = jnp.asarray(position, jnp.float32)
-    frames = frame_budget(position.shape[0], n_frames)
+    frames = frame_budget(position.shape[0], n_frames, position.shape[1])
     return compiled_run(sampler, frames)(rng_key, target, position, params, total)

@@ -3,6 +3,7 @@
 One step (t = 0, 1, …, with key_t = fold_in(key, t), so a run is a deterministic function of the seed):
 
     x      ~ p (``batch`` fresh exact samples), or a minibatch drawn with replacement from a fixed data set
+             (``data_size`` samples drawn once from the density, or an (n, D) array such as the digits)
     g      = ∇_θ loss(s_θ, key_t, x, σ's)              (an objective from :mod:`scoredemo.objectives`)
     θ      ← θ − lr · Adam(g)                           (optax.scale_by_adam, then the traced learning rate)
     θ̄      ← d_t·θ̄ + (1 − d_t)·θ                        (weight average, d_t = min(ema, (1+t)/(10+t)))
@@ -77,7 +78,8 @@ class TrainConfig:
 
     objective: a name in :data:`~scoredemo.objectives.OBJECTIVES`.
     steps: Adam steps. batch: examples per step. lr: Adam learning rate.
-    width, depth: the MLP (``depth`` hidden layers of ``width`` softplus units).
+    width, depth, activation: the MLP (``depth`` hidden layers of ``width`` units, "softplus" or "silu"). Its
+        dimension D is the data's (2 for a density, the array's columns otherwise), so it is not a setting.
     sigma: dsm only, the noise level σ (None: 0.1).
     sigma_max, sigma_min, levels: ncsn only, the geometric ladder σ_1 > … > σ_L (None: 20, 1, 10).
     data_size: None for fresh exact samples every step; n for a fixed data set of n samples (drawn once from the
@@ -95,6 +97,7 @@ class TrainConfig:
     lr: float = 1e-3
     width: int = 128
     depth: int = 3
+    activation: str = "softplus"
     sigma: float | None = None
     sigma_max: float | None = None
     sigma_min: float | None = None
@@ -115,7 +118,7 @@ class TrainConfig:
             raise ValueError(f"batch must be an integer in [1, {max_batch}], got {self.batch!r}")
         if not _is_number(self.lr) or not (math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise ValueError(f"lr must be a number in (0, 10], got {self.lr!r}")
-        _check_arch(self.width, self.depth)
+        _check_arch(self.width, self.depth, 2, self.activation)
         if spec.needs != "sigma" and self.sigma is not None:
             raise ValueError(f"sigma applies only to objective dsm, not {self.objective!r}")
         if spec.needs != "sigmas" and (self.sigma_max, self.sigma_min, self.levels) != (None, None, None):
@@ -178,12 +181,13 @@ class TrainResult:
 
     learned: the trained network (a sampling target). loss_curve: (steps_done,) one loss per step (float64).
     compile_seconds: time spent compiling (0 when the program was cached). train_seconds: time in training chunks.
-    data: (n, 2) the fixed data set when ``data_size`` was set, else None. steps_done: < config.steps when stopped
-    early. config: the run's TrainConfig. reference_curve: (steps_done,) the same objective evaluated with the
-    exact score (of p, or of p_σ at the objective's σ's) on the same minibatch and the same random v / z, per step:
-    an unbiased estimate of the objective's floor, so loss_curve − reference_curve estimates what the model can
-    still gain (½E‖s_θ − s‖² for esm) with far less minibatch noise than loss_curve minus the floor (dsm at σ = 0.1
-    has a floor near 100 and a per-step noise of ±9; the gap it can close is about 1).
+    data: (n, D) the fixed data set (``data_size`` samples, or the array given), else None. steps_done:
+    < config.steps when stopped early. config: the run's TrainConfig. reference_curve: (steps_done,) the same
+    objective evaluated with the exact score (of p, or of p_σ at the objective's σ's) on the same minibatch and the
+    same random v / z, per step: an unbiased estimate of the objective's floor, so loss_curve − reference_curve
+    estimates what the model can still gain (½E‖s_θ − s‖² for esm) with far less minibatch noise than loss_curve
+    minus the floor (dsm at σ = 0.1 has a floor near 100 and a per-step noise of ±9; the gap it can close is about
+    1). Without an exact density (a data array) it is None.
     """
 
     learned: LearnedScore
@@ -209,11 +213,14 @@ def _padded_size(n: int) -> int:
 def _chunk_fn(
     objective: str,
     loss_options: tuple[tuple[str, Any], ...],
+    dim: int,
     width: int,
     depth: int,
+    activation: str,
     batch: int,
     chunk: int,
     fixed_data: bool,
+    with_reference: bool = True,
 ) -> Callable[..., Any]:
     """The jitted chunk of ``chunk`` training steps for one static configuration (built on first use).
 
@@ -225,7 +232,9 @@ def _chunk_fn(
     """
     spec = get_objective(objective)
     loss = make_loss(objective, **dict(loss_options))
-    graphdef = init_model(0, width=width, depth=depth, noise_conditional=spec.noise_conditional).graphdef
+    graphdef = init_model(
+        0, dim=dim, width=width, depth=depth, noise_conditional=spec.noise_conditional, activation=activation
+    ).graphdef
     tx = optax.scale_by_adam()
 
     def fn(state, step0, n_steps, rng_key, mixture, data, n_data, sigmas, lr, ema):
@@ -242,7 +251,8 @@ def _chunk_fn(
                     return loss(nnx.merge(graphdef, p), loss_key, x, sigmas)
 
                 value, grads = jax.value_and_grad(objective_of)(params)
-                reference = loss(_exact_score(mixture), loss_key, x, sigmas)
+                # the floor needs the exact density; a data array (the digits) has none
+                reference = loss(_exact_score(mixture), loss_key, x, sigmas) if with_reference else jnp.nan
                 updates, opt_state = tx.update(grads, opt_state, params)
                 params = jax.tree.map(lambda p, u: p - lr * u, params, updates)
                 decay = jnp.minimum(ema, (1.0 + t) / (10.0 + t))
@@ -296,12 +306,29 @@ def _as_mixture(density: Density | Mixture) -> Mixture:
     return density.mixture if isinstance(density, Density) else density
 
 
-def train(density: Density | Mixture, config: TrainConfig, *, progress: ProgressFn | None = None) -> TrainResult:
-    """Train a score network on ``density`` with ``config`` (see the module docstring for the step).
+def _as_data_array(data: Any) -> np.ndarray:
+    """A fixed data set given as an array: (n, D) float32, finite, n ≥ 1 (ValueError otherwise)."""
+    arr = np.asarray(data, np.float32)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"a data array must have shape (n, D) with n, D >= 1, got {arr.shape}")
+    if arr.shape[0] > limits.MAX_DATA_SIZE:
+        raise ValueError(f"a data array may hold at most {limits.MAX_DATA_SIZE} rows, got {arr.shape[0]}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("a data array must be finite")
+    return arr
+
+
+def train(
+    density: Density | Mixture | np.ndarray, config: TrainConfig, *, progress: ProgressFn | None = None
+) -> TrainResult:
+    """Train a score network on ``density`` (or a data array) with ``config`` (see the module docstring).
 
     Args:
         density: a :class:`~scoredemo.densities.Density` or its :class:`~scoredemo.densities.Mixture`; fresh
             exact samples are drawn from it every step, or once (``config.data_size``) for a fixed data set.
+            Or an (n, D) array (e.g. :func:`scoredemo.digits.load`'s images): a fixed data set that minibatches
+            of ``config.batch`` rows are drawn from with replacement; the network then has dimension D and
+            ``config.data_size`` must be None (the array is the data set).
         config: a validated :class:`TrainConfig`.
         progress: called after every chunk as ``progress(step_done, total_steps, loss_curve_so_far)``;
             returning False stops training (the result then holds the steps done so far).
@@ -311,7 +338,11 @@ def train(density: Density | Mixture, config: TrainConfig, *, progress: Progress
     """
     if not isinstance(config, TrainConfig):
         raise ValueError("config must be a TrainConfig")
-    mixture = _as_mixture(density)
+    array = None if isinstance(density, Density | Mixture) else _as_data_array(density)
+    if array is not None and config.data_size is not None:
+        raise ValueError("data_size applies to a density; a data array is the fixed data set itself")
+    mixture = None if array is not None else _as_mixture(density)
+    dim = 2 if array is None else array.shape[1]
     spec = get_objective(config.objective)
     key = jax.random.key(config.seed)
     sigmas = config.sigmas
@@ -323,6 +354,8 @@ def train(density: Density | Mixture, config: TrainConfig, *, progress: Progress
         "seed": config.seed,
         "ema": config.ema,
     }
+    if array is not None:
+        info["data_size"] = int(array.shape[0])
     if spec.needs == "sigmas":
         info.update(sigma_max=float(sigmas[0]), sigma_min=float(sigmas[-1]), levels=len(sigmas))
     if spec.needs == "sigma":
@@ -331,33 +364,39 @@ def train(density: Density | Mixture, config: TrainConfig, *, progress: Progress
         info.update(density=density.name, density_params=dict(density.params))
     learned = init_model(
         jax.random.fold_in(key, 0),
+        dim=dim,
         width=config.width,
         depth=config.depth,
         noise_conditional=spec.noise_conditional,
+        activation=config.activation,
         **info,
     )
     params = learned.params
     opt_state = optax.scale_by_adam().init(params)
 
     data_np = None
-    if config.data_size is None:
+    if array is None and config.data_size is None:
         data, n_data, mix_arg = None, jnp.int32(0), mixture
     else:
-        n = config.data_size
-        sample = mixture.sample(jax.random.fold_in(key, 2), n)
-        data_np = np.asarray(sample)
-        padded = np.zeros((_padded_size(n), 2), np.float32)
+        data_np = array
+        if data_np is None:
+            data_np = np.asarray(mixture.sample(jax.random.fold_in(key, 2), config.data_size))
+        n = data_np.shape[0]
+        padded = np.zeros((_padded_size(n), dim), np.float32)
         padded[:n] = data_np
         data, n_data, mix_arg = jnp.asarray(padded), jnp.int32(n), mixture  # the mixture for the reference loss
 
     static = (
         config.objective,
         config.loss_options(),
+        dim,
         config.width,
         config.depth,
+        config.activation,
         config.batch,
         config.chunk,
-        config.data_size is not None,
+        data_np is not None,
+        mixture is not None,
     )
     step_key = jax.random.fold_in(key, 1)
     total = jnp.int32(config.steps)
@@ -398,7 +437,7 @@ def train(density: Density | Mixture, config: TrainConfig, *, progress: Progress
         data=data_np,
         steps_done=done,
         config=config,
-        reference_curve=np.concatenate(references) if references else np.zeros(0),
+        reference_curve=(np.concatenate(references) if references else np.zeros(0)) if mixture is not None else None,
     )
 
 

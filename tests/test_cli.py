@@ -189,3 +189,113 @@ def test_unreadable_model_file(capsys, tmp_path):
     bad.write_bytes(b"not a model")
     code, _, err = run_cli(capsys, *_with(score=str(bad)))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------------------------- --data digits
+
+DIGITS_REQUIRED = {"digit_confidence", "nearest_train_distance", "n_finite", "n_particles", "sampler", "step_size",
+                   "total_steps", "sigmas", "diverged_at_step", "compile_seconds", "sampling_seconds"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def digits_models(tmp_path_factory):
+    """Tiny digits models (2 × 16 units, 30 steps) through the API; the CLI's own train is tested separately."""
+    from scoredemo import digit_models as dm
+    from scoredemo.models import save_model
+
+    folder = tmp_path_factory.mktemp("digits")
+    paths = {}
+    for objective in ("dsm", "ncsn"):
+        config = dm.train_config(objective, steps=30, seed=0, width=16, depth=2, chunk=30)
+        paths[objective] = str(folder / f"{objective}.npz")
+        save_model(paths[objective], dm.train_digits(config).learned)
+    return paths
+
+
+def test_train_data_digits_json_contract(capsys, tmp_path):
+    out_file = tmp_path / "ncsn.npz"
+    code, out, _ = run_cli(
+        capsys, "train", "--data", "digits", "--objective", "ncsn", "--steps", "3", "--sigma-max", "4",
+        "--sigma-min", "0.05", "--levels", "5", "--seed", "1", "--out", str(out_file), "--json",
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out)
+    assert report["data"] == "digits" and report["steps_done"] == 3 and len(report["sigmas"]) == 5
+    model = report["model"]
+    assert (model["dim"], model["width"], model["depth"], model["activation"]) == (64, 512, 3, "silu")
+    assert (model["sigma_max"], model["levels"]) == (4.0, 5) and model["sigma_min"] == pytest.approx(0.05)
+    assert out_file.exists()
+
+
+def test_sample_data_digits_json_contract_and_npz(capsys, tmp_path, digits_models):
+    out_file = tmp_path / "digits.npz"
+    code, out, _ = run_cli(
+        capsys, "sample", "--data", "digits", "--score", digits_models["ncsn"], "--sampler", "annealed",
+        "--particles", "12", "--steps", "5", "--seed", "0", "--frames", "4", "--out", str(out_file), "--json",
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out)
+    assert DIGITS_REQUIRED <= set(report)
+    assert report["n_particles"] == 12 and report["n_finite"] == 12 and report["total_steps"] == 5 * 10
+    assert 0 < report["digit_confidence"] <= 1 and report["nearest_train_distance"] > 0
+    assert len(report["sigmas"]) == 10 and report["sigmas"][0] == pytest.approx(4.8)  # the file's ladder
+    with np.load(out_file, allow_pickle=False) as data:
+        assert data["samples"].shape == (12, 8, 8) and data["trajectory"].shape == (4, 12, 8, 8)
+        np.testing.assert_array_equal(data["trajectory"][-1], data["samples"])
+    # Every optional flag has a default: the shortest command works (100 particles, 1000 steps at the dsm σ).
+    code, out, _ = run_cli(
+        capsys, "sample", "--data", "digits", "--score", digits_models["dsm"], "--sampler", "langevin", "--seed", "0",
+        "--json",
+    )  # fmt: skip
+    report = json.loads(out)
+    assert code == 0 and report["n_particles"] == 100 and report["total_steps"] == 1000
+    assert report["step_size"] == pytest.approx(0.2 * 0.05**2)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--density", "ring"], "not allowed with"),
+        (["--data", "mnist"], "unknown data set"),
+        (["--pi", "0.3"], "--pi does not apply"),
+        (["--init", "data"], "--init does not apply"),
+        (["--sampler", "mala"], "langevin or annealed"),
+        (["--sampler", "hmc"], "unknown sampler"),
+        (["--levels", "3"], "--levels does not apply"),
+        (["--score", "true"], "needs --score FILE"),
+        (["--score", "2d"], "2-D data, not the 64-D digits"),
+        (["--sampler", "annealed"], "noise-conditional"),
+        (["--sampler", "annealed", "--score", "ncsn", "--sigma-min", "9"], "sigma_min"),
+    ],
+)
+def test_digits_bad_input_exits_2_with_one_line(capsys, tmp_path, digits_models, extra, fragment):
+    from scoredemo.models import init_model, save_model
+
+    paths = {**digits_models, "2d": str(tmp_path / "2d.npz")}
+    save_model(paths["2d"], init_model(0, width=8, depth=1))
+    argv = {"--data": "digits", "--score": digits_models["dsm"], "--sampler": "langevin", "--seed": "0"}
+    for flag, value in zip(extra[::2], extra[1::2], strict=True):
+        argv[flag] = paths.get(value, value) if flag == "--score" else value
+    if "--density" in argv:
+        argv = {"--density": argv.pop("--density"), **argv}
+    code, out, err = run_cli(capsys, "sample", *[x for kv in argv.items() for x in kv], "--particles", "2", "--json")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scoredemo: error:") and fragment in lines[0], lines
+
+
+def test_digits_model_refused_by_density_and_train_bad_input(capsys, tmp_path, digits_models):
+    code, _, err = run_cli(capsys, *_with(score=digits_models["ncsn"], sampler="annealed"))
+    assert code == 2 and "2-D model" in err
+    base = ["train", "--data", "digits", "--seed", "0", "--out", str(tmp_path / "m.npz")]
+    for extra, fragment in [
+        (["--objective", "esm"], "dsm or ncsn"),
+        (["--objective", "dsm", "--levels", "3"], "apply only to objective ncsn"),
+        (["--objective", "dsm", "--data-size", "10"], "--data-size does not apply"),
+        (["--objective", "dsm", "--density", "ring"], "not allowed with"),
+        (["--objective", "dsm", "--data", "cifar"], "unknown data set"),
+    ]:
+        code, out, err = run_cli(capsys, *base, *extra)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and fragment in err, err
+    code, _, err = run_cli(capsys, "train", "--density", "ring", "--objective", "dsm", "--seed", "0", "--out", "x")
+    assert code == 2 and "--steps" in err

@@ -29,6 +29,17 @@ def test_fused_noise_is_jax_random_normal_bit_for_bit(key, n):
         np.testing.assert_array_equal(np.asarray(noise(jnp.int32(t))), np.asarray(want))
 
 
+@pytest.mark.parametrize("dim", [1, 3, 64])
+def test_fused_noise_in_d_dimensions_is_jax_random_normal_bit_for_bit(dim):
+    """(D, n) noise for D-dimensional particles (the digits: D = 64), the same bits as jax.random.normal."""
+    key = jax.random.key(11)
+    assert _fast_noise.fusable_key(key, 37, jnp.float32, dim) is not None
+    noise = jax.jit(_fast_noise.step_noise_fn(key, 37, jnp.float32, dim))
+    for t in (0, 5, 2**31 - 1):
+        want = jax.random.normal(jax.random.fold_in(key, t), (dim, 37), jnp.float32)
+        np.testing.assert_array_equal(np.asarray(noise(jnp.int32(t))), np.asarray(want))
+
+
 def test_fast_path_is_active_on_this_cpu_and_jax():
     """On CPU with this jax the fused path applies; a jax upgrade that silently turns it off fails here."""
     assert jax.default_backend() == "cpu"

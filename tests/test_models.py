@@ -182,3 +182,50 @@ def test_fast_softplus_matches_reference_and_its_derivatives() -> None:
     np.testing.assert_allclose(d1, jax.nn.sigmoid(u), rtol=1e-5, atol=1e-6)  # softplus' = sigmoid
     s = jax.nn.sigmoid(u)
     np.testing.assert_allclose(d2, s * (1 - s), rtol=1e-4, atol=1e-6)  # softplus'' = σ(1 − σ)
+
+
+@pytest.mark.parametrize("activation", ["softplus", "silu"])
+def test_dim_64_shapes_and_save_load_round_trip(tmp_path, activation: str) -> None:
+    """A digits-sized network (dim 64, 65 inputs with log σ, 64 outputs) keeps dim and activation in its file."""
+    learned = init_model(5, dim=64, width=16, depth=2, noise_conditional=True, activation=activation, data="digits")
+    x = jax.random.uniform(jax.random.key(1), (9, 64))
+    assert learned.dim == 64 and learned.score(x, 0.3).shape == (9, 64)
+    assert learned.params["hidden"][0]["kernel"].shape == (65, 16)
+    path = tmp_path / "digits.npz"
+    save_model(path, learned)
+    loaded = load_model(path)
+    assert loaded.dim == 64 and loaded.config["activation"] == activation and loaded.config == learned.config
+    for a, b in zip(_bits(learned), _bits(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.score(x, 0.3), learned.score(x, 0.3))
+
+
+def test_silu_network_formula() -> None:
+    model = ScoreMLP(dim=5, width=8, depth=2, activation="silu", rngs=nnx.Rngs(3))
+    x = jax.random.normal(jax.random.key(0), (4, 5))
+    h = x
+    for layer in model.hidden:
+        h = jax.nn.silu(h @ layer.kernel[...] + layer.bias[...])
+    np.testing.assert_allclose(model(x), h @ model.out.kernel[...] + model.out.bias[...], rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="activation"):
+        ScoreMLP(activation="relu", rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="dim"):
+        ScoreMLP(dim=0, rngs=nnx.Rngs(0))
+
+
+def test_file_without_dim_loads_as_2d_softplus(tmp_path) -> None:
+    """Model files written before ``dim``/``activation`` existed (no such keys in the config) load as 2-D softplus."""
+    import json
+
+    learned = init_model(2, width=8, depth=1, objective="dsm")
+    path = tmp_path / "old.npz"
+    save_model(path, learned)
+    with np.load(path, allow_pickle=False) as npz:
+        files = {k: npz[k] for k in npz.files}
+    config = json.loads(str(files["__config__"]))
+    del config["dim"], config["activation"]
+    files["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **files)
+    loaded = load_model(path)
+    assert loaded.dim == 2 and loaded.config["activation"] == "softplus"
+    np.testing.assert_array_equal(loaded.score(_x(), 0.0), learned.score(_x(), 0.0))
