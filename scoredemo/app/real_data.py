@@ -48,7 +48,7 @@ def pca_block(k: int) -> None:
                 np.concatenate([originals, rebuilt]),
                 n_cols=len(originals),
                 kind="pca-digits",
-                title=f"rebuilt from k = {k} of {digits.DIM} components ({cum[k - 1]:.0%} of the variance)",
+                title=f"k = {k} of {digits.DIM} components ({cum[k - 1]:.0%} of the variance)",
                 row_labels=["real", f"k = {k}"],
                 height=360,
             ),

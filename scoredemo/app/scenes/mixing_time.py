@@ -49,7 +49,7 @@ def render() -> None:
                 kind="crossed-fraction",
                 x_title="step",
                 y_title="fraction that has reached the other mode",
-                title="started in the left mode: who has crossed?",
+                title="reached the other mode?",
             ),
             "crossed-fraction",
             alt="Fraction of particles that have reached the other mode by the last step: "

@@ -120,7 +120,7 @@ def render() -> None:
                 kind="acceptance-vs-step",
                 x_title="step size ε",
                 y_title="fraction of moves accepted",
-                title="the price of exactness: fewer accepted moves",
+                title="MALA: fewer moves accepted",
                 marker_x=eps,
             ),
             "acceptance-vs-step",
