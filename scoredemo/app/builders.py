@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from scoredemo import digits, metrics, theory
+from scoredemo import digit_models, digits, metrics, theory
 from scoredemo.app import trained
 from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
 from scoredemo.app.keys import DensityKey, TrainKey, get_density
@@ -491,3 +491,54 @@ def digit_reconstructions(k: int, n: int = 10) -> tuple[np.ndarray, np.ndarray, 
     pick = np.linspace(0, len(x) - 1, n).astype(int)
     err = float(np.mean((p.reconstruct(x, k) - x) ** 2))
     return x[pick], p.reconstruct(x[pick], k), err
+
+
+@dataclasses.dataclass
+class DigitSamples:
+    """A sampler's chains on the digits: images at the recorded steps and the readable checks of the last ones."""
+
+    trajectory: np.ndarray  # (F, N, 64)
+    frame_steps: np.ndarray  # (F,)
+    confidence: float  # mean top-class probability of the real-digit classifier
+    nearest: float  # mean distance to the nearest real digit ([0, 1] pixel units)
+    near_fraction: float  # fraction of samples within NEAR of a real digit
+    n_finite: int
+    diverged_at: int
+
+
+#: "Close to a real digit": within this distance (a real digit's nearest other real digit is ~1.0 away on average).
+NEAR = 1.5
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def digit_samples(model: TrainKey, sampler: str, n_particles: int, seed: int) -> DigitSamples:
+    """Chains from uniform noise with a trained digits model (``digit_models.sample_digits`` at its defaults)."""
+    run = digit_models.sample_digits(trained.trained(model).learned, sampler, seed=seed, n_particles=n_particles)
+    check = digit_models.check_samples(run.samples)
+    dist = digits.nearest_train_distance(run.samples)
+    return DigitSamples(
+        np.round(np.asarray(run.trajectory, np.float32), 3),
+        np.asarray(run.frame_steps),
+        check["digit_confidence"],
+        check["nearest_train_distance"],
+        float(np.mean(dist < NEAR)),
+        check["n_finite"],
+        run.diverged_at,
+    )
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def digit_references() -> dict[str, float]:
+    """The checks on things that are and are not digits, computed once: real digits (their confidence, and the
+    distance of each to its nearest *other* real digit) and uniform noise on [0, 1]⁶⁴."""
+    x = digits.load()[0].astype(np.float64)
+    d2 = (x**2).sum(1)[:, None] - 2 * x @ x.T + (x**2).sum(1)[None]
+    np.fill_diagonal(d2, np.inf)
+    other = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+    noise = np.random.default_rng(0).random((500, digits.DIM))
+    return {
+        "real_confidence": float(digits.digit_confidence(x).mean()),
+        "real_nearest_other": float(other.mean()),
+        "noise_confidence": float(digits.digit_confidence(noise).mean()),
+        "noise_nearest": float(digits.nearest_train_distance(noise).mean()),
+    }

@@ -16,11 +16,14 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from scoredemo import metrics, training
+from scoredemo import digit_models, metrics, training
 from scoredemo.app.kernels import grid_kernel, score_kernel
 from scoredemo.app.keys import TrainKey, get_density
 from scoredemo.app.settings import CACHE_TTL, MAX_TRAIN_DATA, MAX_TRAIN_STEPS, N_ARROWS
 from scoredemo.objectives import OBJECTIVES
+
+#: The DensityKey name of models trained on the real digits (scoredemo.digit_models) instead of a 2-D density.
+DIGITS = "digits"
 
 
 def objective_names() -> list[str]:
@@ -70,7 +73,10 @@ class ModelStore:
                 if not force and key in self._items:
                     self._items.move_to_end(key)
                     return self._items[key]
-            result = training.train(get_density(key.density), key.config, progress=progress)
+            if key.density.name == DIGITS:  # the real 64-D digits: a data set, not a density
+                result = digit_models.train_digits(key.config, progress=progress)
+            else:
+                result = training.train(get_density(key.density), key.config, progress=progress)
             with self._lock:
                 self._items[key] = result
                 self._items.move_to_end(key)

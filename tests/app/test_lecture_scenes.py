@@ -89,3 +89,18 @@ def test_follow_the_score_side_by_side_over_the_arrows():
     ascent = metric(at, "gradient ascent: mean ‖s(x)‖")
     langevin = metric(at, "Langevin: mean ‖s(x)‖")
     assert float(ascent.value) < 0.1 * float(langevin.value)
+
+
+def test_real_data_scene_trains_both_models_and_shows_the_checks():
+    """Issue 12 part 4 at a small size (250 training steps, 50 chains): two image grids (plain, annealed) over the
+    recorded steps, the three checks for each, and the references computed on real digits and noise."""
+    at = scene("real_images", train_steps=250, n_particles=50, frame=10)
+    ok(at)
+    grids = {k: v for k, v in charts(at).items() if k.startswith("digits-")}
+    assert set(grids) == {"digits-plain", "digits-annealed"}
+    assert "step 1000" in grids["digits-annealed"]["layout"]["title"]["text"]
+    labels = [m.label for m in at.metric]
+    assert labels.count("distance to nearest real digit") == 2 and labels.count("looks like a digit (classifier)") == 2
+    assert any("nearest *other* real digit" in md.value for md in at.markdown)
+    at.slider(key="frame").set_value(0).run()
+    assert "step 0" in charts(at)["digits-plain"]["layout"]["title"]["text"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scoredemo.app import keys as K
 from scoredemo.app import trained as T
 from scoredemo.app import warmup
-from scoredemo.app.scenes import annealed, learning, low_density, manifolds
+from scoredemo.app.scenes import annealed, learning, low_density, manifolds, real_images
 
 
 def test_default_models_are_the_scenes_default_views():
@@ -16,9 +16,11 @@ def test_default_models_are_the_scenes_default_views():
         *low_density.default_models(),
         *manifolds.default_models(),
         *annealed.default_models(),
+        *real_images.default_models(),
     }
-    # scenes 3 and 4 share theirs; scene 5 trains a thick and a thin ring; scene 7 its ncsn error check (issue 11)
-    assert len(models) == 4
+    # learning and low density share theirs; manifolds trains a thick and a thin ring; annealed its ncsn error
+    # check; real data its two digits models
+    assert len(models) == 6
     scene3 = learning.default_models()[0]
     assert (scene3.objective, scene3.steps, scene3.data_size, scene3.seed) == ("ssm-vr", 2000, 1000, 0)
     assert scene3.density == K.density_key("ncsn-mixture", pi=0.2)

@@ -11,4 +11,5 @@ SCENES = [
     ("mixing", "7 · Pitfall: mixing and π", "mixing", ":material/balance:"),
     ("mixing_time", "8 · Pitfall: slow mixing", "mixing-time", ":material/hourglass_top:"),
     ("annealed", "9 · The fix: annealed Langevin", "annealed-langevin", ":material/thermostat:"),
+    ("real_images", "10 · Real data: digits", "real-data", ":material/draw:"),
 ]
