@@ -383,6 +383,24 @@ def frame_budget(n_particles: int, n_frames: int, dim: int = 2) -> int:
     return int(max(2, min(n_frames, fit)))
 
 
+def noise_schedule(
+    sampler: str,
+    n_steps: int,
+    *,
+    sigma: float = 0.0,
+    sigma_max: float = 20.0,
+    sigma_min: float = 1.0,
+    n_levels: int = 10,
+) -> tuple[np.ndarray, int]:
+    """(σ's, total steps) of a run: the annealing ladder (:func:`geometric_sigmas`) and L·T steps for an annealed
+    sampler, where ``n_steps`` is T per level; otherwise the one fixed σ (0: the clean density) and ``n_steps``.
+    The one place this is decided, for the samplers' front end, the CLI and the app."""
+    if get_sampler(sampler).annealed:
+        sigmas = geometric_sigmas(sigma_max, sigma_min, n_levels)
+        return sigmas, int(n_steps) * len(sigmas)
+    return np.array([sigma], np.float32), int(n_steps)
+
+
 def uniform_init(rng_key: PRNGKey, n_particles: int, box: float) -> Array:
     """n particles uniform on the square [−box, box]² (float32)."""
     return jax.random.uniform(rng_key, (n_particles, 2), jnp.float32, -box, box)
@@ -410,11 +428,9 @@ def sample(
     (default 0: the clean density) is followed. ``noise`` defaults to the sampler's own (0 for ``ascent``).
     """
     spec = get_sampler(sampler)
-    if spec.annealed:
-        sigmas = geometric_sigmas(sigma_max, sigma_min, n_levels)
-        total = n_steps * len(sigmas)
-    else:
-        sigmas, total = np.array([sigma], np.float32), n_steps
+    sigmas, total = noise_schedule(
+        sampler, n_steps, sigma=sigma, sigma_max=sigma_max, sigma_min=sigma_min, n_levels=n_levels
+    )
     params = make_params(
         step_size, noise=spec.noise if noise is None else noise, sigmas=sigmas, steps_per_level=n_steps
     )

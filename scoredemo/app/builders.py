@@ -35,7 +35,7 @@ from scoredemo.app.settings import (
     N_GRID,
 )
 from scoredemo.densities import Density, Mixture, make_density
-from scoredemo.samplers import geometric_sigmas, make_params, uniform_init
+from scoredemo.samplers import make_params, noise_schedule, uniform_init
 
 
 @dataclasses.dataclass
@@ -156,11 +156,9 @@ def particles(
     rng = jax.random.key(int(seed))
     init_key, run_key = jax.random.split(rng)
     position = initial_positions(dens.mixture, init, init_key, n_particles)
-    if sampler == "annealed":
-        sigmas = geometric_sigmas(sigma_max, sigma_min, levels)
-        total = n_steps * len(sigmas)
-    else:
-        sigmas, total = np.array([sigma], np.float32), n_steps
+    sigmas, total = noise_schedule(
+        sampler, n_steps, sigma=sigma, sigma_max=sigma_max, sigma_min=sigma_min, n_levels=levels
+    )
     power = 1.0 if sampler == "annealed" else FRAME_POWER
     params = make_params(step_size, noise=noise, sigmas=sigmas, steps_per_level=n_steps, frame_power=power)
     t0 = time.perf_counter()

@@ -68,15 +68,7 @@ def render() -> None:
     with right:
         grid_x, px, py = B.marginals(dkey)
         W.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
-        label = "mean ‖s(x)‖ at the particles"
-        true_norm = B.mean_score_norm(dkey, B.true_samples(dkey))
-        if run.diverged_at >= 0:
-            st.metric(label, f"diverged at step {run.diverged_at}")
-        else:
-            norm = B.mean_score_norm(dkey, run.samples)
-            st.metric(
-                label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off"
-            )
+        _score_norm_metric("mean ‖s(x)‖ at the particles", dkey, run, B.mean_score_norm(dkey, B.true_samples(dkey)))
         st.caption(
             "At a peak of p — a point or a whole ridge, like a moon — the score is 0: gradient ascent drives "
             "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch."
@@ -108,15 +100,18 @@ def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None
                 n_trails=3,
             )
             W.chart(F.animation_spec(anim), f"animation-{'ascent' if noise == 0 else 'langevin'}")
-            label = f"{name}: mean ‖s(x)‖"
-            if run.diverged_at >= 0:
-                st.metric(label, f"diverged at step {run.diverged_at}")
-            else:
-                norm = B.mean_score_norm(dkey, run.samples)
-                st.metric(
-                    label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off"
-                )
+            _score_norm_metric(f"{name}: mean ‖s(x)‖", dkey, run, true_norm)
     st.caption(
         "Same start, same random numbers: without noise every particle climbs to a peak, where s(x) = 0; with noise "
         "the particles keep moving and spread like samples of p. Press ▶ Play on both."
     )
+
+
+def _score_norm_metric(label: str, dkey, run: B.RunData, true_norm: float) -> None:
+    """Mean ‖s(x)‖ at the final particles next to true samples' (0 once ascent has reached the peaks), or where
+    the run diverged."""
+    if run.diverged_at >= 0:
+        st.metric(label, f"diverged at step {run.diverged_at}")
+        return
+    norm = B.mean_score_norm(dkey, run.samples)
+    st.metric(label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off")
