@@ -5,12 +5,11 @@ test-output/screenshots/layout-<scene>-<width>.png (look at them).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from devtools.apphost import AppServer, browser_missing, launch_chromium, wait_idle
+from devtools.apphost import wait_idle
 from scoredemo.app.scenes import SCENES
 
 pytestmark = pytest.mark.e2e
@@ -43,36 +42,14 @@ def _overlap(a: dict, b: dict) -> float:
     return max(w, 0.0) * max(h, 0.0)
 
 
-@pytest.fixture(scope="module")
-def server():
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"e2e prerequisites missing in CI: {reason}")
-        pytest.skip(reason)
-    srv = AppServer(compile_log=False).start()
-    yield srv.url
-    srv.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("path", [s[2] for s in SCENES])
-def test_scene_layout_at_slide_and_projector_sizes(server, browser, path):
+def test_scene_layout_at_slide_and_projector_sizes(app_url, chromium, path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     for width, height in VIEWPORTS:
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = chromium.new_page(viewport={"width": width, "height": height})
         try:
-            page.goto(f"{server}/{path}")
+            page.goto(f"{app_url}/{path}")
             page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240000)
             wait_idle(page, timeout=240.0)
             assert page.locator('[data-testid="stException"]').count() == 0

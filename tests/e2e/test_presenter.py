@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import JS_CHART, AppServer, animation_label, browser_missing, launch_chromium, wait_idle
+from devtools.apphost import JS_CHART, animation_label, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -18,21 +18,12 @@ SHOTS = Path(os.environ.get("SCOREDEMO_SHOTS", ROOT / "test-output" / "screensho
 
 
 @pytest.fixture(scope="module")
-def page():
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"e2e prerequisites missing in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
+def page(app_url, chromium):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with AppServer(compile_log=False) as srv, sync_playwright() as p:
-        browser = launch_chromium(p)
-        pg = browser.new_page(viewport={"width": 1920, "height": 1080})
-        pg.base_url = srv.url
-        yield pg
-        browser.close()
+    pg = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    pg.base_url = app_url
+    yield pg
+    pg.close()
 
 
 def open_scene(pg, path: str) -> None:

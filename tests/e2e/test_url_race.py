@@ -12,31 +12,18 @@ the reported message. This test keeps the browser-side behaviour: fast presses, 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from devtools.apphost import AppServer, browser_missing, launch_chromium, wait_idle
+from devtools.apphost import wait_idle
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server_and_page():
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"e2e prerequisites missing in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    srv = AppServer(compile_log=False).start()
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        pg = browser.new_page(viewport={"width": 1280, "height": 720})
-        yield srv.url, pg
-        browser.close()
-    srv.close()
+def server_and_page(app_url, chromium):
+    pg = chromium.new_page(viewport={"width": 1280, "height": 720})
+    yield app_url, pg
+    pg.close()
 
 
 def alerts(pg) -> str:
