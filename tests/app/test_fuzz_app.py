@@ -418,7 +418,12 @@ def check_case(path: str, query: dict[str, str | list[str]]) -> AppTest:
 
     lo, hi = widgets.get("sigma_min"), widgets.get("sigma_max")
     if path == "annealed-langevin" and lo is not None and hi is not None and lo.value > hi.value:
-        assert any("σ_min" in i.value and "above σ_max" in i.value for i in at.info), (query, "no σ_min note")
+        # the one σ-order policy: refused and said (a warning), never silently clamped
+        said = [w.value for w in at.warning]
+        assert any("σ_min" in t and "above σ_max" in t and "cannot be used" in t for t in said), (
+            query,
+            "no σ_min note",
+        )
 
     density = widgets.get("density")
     if path == "score-fields" and density is not None and density.value == K.CUSTOM:
