@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         for i, (_, _, path, _) in enumerate(SCENES, start=1):
-            page.goto(f"{srv.url}/{path}")
+            page.goto(f"{srv.url}/{'' if i == 1 else path}")  # the first scene is the default page: no path
             page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300000)
             wait_idle(page, timeout=300.0)
             page.wait_for_timeout(500)

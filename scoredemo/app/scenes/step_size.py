@@ -156,6 +156,7 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], ke
         frame_labels=[labels[0], labels[1] if run.diverged_at < 0 else f"diverged at step {run.diverged_at}"],
         background=(f.xs, f.ys, f.density),
         title=title,
+        start_frame=-1,  # open on the sampler's law; Play flips back to the exact samples it started from
     )
     x = np.asarray(run.samples, np.float64)
     x = x[np.all(np.isfinite(x), axis=-1)]
