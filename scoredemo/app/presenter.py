@@ -126,7 +126,7 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     keep = {PARAM: "1"} if on else None
     prev, nxt = neighbours(pages, current)
     bar = st.container(key="lecture-bar")
-    c1, c2, c3 = bar.columns([1, 3, 1], vertical_alignment="center")
+    c1, c2, c3 = bar.columns([3, 5, 3], vertical_alignment="center")  # room for "← 3 · How exact is Langevin?"
     if prev is not None:
         with c1.container(key="lecture-prev"):
             st.page_link(prev, label=f"← {prev.title}", query_params=keep, help="Previous scene (key ← or p)")
