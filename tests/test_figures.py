@@ -416,10 +416,11 @@ def test_animation_per_frame_backgrounds_and_boxes():
             frame_boxes=[1.0, 1.0, 3.0, 3.0],
         )
     )
-    assert len(spec["layout"]["images"]) == 2 and [im["visible"] for im in spec["layout"]["images"]] == [False, True]
+    # the chart opens on frame 0: its background is the visible one (the frames switch them)
+    assert len(spec["layout"]["images"]) == 2 and [im["visible"] for im in spec["layout"]["images"]] == [True, False]
     assert [f["layout"]["images[1].visible"] for f in spec["frames"]] == [False, False, True, True]
     assert spec["frames"][0]["layout"]["xaxis.range"] == [-1.0, 1.0]
-    assert spec["layout"]["xaxis"]["range"] == [-3.0, 3.0]  # opens on the last frame
+    assert spec["layout"]["xaxis"]["range"] == [-1.0, 1.0]  # opens on frame 0, in its own view
     assert all("source" not in str(f["layout"]) for f in spec["frames"])  # images are sent once, not per frame
     with pytest.raises(ValueError, match="background_index"):
         F.animation_spec(

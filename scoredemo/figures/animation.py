@@ -120,15 +120,18 @@ def animation_spec(anim: Animation) -> dict:
     frame only switches which one is visible (``images[i].visible``), and with ``frame_boxes`` it sets the view.
     Trace order: one scatter per particle set, then one line per
     highlighted particle (its recent trail) and one marker trace for the highlighted heads; every frame updates
-    all of them. The figure opens on the LAST frame (the result, no click needed);
-    "Play" replays from step 0; the slider scrubs. Frame and particle counts are capped (MAX_FRAMES,
-    MAX_DRAWN_PARTICLES); coordinates are float32 rounded to 3 decimals, sent as typed arrays.
+    all of them. The figure opens on ``start_frame`` (0, the start, by default: Play shows the whole run; −1:
+    the last frame), background and view included; "Play" plays from step 0; the slider scrubs. Frame and
+    particle counts are capped (MAX_FRAMES, MAX_DRAWN_PARTICLES); coordinates are float32 rounded to 3 decimals,
+    sent as typed arrays.
 
     Built as plain dicts because this is the app's hottest figure: ~500 traces over 61 frames cost ~0.1 s to build
     as validated ``go`` objects and as much again to copy and serialise; as dicts, a few milliseconds.
     """
     d = drawn(anim)
     frame_idx, labels, trajs, shown, boxes = d.frame_idx, d.labels, d.trajs, d.shown, d.boxes
+    last = len(frame_idx) - 1
+    opening = min(anim.start_frame, last) if anim.start_frame >= 0 else last  # the frame shown before Play
     images = []
     if anim.background is not None:
         # a layout image, not a heatmap: Plotly drops heatmaps from the view while frames play with redraw=False
@@ -137,7 +140,7 @@ def animation_spec(anim: Animation) -> dict:
     if shown is not None:  # per drawn frame, which of the per-frame backgrounds is visible
         first = len(images)
         for j, (xs, ys, z) in enumerate(anim.backgrounds):
-            images.append(dict(_density_image_spec(xs, ys, z, log=anim.log_background), visible=j == shown[-1]))
+            images.append(dict(_density_image_spec(xs, ys, z, log=anim.log_background), visible=j == shown[opening]))
 
     def frame_layout(k: int) -> dict:
         """What a frame changes in the layout: which background is visible (attribute paths, a few bytes), and the
@@ -150,7 +153,6 @@ def animation_spec(anim: Animation) -> dict:
         return out
 
     lead, trail_ids = trajs[0], d.trail_ids
-    last = len(frame_idx) - 1
     # per frame, x and y of every drawn point in one contiguous block each: one base64 call per array
     xs_all = [np.ascontiguousarray(t[..., 0]) for t in trajs]
     ys_all = [np.ascontiguousarray(t[..., 1]) for t in trajs]
@@ -203,8 +205,7 @@ def animation_spec(anim: Animation) -> dict:
             )
         return out
 
-    start = min(max(anim.start_frame, 0), last) if anim.start_frame >= 0 else last
-    data = dynamic(start)
+    data = dynamic(opening)
     dyn_ids = list(range(len(data)))
     if anim.arrows is not None:  # drawn first, so under the particles; frames leave it as it is
         points, uv = anim.arrows
@@ -221,7 +222,7 @@ def animation_spec(anim: Animation) -> dict:
         fromcurrent=False,
         mode="immediate",
     )
-    xaxis, yaxis = _square_axis_pair(anim.box if boxes is None else boxes[last])
+    xaxis, yaxis = _square_axis_pair(anim.box if boxes is None else boxes[opening])
     layout = style_layout(kind="animation", title=anim.title, height=ANIMATION_HEIGHT)
     layout.update(
         images=images,
@@ -248,7 +249,7 @@ def animation_spec(anim: Animation) -> dict:
         ],
         sliders=[
             dict(
-                active=start,
+                active=opening,
                 x=0.3,
                 len=0.7,
                 y=0.0,
