@@ -192,7 +192,8 @@ def _require(args: argparse.Namespace, names: Sequence[str]) -> None:
     """The 2-D commands' required options (optional with --data, which has defaults for them)."""
     missing = [_flag(n) for n in names if getattr(args, n, None) is None]
     if missing:
-        raise UsageError(f"the following arguments are required with --density: {', '.join(missing)}")
+        what = f"sampler {args.sampler}" if getattr(args, "sampler", None) else "--density"
+        raise UsageError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required for {what}")
 
 
 def _refuse(args: argparse.Namespace, names: Sequence[str], where: str) -> None:
@@ -223,13 +224,16 @@ def _load_target(args: argparse.Namespace, density: Any) -> tuple[Any, bool]:
 def cmd_sample(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _sample_digits(args)
+    args.score = args.score or "true"
+    args.frames = args.frames or 2
+    if args.sampler in _DIFFUSION_SAMPLERS:  # they discretise t from 1 to 0: no --step-size, their own σ defaults
+        _require(args, ("particles",))
+        return _sample_density(args)
     _require(args, ("particles", "steps", "step_size"))
     for name, value in (("sigma_max", SAMPLE_SIGMA_MAX), ("sigma_min", SAMPLE_SIGMA_MIN), ("levels", SAMPLE_LEVELS)):
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.init = args.init or "uniform"
-    args.score = args.score or "true"
-    args.frames = args.frames or 2
     return _sample_density(args)
 
 
