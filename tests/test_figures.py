@@ -155,6 +155,14 @@ SPECS = {
 }
 
 
+def test_image_grid_sends_a_2d_heat_map():
+    """The mosaic is sent as a 2-D typed array (with its shape): a flat one draws an empty chart in plotly.js."""
+    spec = SPECS["image_grid_spec"]()
+    z = spec["data"][0]["z"]
+    assert z["shape"] == "17, 89"  # 2 rows × 10 columns of 8×8 images with 1-pixel gutters
+    assert F.decode_arrays(spec)["data"][0]["z"].shape == (17, 89)
+
+
 def test_mosaic_places_images_with_gutters():
     imgs = np.stack([np.full(64, 0.25), np.full(64, 0.5), np.full(64, 1.0)])
     m = F.mosaic(imgs, 2)

@@ -40,7 +40,8 @@ def image_grid_spec(
     n_rows = (z.shape[0] + 1) // 9
     trace = dict(
         type="heatmap",
-        z=typed_array(np.round(np.nan_to_num(z, nan=0.0), 3)[::-1], "f4"),
+        # 2-D typed array: plotly.js needs the shape, or it reads a flat list and draws nothing
+        z=dict(typed_array(np.round(np.nan_to_num(z, nan=0.0), 3)[::-1], "f4"), shape=f"{z.shape[0]}, {z.shape[1]}"),
         colorscale=INK_SCALE,
         zmin=0.0,
         zmax=1.0,
