@@ -64,6 +64,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one clear line instead of usage + message
         raise UsageError(message)
 
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        # `--flag=--`: argparse before CPython 3.12.3 (gh-109475) drops the '--' as if it ended the options and
+        # stores [] without calling the flag's type, so no check ever sees it. Refuse it as `--flag --` is refused.
+        for action in self._actions:
+            if action.option_strings and action.nargs is None and getattr(namespace, action.dest, None) == []:
+                self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return namespace, extras
+
 
 # ------------------------------------------------------------------------------------------ argument types
 
