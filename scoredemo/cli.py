@@ -277,6 +277,28 @@ def load_target(args: argparse.Namespace, density: Any) -> tuple[Any, bool]:
     return learned, False
 
 
+def mode_report(density: Any, samples: np.ndarray) -> dict[str, list[float]]:
+    """A 2-D run's true_weights and mode_fractions (the share of the samples nearest each mode; both empty for a
+    density with one mode)."""
+    from scoredemo import metrics
+
+    mix = density.mixture
+    if mix.n_modes <= 1:
+        return {"true_weights": [], "mode_fractions": []}
+    return {
+        "true_weights": [float(w) for w in density.true_weights],
+        "mode_fractions": [float(f) for f in metrics.mode_fractions(mix, samples)],
+    }
+
+
+def distance_to_exact(density: Any, rng_key: Any, samples: np.ndarray) -> float:
+    """The energy distance between the samples and min(N, 2000) exact samples of p drawn with ``rng_key``."""
+    from scoredemo import metrics
+
+    reference = np.asarray(density.sample(rng_key, min(len(samples), 2000)))
+    return metrics.energy_distance(samples, reference)
+
+
 def save_npz(path: str, **arrays: np.ndarray) -> None:
     try:
         np.savez(path, **arrays)

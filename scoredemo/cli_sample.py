@@ -18,7 +18,9 @@ from scoredemo.cli import (
     check_budget,
     check_writable,
     density_from,
+    distance_to_exact,
     load_target,
+    mode_report,
     print_report,
     require,
     sample_defaults,
@@ -95,8 +97,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
     samples = np.asarray(result.samples)
     finite = np.all(np.isfinite(samples), axis=-1)
     diverged = int(result.diverged_at)
-    mix = density.mixture
-    reference = np.asarray(density.sample(ref_key, min(args.particles, 2000)))
     report = {
         "density": density.name,
         "density_params": dict(density.params),
@@ -108,14 +108,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
         "total_steps": int(total),
         "sigmas": [float(s) for s in sigmas] if sampler.annealed else None,
         "seed": args.seed,
-        "true_weights": [float(w) for w in density.true_weights] if mix.n_modes > 1 else [],
-        "mode_fractions": [float(f) for f in metrics.mode_fractions(mix, samples)] if mix.n_modes > 1 else [],
+        **mode_report(density, samples),
         "n_particles": int(args.particles),
         "n_finite": int(finite.sum()),
         "diverged_at_step": None if diverged < 0 else diverged,
         "acceptance_rate": float(result.acceptance_rate),
-        "energy_distance": metrics.energy_distance(samples, reference),
-        "within_mode_spread": metrics.within_mode_spread(mix, samples),
+        "energy_distance": distance_to_exact(density, ref_key, samples),
+        "within_mode_spread": metrics.within_mode_spread(density.mixture, samples),
         "frames": frames,
         "compile_seconds": round(compile_seconds, 4),
         "sampling_seconds": round(sampling_seconds, 4),

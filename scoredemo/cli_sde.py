@@ -10,7 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from scoredemo.cli import UsageError, check_budget, density_from, load_target, print_report, sample_defaults, save_npz
+from scoredemo.cli import (
+    UsageError,
+    check_budget,
+    density_from,
+    distance_to_exact,
+    load_target,
+    mode_report,
+    print_report,
+    sample_defaults,
+    save_npz,
+)
 
 
 def _diffusion_setup(args: argparse.Namespace, target: Any, exact: bool) -> tuple[Any, Any]:
@@ -35,7 +45,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
     import jax
     import jax.numpy as jnp
 
-    from scoredemo import metrics
     from scoredemo import sde as sde_mod
     from scoredemo.samplers import frame_budget
 
@@ -69,8 +78,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
     sampling_seconds = time.perf_counter() - t0
 
     samples = np.asarray(result.samples)
-    mix = density.mixture
-    reference = np.asarray(density.sample(ref_key, min(args.particles, 2000)))
     report = {
         "density": density.name,
         "density_params": dict(density.params),
@@ -91,11 +98,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         "rtol": _f32(params.rtol) if solver == "adaptive" else None,
         "atol": _f32(params.atol) if solver == "adaptive" else None,
         "seed": args.seed,
-        "true_weights": [float(w) for w in density.true_weights] if mix.n_modes > 1 else [],
-        "mode_fractions": [float(f) for f in metrics.mode_fractions(mix, samples)] if mix.n_modes > 1 else [],
+        **mode_report(density, samples),
         "n_particles": int(args.particles),
         "n_finite": int(np.all(np.isfinite(samples), axis=-1).sum()),
-        "energy_distance": metrics.energy_distance(samples, reference),
+        "energy_distance": distance_to_exact(density, ref_key, samples),
         "frames": frames,
         "compile_seconds": round(compile_seconds, 4),
         "sampling_seconds": round(sampling_seconds, 4),
