@@ -146,6 +146,21 @@ def _value_label(v: float) -> str:
 KEY_CELLS = 2.6
 
 
+def _key_label(text: str, x: float, y: float, suffix: str) -> dict:
+    """A line of the arrow key: text starting at (x, y) in the data units of axes x{suffix}/y{suffix}."""
+    return dict(
+        text=text,
+        x=x,
+        y=y,
+        xanchor="left",
+        yanchor="middle",
+        showarrow=False,
+        font=dict(size=13),
+        xref=f"x{suffix}",
+        yref=f"y{suffix}",
+    )
+
+
 def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple[dict, list[dict], list[dict]]:
     """The key drawn in a strip under the panel (inside its axes, so lengths are in the same data units as the
     field's arrows): sample arrows for :meth:`ArrowScale.key_values` with their ‖s‖, the line of
@@ -158,35 +173,13 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     for v, length in zip(values, lengths, strict=True):
         tails.append((x, y_arrow))
         labels.append(
-            dict(
-                text=("‖s‖ = " if not labels else "") + _value_label(v),
-                x=x + length + 0.15 * cell,
-                y=y_arrow,
-                xanchor="left",
-                yanchor="middle",
-                showarrow=False,
-                font=dict(size=13),
-                xref=f"x{suffix}",
-                yref=f"y{suffix}",
-            )
+            _key_label(("‖s‖ = " if not labels else "") + _value_label(v), x + length + 0.15 * cell, y_arrow, suffix)
         )
         x += length + (3.4 if len(labels) == 1 else 1.9) * cell  # the first label also says "‖s‖ ="
     pts = np.asarray(tails)
     uv = np.stack([lengths, np.zeros_like(lengths)], -1)
     trace = dict(quiver_dict(pts, uv, name="arrow key"), meta={"role": "key", "values": [float(v) for v in values]})
-    labels.append(
-        dict(
-            text=scale.describe(),
-            x=-box + 0.3 * cell,
-            y=y_text,
-            xanchor="left",
-            yanchor="middle",
-            showarrow=False,
-            font=dict(size=13),
-            xref=f"x{suffix}",
-            yref=f"y{suffix}",
-        )
-    )
+    labels.append(_key_label(scale.describe(), -box + 0.3 * cell, y_text, suffix))
     line = dict(color="#8C8C8C", width=1)
     sep = dict(type="line", x0=-box, x1=box, y0=-box, y1=-box, xref=f"x{suffix}", yref=f"y{suffix}", line=line)
     return trace, labels, [sep]

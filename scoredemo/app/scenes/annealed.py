@@ -18,6 +18,8 @@ from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
 SCORES = ["exact", "learned-ncsn"]
+#: The ncsn-mixture's modes, in its order (π is the first's weight).
+MODE_NAMES = ["lower-left", "upper-right"]
 
 
 def render() -> None:
@@ -94,7 +96,6 @@ def render() -> None:
     W.warn_divergence(annealed, eps, dens, sigmas=sigmas)
     W.warn_divergence(plain, eps, dens, sigmas=[sigma_min] if model else None)
     f = B.field(dkey, 0.0)
-    names = ["lower-left", "upper-right"]
 
     # p_σᵢ behind each level's frames, in a view that widens with σ (the particles spread like p_σ does)
     # (a level opens with the particles of the level before, still spread like the previous σ: its view is that σ's)
@@ -111,18 +112,17 @@ def render() -> None:
             background_index=level_of,
             frame_boxes=[boxes[i] for i in level_of],
         )
-        # the heading outside the figure: in half a page a Plotly title and the legend share one line
-        st.markdown(f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)")
-        alt = alt_text.particles(
+        _run_block(
+            anim,
+            annealed,
+            f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)",
             f"annealed Langevin (σ {sigma_max:g} → {sigma_min:g})",
-            int(n),
-            total,
-            annealed.fractions[-1],
-            dens.true_weights,
-            names,
-            diverged_at=annealed.diverged_at,
+            n=int(n),
+            total=total,
+            dens=dens,
+            key="animation",
+            file_stem="scoredemo-annealed",
         )
-        W.animation_block(anim, annealed, key="animation", file_stem="scoredemo-annealed", alt=alt)
     with right:
         anim = F.Animation(
             sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"])],
@@ -130,21 +130,19 @@ def render() -> None:
             frame_labels=B.frame_labels(plain),
             background=(f.xs, f.ys, f.density),
         )
-        st.markdown(
+        _run_block(
+            anim,
+            plain,
             f"**Plain Langevin** over p ({total} steps)"
             if not model
-            else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)"
-        )
-        alt = alt_text.particles(
+            else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)",
             "plain Langevin",
-            int(n),
-            total,
-            plain.fractions[-1],
-            dens.true_weights,
-            names,
-            diverged_at=plain.diverged_at,
+            n=int(n),
+            total=total,
+            dens=dens,
+            key="animation-plain",
+            file_stem="scoredemo-plain",
         )
-        W.animation_block(anim, plain, key="animation-plain", file_stem="scoredemo-plain", alt=alt)
     st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
 
     left, right = st.columns([3, 2])
@@ -154,7 +152,7 @@ def render() -> None:
                 annealed.frame_steps,
                 {"annealed": annealed.fractions, "plain": plain.fractions},
                 dens.true_weights,
-                mode_names=names,
+                mode_names=MODE_NAMES,
                 title="mode-fraction meter",
             ),
             "meter",
@@ -167,7 +165,7 @@ def render() -> None:
             F.weights_bar_spec(
                 dens.true_weights,
                 {"plain Langevin": plain.fractions[-1], "annealed": annealed.fractions[-1]},
-                mode_names=names,
+                mode_names=MODE_NAMES,
             ),
             "weights",
         )
@@ -180,6 +178,17 @@ def render() -> None:
         "then start from pure noise and remove it level by level."
     )
     error_check(tkey, sigma_max, sigma_min, trained_above=model is not None)
+
+
+def _run_block(anim, run, heading: str, label: str, *, n: int, total: int, dens, key: str, file_stem: str) -> None:
+    """One sampler's column: the heading, then the animation with its text alternative (the run's n particles and
+    total steps, its final mode fractions against the true weights)."""
+    # the heading outside the figure: in half a page a Plotly title and the legend share one line
+    st.markdown(heading)
+    alt = alt_text.particles(
+        label, n, total, run.fractions[-1], dens.true_weights, MODE_NAMES, diverged_at=run.diverged_at
+    )
+    W.animation_block(anim, run, key=key, file_stem=file_stem, alt=alt)
 
 
 #: The ncsn model of the learned score and of the error check (the same key, so one training serves both).

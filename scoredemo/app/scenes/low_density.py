@@ -130,22 +130,15 @@ def render() -> None:
         f"Ended within {HOME_SCALES:g} blur scales of one of a mode's components, where "
         f"{HOME_FRACTION:.2%} of exact samples of p are: a Langevin particle's own noise does not count as lost."
     )
-    k1.metric(
-        "true score: reached a mode",
-        f"{reached_true:.0%}",
-        delta=_split(m_true, names),
-        delta_color="off",
-        delta_arrow="off",
-        help=home_help,
-    )
-    k2.metric(
-        "learned score: reached a mode",
-        f"{reached_learned:.0%}",
-        delta=_split(m_learned, names),
-        delta_color="off",
-        delta_arrow="off",
-        help=home_help,
-    )
+    for col, score, reached, modes in ((k1, "true", reached_true, m_true), (k2, "learned", reached_learned, m_learned)):
+        col.metric(
+            f"{score} score: reached a mode",
+            f"{reached:.0%}",
+            delta=_split(modes, names),
+            delta_color="off",
+            delta_arrow="off",
+            help=home_help,
+        )
     k3.metric(
         "learned: same mode as the true score",
         f"{same:.0%}",
