@@ -33,6 +33,16 @@ def field_program():
 
 
 @functools.cache
+def sample_program():
+    """fn(mixture, rng_key, n) -> n exact samples x ~ p (n, 2), jitted with ``n`` static.
+
+    The mixture (its weights, means, scales) and the key are traced, so one program serves every π and seed; it
+    compiles once per mixture structure and sample count. Built on first use, shared by every caller in the process.
+    """
+    return jax.jit(lambda mix, rng_key, n: mix.sample(rng_key, n), static_argnums=2)
+
+
+@functools.cache
 def _assign_kernel():
     """Jitted mode assignment (built on first use; one program per mixture structure and particle count)."""
     return jax.jit(lambda mix, x: mix.assign_modes(jnp.nan_to_num(x)))

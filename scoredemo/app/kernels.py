@@ -1,12 +1,12 @@
-"""The app's compiled programs, one per (sampler, frames) or target kind and point count, shared by every session
-(``st.cache_resource``). Values (π, ε, σ, the noise switch) are traced arguments: moving them never recompiles."""
+"""The app's compiled programs, one per (sampler, frames) or target kind and point count, shared by every session.
+Values (π, ε, σ, the noise switch) are traced arguments: moving them never recompiles. The programs themselves are
+the engine's (jitted in :mod:`scoredemo.samplers` and :mod:`scoredemo.metrics`): this layer holds no ``jax.jit``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import jax
 import streamlit as st
 
 from scoredemo import metrics
@@ -30,7 +30,6 @@ def score_kernel() -> Callable[..., Any]:
     return metrics.score_program()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def sample_kernel() -> Callable[..., Any]:
-    """jit(mixture, key, n) -> n exact samples."""
-    return jax.jit(lambda mix, rng, n: mix.sample(rng, n), static_argnums=2)
+    """(mixture, key, n) -> n exact samples: ``metrics.sample_program`` (π and the key traced, n static)."""
+    return metrics.sample_program()
