@@ -1,6 +1,6 @@
 """The app's compiled programs, one per (sampler, frames) or target kind and point count, shared by every session.
 Values (π, ε, σ, the noise switch) are traced arguments: moving them never recompiles. The programs themselves are
-the engine's (jitted in :mod:`scoredemo.samplers` and :mod:`scoredemo.metrics`): this layer holds no ``jax.jit``."""
+the engine's (built in :mod:`scoredemo.samplers` and :mod:`scoredemo.metrics`): this layer compiles nothing itself."""
 
 from __future__ import annotations
 
