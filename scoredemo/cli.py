@@ -66,8 +66,9 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)
-        # `--flag=--`: argparse before CPython 3.12.3 (gh-109475) drops the '--' as if it ended the options and
-        # stores [] without calling the flag's type, so no check ever sees it. Refuse it as `--flag --` is refused.
+        # `--flag=--`: argparse without the fix of CPython gh-109475 (early 2024; this venv's 3.11.7 lacks it) drops
+        # the '--' as if it ended the options and stores [] without calling the flag's type, so no check ever sees
+        # it. Refuse it as `--flag --` is refused.
         for action in self._actions:
             if action.option_strings and action.nargs is None and getattr(namespace, action.dest, None) == []:
                 self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
@@ -369,7 +370,7 @@ def _family(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``train``: the family trains and saves the model and returns its report (the same fields' order for both)."""
+    """``train``: the family trains and saves the model and returns its report; both families print the same keys."""
     report = _family(args).train(args)
     keys = ("objective", "final_loss", "weighted_rel_error", "low_density_rel_error", "train_seconds")
     print_report(args, report, [k for k in keys if k in report], width=22, extra=[("model", args.out)])

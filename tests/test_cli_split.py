@@ -34,8 +34,9 @@ def _one_error_line(capsys, argv):
     return lines[0]
 
 
-# tests/test_fuzz_cli.py writes a value starting with '-' as `--flag=value`; argparse (CPython < 3.12.3) stored
-# `--steps=--` as [] without its type check, and `particles * []` ended in a TypeError traceback.
+# tests/test_fuzz_cli.py writes a value starting with '-' as `--flag=value`; argparse without the gh-109475 fix
+# (Python 3.11.7 here) stored `--steps=--` as [] without its type check, and `particles * []` ended in a TypeError
+# traceback.
 FUZZ_FIND = ["sample", "--json", "--density", "two-modes", "--sampler", "ascent", "--particles", "1", "--steps=--",
              "--step-size", "0.0001", "--seed", "0"]  # fmt: skip
 
