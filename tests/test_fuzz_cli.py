@@ -5,18 +5,16 @@
 
 import json
 import math
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoredemo.cli import MAX_PARTICLES, main
+from scoredemo.cli import MAX_PARTICLE_STEPS, MAX_PARTICLES, main
 from scoredemo.densities import DENSITIES
 
 FAST_EXAMPLES = 80
 FULL_EXAMPLES = 5000
-CASE_SECONDS = 30.0  # generous bound per case (a first compile of a new shape takes ~1 s on 2 cores)
 
 garbage = st.one_of(
     st.text(max_size=6),
@@ -67,11 +65,8 @@ def check(command, capsys):
     argv = ["sample", "--json"]
     for flag, value in command.items():
         argv += [flag, value] if not value.startswith("-") else [f"{flag}={value}"]
-    t0 = time.perf_counter()
     code = main(argv)
-    elapsed = time.perf_counter() - t0
     out, err = capsys.readouterr()
-    assert elapsed < CASE_SECONDS, (argv, elapsed)
     assert "Traceback" not in err and "Traceback" not in out
     assert code in (0, 2), (argv, code, err)
     if code == 2:
@@ -82,6 +77,9 @@ def check(command, capsys):
         return
     report = json.loads(out, parse_constant=_no_nan)  # NaN/inf never reach the output
     n = report["n_particles"]
+    # the work is bounded by the CLI's budget, not by wall-clock time (no timed assertions in tests: a loaded box
+    # made a 30 s bound flaky); a run the budget admits is what the CLI promises to finish
+    assert n * report.get("total_steps", report["steps"]) <= MAX_PARTICLE_STEPS, (argv, report)
     assert 0 <= report["n_finite"] <= n
     if report["diverged_at_step"] is None:
         assert report["n_finite"] == n
