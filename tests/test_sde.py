@@ -244,10 +244,10 @@ def test_the_prior_lesson_small():
     """The slow test below with N = 4000 particles instead of 20 000 (the sampler tests' count: their compiled
     programs are reused). One binomial standard error of the (5, 5) mode's fraction is now √(0.8·0.2/4000) ≈ 0.0063,
     and the slow test's bands cannot be kept (the SDE's measured 0.777 lies 1.9 standard errors from each edge of
-    its band 0.765–0.79); they are replaced by what N = 4000 resolves: from N(0, σ_max² I) the ODE is below 0.8 by more than 4 standard
-    errors (measured 0.744 at 20 000: ~9 standard errors here), the SDE forgets part of it (above the ODE: the
-    measured gap 0.033 is 3.7 standard errors of the difference), from the exact p_1 both give 0.8 within 4
-    standard errors + 0.005, and at σ_max = 100 the ODE's gap halves."""
+    its band 0.765–0.79). What N = 4000 resolves instead: from N(0, σ_max² I) the ODE is below 0.8 by more than
+    4 standard errors (measured 0.744 at 20 000: ~9 of them here), the SDE forgets part of it (above the ODE:
+    the measured gap 0.033 is 3.5 standard errors of the difference, √(0.0069² + 0.0066²) ≈ 0.0095), from the
+    exact p_1 both give 0.8 within 4 standard errors + 0.005, and at σ_max = 100 the ODE's gap halves."""
     tol = _binomial_tol(0.8, N)  # 4 standard errors, 0.025
 
     def frac(sampler, solver, steps, init, sigma_max=20.0):
