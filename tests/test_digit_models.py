@@ -74,23 +74,9 @@ def test_check_samples_on_real_digits_and_noise():
     assert check["n_finite"] == 49 and check["nearest_train_distance"] > 3.0
 
 
-def test_annealed_samples_are_nearer_real_digits_than_plain_langevin_small():
-    """The slow test below with half its training (750 steps instead of 1500; same 2 × 256 SiLU, batch 64, 64
-    chains, sampler and margin). A 2 × 128 network trained 600 steps was too small: its annealed chains diverged
-    (nearest distance 67), so the networks keep the slow test's size. The margin 0.3 is 5 combined standard errors
-    of the two 64-chain means (≈ 0.02 and ≈ 0.06, the slow test's measured spreads); a shorter-trained ncsn model
-    sits further from the digits, which shrinks the measured gap of ~1.1, and the assertion is that it stays
-    above the margin."""
-    small = {"width": 256, "depth": 2, "batch": 64, "chunk": 750}
-    plain_model = dm.train_digits(dm.train_config("dsm", steps=750, seed=0, **small)).learned
-    ncsn_model = dm.train_digits(dm.train_config("ncsn", steps=750, seed=0, **small)).learned
-    plain = dm.check_samples(dm.sample_digits(plain_model, "langevin", seed=0, n_particles=64).samples)
-    annealed = dm.check_samples(dm.sample_digits(ncsn_model, "annealed", seed=0, n_particles=64).samples)
-    assert plain["n_finite"] == annealed["n_finite"] == 64
-    assert annealed["nearest_train_distance"] < plain["nearest_train_distance"] - 0.3, (annealed, plain)
-
-
-@pytest.mark.slow
+# Not behind the slow marker: no smaller run shows the effect. Measured (seed 0): 2 × 128 trained 600 steps with 32
+# chains, and 2 × 256 trained 750 steps with 64 chains, both gave annealed chains far from every digit (nearest
+# distance 67 and 15 against plain Langevin's 4.9 and 3.2): the ncsn model needs the 1500 steps below.
 def test_annealed_samples_are_nearer_real_digits_than_plain_langevin():
     """The lecture's claim at a small size: a single-σ (dsm, σ = 0.05) model + plain Langevin (1000 steps) vs an ncsn
     model (4.8 → 0.02, L = 10) + annealed Langevin (100 steps per level), both 2 × 256 SiLU trained 1500 steps of
