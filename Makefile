@@ -1,10 +1,11 @@
-# scoredemo: `make run` starts the app, `make test` runs the whole suite. Both create .venv on first use.
+# scoredemo: `make run` starts the app, `make test` runs the default suite; both create .venv on first use.
+# `make slow`, `make fuzz` and `make load` run the long checks that `make test` runs at a small size or not at all.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
 
-.PHONY: run test lint bench fuzz load clean browser
+.PHONY: run test lint bench fuzz load slow clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,7 +31,7 @@ run: $(VENV)/.req
 
 test: $(VENV)/.req-test browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not fuzz and not load"
+	$(BIN)/python -m pytest -q -m "not fuzz and not load and not slow"
 
 lint: $(VENV)/.req-test
 	$(BIN)/ruff check .
@@ -52,3 +53,7 @@ fuzz: $(VENV)/.req-test browser
 
 load: $(VENV)/.req-test browser
 	$(BIN)/python -m pytest -q -s -m load tests
+
+# The full-size versions of the statistical runs, trainings and browser walks that make test runs small.
+slow: $(VENV)/.req-test browser
+	$(BIN)/python -m pytest -q -m slow tests

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scoredemo.app import model_widgets as M
 from tests.app.test_app import all_charts, charts, metric, ok, scene
 
 
@@ -30,8 +31,11 @@ def test_step_size_scene_shows_ula_bias_and_exact_mala():
     assert any("ULA's variance is" in cap.value for cap in at.caption)
 
 
-def test_step_size_scene_mala_is_disabled_with_a_learned_score():
-    at = scene("step_size", score="learned", n_particles=250, n_steps=100, train_steps=250)
+def test_step_size_scene_mala_is_disabled_with_a_learned_score(monkeypatch):
+    # The scene trains the learned scenes' default model (2000 steps; it has no steps control): 250 are enough
+    # for a page whose MALA toggle is what is checked.
+    monkeypatch.setattr(M, "DEFAULT_TRAIN_STEPS", 250)
+    at = scene("step_size", score="learned", n_particles=250, n_steps=100)
     ok(at)
     toggle = at.toggle(key="mala-disabled")
     assert toggle.disabled and not toggle.value

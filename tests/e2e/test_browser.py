@@ -26,6 +26,7 @@ from devtools.apphost import (
     play_button,
     wait_idle,
 )
+from tests.e2e.test_layout import SMALL_TRAINING  # the learned scenes train the smallest model their slider offers
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +153,7 @@ def test_follow_the_score_play_and_noise(server, page):
 
 
 def test_learning_trains(server, page):
-    goto(page, server, "learning-the-score")
+    goto(page, server, "learning-the-score")  # default: at 250 steps the retrain's bar is gone before it is seen
     chart(page, "loss")
     chart(page, "error-map")
     shot(page, "3-learning")
@@ -165,11 +166,11 @@ def test_learning_trains(server, page):
 
 
 def test_low_density_and_manifolds(server, page):
-    goto(page, server, "low-density")
+    goto(page, server, "low-density")  # the learning scene's default model: trained already
     chart(page, "error-vs-logp")
     chart(page, "animation")
     shot(page, "4-low-density")
-    goto(page, server, "manifolds")
+    goto(page, server, f"manifolds?{SMALL_TRAINING}")
     chart(page, "magnitude-vs-thickness")
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4  # field, magnitude, two loss curves
     shot(page, "5-manifolds")
@@ -196,7 +197,7 @@ def test_mixing_pi_slider(server, page):
 
 
 def test_annealed(server, page):
-    goto(page, server, "annealed-langevin")
+    goto(page, server, f"annealed-langevin?{SMALL_TRAINING}")
     el = chart(page, "animation")
     assert "σ" in animation_label(el)
     shot(page, "7-annealed")

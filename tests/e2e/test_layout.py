@@ -1,10 +1,17 @@
 """Every scene at 1280×720 and 1920×1080 in the real browser (issue 11, defect 8): no chart's plot area is tiny, no
 chart title is cut off or covered by its legend, no error on the page. Full-page screenshots of each go to
 test-output/screenshots/layout-<scene>-<width>.png (look at them).
+
+The scenes that train a model on arrival (those with ``default_models()``, read from the scene modules so a new
+scene is picked up) open here with ``?train_steps=250``, the smallest the slider offers: the same page, the same
+charts and the same layout, after seconds of training instead of minutes (the digits scene alone took 90 s at its
+3000 steps). Their default view, trained at the full size, is walked at both sizes by the slow test below
+(``make slow``).
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -42,18 +49,51 @@ def _overlap(a: dict, b: dict) -> float:
     return max(w, 0.0) * max(h, 0.0)
 
 
+#: URL paths of the scenes whose default view trains a model (the warm-up's list: see warmup.default_models).
+LEARNED = [path for module, _, path, _ in SCENES
+           if getattr(importlib.import_module(f"scoredemo.app.scenes.{module}"), "default_models", None)]  # fmt: skip
+#: What the learned scenes open with in the default suite: the smallest training the slider offers.
+SMALL_TRAINING = "train_steps=250"
+
+
+def _small(path: str) -> str:
+    return f"{path}?{SMALL_TRAINING}" if path in LEARNED else path
+
+
+def test_the_learned_scenes_are_found():
+    """The list above is the scenes' own: the five learned scenes of the lecture are in it, the exact ones not."""
+    assert {"learning-the-score", "low-density", "manifolds", "annealed-langevin", "real-data"} <= set(LEARNED)
+    assert "score-fields" not in LEARNED and "mixing" not in LEARNED
+
+
 @pytest.mark.parametrize("path", [s[2] for s in SCENES])
 def test_scene_layout_at_slide_and_projector_sizes(app_url, chromium, path):
+    check_layout(app_url, chromium, _small(path), path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LEARNED)
+def test_learned_scene_layout_at_its_default_training(app_url, chromium, path):
+    """The learned scenes as a class first sees them: their default models, trained at full size on arrival."""
+    check_layout(app_url, chromium, path, f"{path}-default")
+
+
+def check_layout(app_url: str, chromium, url: str, name: str) -> None:
+    """Open ``url`` at both viewports and check every chart's plot area, title and legend; screenshots are
+    saved as layout-<name>-<width>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
+    path = url.split("?")[0]
     for width, height in VIEWPORTS:
         page = chromium.new_page(viewport={"width": width, "height": height})
         try:
-            page.goto(f"{app_url}/{path}")
+            page.goto(f"{app_url}/{url}")
             page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240000)
             wait_idle(page, timeout=240.0)
             assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(SHOTS / f"layout-{path}-{width}.png"), full_page=True)
+            alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+            assert "URL value" not in alerts, alerts  # ?train_steps=250 was taken, not refused
+            page.screenshot(path=str(SHOTS / f"layout-{name}-{width}.png"), full_page=True)
             for chart in page.evaluate(JS_BOXES):
                 where = f"{path} at {width}px, chart {chart['kind']}"
                 for plot in chart["plots"]:
