@@ -34,7 +34,9 @@ from devtools import apphost
 #: The issue's goal: scene 1's first chart within 1.3× the minimal page's.
 RATIO_TARGET = 1.3
 VIEWPORT = {"width": 1280, "height": 720}
-SCENE_PATH = "score-fields"
+#: Scene 1 is the default page: the app's address itself, as in the link a teacher hands out ("/score-fields" is
+#: Streamlit's "page not found" dialog over scene 1).
+SCENE_PATH = ""
 
 #: A page function: false until the first Plotly chart on the page has drawn its traces, then milliseconds since
 #: the navigation started. (plotly.js as bundled by Streamlit 1.67.0 draws each trace as a ``g.trace`` group,

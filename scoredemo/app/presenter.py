@@ -141,6 +141,14 @@ def neighbours(pages: Sequence, current) -> tuple[object | None, object | None]:
     return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
 
 
+def _declared_path(pages: Sequence, current) -> str:
+    """The url path scene ``current`` was declared with (``SCENES``), also for the default page."""
+    from scoredemo.app.scenes import SCENES  # noqa: PLC0415 - the scene list, not a scene
+
+    i = next(j for j, p in enumerate(pages) if p.url_path == current.url_path)
+    return SCENES[i][2] if i < len(SCENES) else current.url_path
+
+
 def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     """Previous / next scene links (carrying ``?present=1``), the scene's presets, the teacher's notes (presenter
     mode, on request) and the keyboard script; returns the slot the share box goes into once the scene has run."""
@@ -155,7 +163,9 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     if nxt is not None:
         with c3.container(key="lecture-next", horizontal_alignment="right"):
             st.page_link(nxt, label=f"{nxt.title} →", query_params=keep, help="Next scene (key → or n)")
-    mine = P.presets_for(current.url_path)
+    # the default page's url_path is "" (Streamlit serves it at the root; "/score-fields" is "page not found"), so
+    # its presets are looked up under the path it was declared with
+    mine = P.presets_for(current.url_path or _declared_path(pages, current))
     with c2:
         if mine:
             with st.container(horizontal=True, key="lecture-presets"):
@@ -166,7 +176,7 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
                         label=p.name,
                         icon=":material/slideshow:",
                         query_params={**p.params, **(keep or {})},
-                        help=f"Open this slide's settings (link: /{p.url_path}?{p.query()})",
+                        help=f"Open this slide's settings (link: /{current.url_path}?{p.query()})",
                     )
         share_slot = st.container()
     if on and mine:
