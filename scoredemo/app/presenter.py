@@ -91,14 +91,6 @@ def setup() -> bool:
         help="For the projector: larger type, short texts, high contrast, sidebar closed. Keeps ?present=1 "
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
-    st.sidebar.selectbox(
-        "Camera icon saves",
-        list(IMAGE_FORMATS),
-        key=IMAGE_FORMAT,
-        help="What the camera icon above each chart downloads: a slide-sized PNG (drawn by your browser at twice "
-        "the size of a 960 × 540 chart, so the text reads on a slide) or a vector SVG for editing. Not part of "
-        "the link.",
-    )
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -184,7 +176,8 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
             for p in mine:
                 st.markdown(f"**{p.name}** — {p.say}")
             st.caption("Keys: " + " · ".join(f"**{k}** {v}" for k, v in KEYS.items()))
-    keyboard(bar)
+    if on:  # the presenter's tool; a student's page is lighter without it (one element and DOMPurify pass fewer)
+        keyboard(bar)
     return share_slot
 
 
@@ -261,10 +254,20 @@ def qr_png(text: str, *, scale: int = 8) -> bytes:
 
 
 def share_box(slot, url_path: str) -> None:
-    """The link of this view with a copy button (st.code's copy icon), and in presenter mode its QR code."""
+    """The link of this view with a copy button (st.code's copy icon), in presenter mode its QR code, and the
+    choice of what the charts' camera icon saves."""
     link = current_link(url_path)
     with slot.popover("Share this view", icon=":material/qr_code_2:"):
         st.caption("Copy this link (the icon on the right), or scan the code with a phone:")
         st.code(link, language=None, wrap_lines=True)
         if active():
             st.image(qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}")
+        # here, not in the sidebar: a popover's content is drawn only when it is opened, so the choice costs a
+        # student's page nothing; the charts above read it from the session on the next run
+        st.selectbox(
+            "For slides: the camera icon above each chart saves",
+            list(IMAGE_FORMATS),
+            key=IMAGE_FORMAT,
+            help="A slide-sized PNG (drawn by your browser at twice the size of a 960 × 540 chart, so the text "
+            "reads on a slide) or a vector SVG for editing. Not part of the link.",
+        )

@@ -99,10 +99,12 @@ def test_camera_icon_saves_a_slide_png_then_an_svg(app_url, chromium, tmp_path):
         assert name.startswith("scoredemo-") and name.endswith(".png")
         assert png_size(data) == (1920, 1080)
 
-        box = pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Camera icon saves")
+        pg.get_by_text("Share this view").click()  # the choice sits in the share box (drawn only when opened)
+        box = pg.locator('[data-testid="stSelectbox"]').filter(has_text="camera icon above each chart saves")
         box.click()
         pg.get_by_role("option", name=re.compile("^SVG")).click()
         wait_idle(pg)
+        pg.keyboard.press("Escape")  # close the share box
         name, data = camera_download(pg, tmp_path)
         assert name.endswith(".svg")
         text = data.decode("utf-8")
