@@ -109,7 +109,7 @@ def setup() -> bool:
 #: this version, so ``stMarkdownContainer p { 1.45rem }`` turned 40.5 px metric values into 26 px ones while
 #: labels, buttons and headings stayed as they were; and the text kept Streamlit's dark grey.)
 #: The root size follows the window: 1.4 % of its width (27 px on a 1920-px projector, 1.5× like the charts),
-#: at least 24 px (1.33×, a 1280-px one) and at most 32 px. Text is black; links a dark blue (contrast 9:1).
+#: at least 24 px (1.33×, a 1280-px one) and at most 32 px. Text is black; links a dark blue (contrast 8.5:1 on white).
 #: Primary buttons keep their white label. The side paddings, which grow with ``rem`` too, are trimmed back;
 #: the top one stays just below the header bar (3.75rem high).
 PRESENTER_CSS = """<style>
