@@ -61,9 +61,18 @@ class AppServer:
     """``streamlit run app.py`` on a free localhost port, as a context manager.
 
     ``compile_log``: count the server's XLA compilations (see :meth:`compiles`). ``env``: extra variables.
+    ``script``: the Streamlit script to run, relative to the checkout (the page-weight bench's baseline page).
     """
 
-    def __init__(self, *, compile_log: bool = True, env: dict[str, str] | None = None, start_timeout: float = 90.0):
+    def __init__(
+        self,
+        *,
+        compile_log: bool = True,
+        env: dict[str, str] | None = None,
+        start_timeout: float = 90.0,
+        script: str = "app.py",
+    ):
+        self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
@@ -81,7 +90,7 @@ class AppServer:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            self.script,
             "--server.headless",
             "true",
             "--server.port",

@@ -14,6 +14,9 @@ Workloads:
    PyTorch (CPU, eager).
 4. ``app_latency`` — the app in a real browser (Playwright + Debian chromium): cold start to the first chart, warm
    noise toggles and π moves to the updated chart (median, p95), and the XLA compilations they trigger (goal: 0).
+   ``page_weight`` — scene 1's first chart on a cold open against a minimal Streamlit page with the same chart
+   (:mod:`devtools.page_weight`), timed in the same run: the ratio of the medians (goal ≤ 1.3×) and a breakdown
+   of the browser's time (CPU by script, websocket bytes by element kind, element counts).
 5. ``scaling`` — sampler time against particles (10² … 10⁶) and steps, with a fitted per-step overhead.
 6. ``sharded`` — the same sampler with particles sharded over 2 (simulated) CPU devices, in a subprocess.
 7. ``diffusion`` — score SDEs on the NCSN toy: NFE to annealed Langevin's energy distance per sampler, particle-steps/s
@@ -530,6 +533,33 @@ def bench_app_latency(*, quick: bool = False) -> dict[str, Any]:
     return {"title": title, "unit": "s", "scoredemo": found["value"], **found}
 
 
+# ------------------------------------------------------------------------------------------ 4b. page weight
+
+#: Cold opens of each page per run (plus 2 warm-up and 2 profiled opens each, untimed).
+PAGE_OPENS = 10
+
+
+def bench_page_weight(*, quick: bool = False) -> dict[str, Any]:
+    """Scene 1's first chart against a minimal one-chart page, cold opens in fresh browser contexts, in the same
+    run (:mod:`devtools.page_weight`): median ms of scene 1, the ratio to the minimal page (goal ≤ 1.3×) and
+    where the browser's time goes."""
+    from devtools import apphost, page_weight  # noqa: PLC0415 - only the browser workloads need them
+
+    title = "Page weight: scene 1 vs a minimal one-chart page (first chart, cold opens)"
+    if quick:
+        return {
+            "title": title,
+            "unit": "ms",
+            "scoredemo": None,
+            "reason": "skipped with --quick (starts two servers and a browser; run without --quick)",
+        }
+    missing = apphost.browser_missing()
+    if missing:
+        return {"title": title, "unit": "ms", "scoredemo": None, "reason": missing}
+    r = page_weight.measure(PAGE_OPENS)
+    return {"title": title, "unit": "ms", "scoredemo": r["scene1"]["median_ms"], **r}
+
+
 # -------------------------------------------------------------------------------------------- 5. scaling
 
 
@@ -775,12 +805,13 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
     section("training", training)
     section("langevin_learned", lambda: bench_langevin_learned(sizes, trained))
     section("app_latency", lambda: bench_app_latency(quick=quick))
+    section("page_weight", lambda: bench_page_weight(quick=quick))
     section("scaling", lambda: bench_scaling(sizes))
     section("sharded", lambda: bench_sharded(sizes))
     section("diffusion", lambda: bench_diffusion(sizes))
     section("export", lambda: bench_export(sizes))
     work["langevin_learned"], work["training"] = work.pop("langevin_learned"), work.pop("training")  # issue order
-    for name in ("app_latency", "scaling", "sharded", "diffusion", "export"):
+    for name in ("app_latency", "page_weight", "scaling", "sharded", "diffusion", "export"):
         work[name] = work.pop(name)
     report["machine"]["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     return report

@@ -142,6 +142,10 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
             f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
             f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
         ]
+    if name == "page_weight" and w.get("scoredemo") is not None:
+        from devtools.page_weight import format_report  # noqa: PLC0415 - pure formatting
+
+        return ["  " + line.strip() for line in format_report(w).splitlines()]
     if name == "export" and w.get("scoredemo") is not None:
         goal = w["target_s"]
         cells = []

@@ -16,9 +16,12 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from scoredemo.app import presets as P
+from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
 PARAM = "present"
 STATE = "_present"
+#: The session's choice of what the charts' camera icon saves (a label of ``figures.presenting.IMAGE_FORMATS``).
+IMAGE_FORMAT = "image_format"
 #: How much larger chart fonts, markers and lines are on the projector (see ``figures.presented``).
 SCALE = 1.5
 #: The address a link is built on when the browser did not tell it (AppTest, a proxy that hides it).
@@ -36,6 +39,11 @@ KEYS = {
 def url_flag(values: Sequence[str]) -> bool:
     """Whether the URL values of ``?present=`` turn presenter mode on ("1", "true", "yes", "on")."""
     return bool(values) and str(values[-1]).strip().lower() in ("1", "true", "yes", "on")
+
+
+def image_format() -> str:
+    """The label of what the camera icon saves in this session (see ``figures.presenting.IMAGE_FORMATS``)."""
+    return str(st.session_state.get(IMAGE_FORMAT, DEFAULT_IMAGE_FORMAT))
 
 
 def active() -> bool:
@@ -91,22 +99,28 @@ def setup() -> bool:
     return on
 
 
-#: High contrast and large type for the page's own text (the charts scale through ``figures.presented``);
-#: ``!important`` because Streamlit's own rules for markdown text are more specific.
+#: Large type and high contrast for the page's own text (the charts scale through ``figures.presented``).
+#:
+#: Streamlit 1.67 sizes every piece of text in ``rem`` (body 1rem, captions 0.875rem, metric values 2.25rem, the
+#: title 2.75rem, widget labels, buttons, page links, alerts alike) of one root size, the theme's
+#: ``baseFontSize`` (18 px in .streamlit/config.toml), which it sets as a global ``html { font-size: 18px }``.
+#: Growing that one size grows all the text in proportion and keeps its hierarchy. (The previous rules picked
+#: elements one by one: a metric's value, a button's label and a page link are all Markdown ``p`` elements in
+#: this version, so ``stMarkdownContainer p { 1.45rem }`` turned 40.5 px metric values into 26 px ones while
+#: labels, buttons and headings stayed as they were; and the text kept Streamlit's dark grey.)
+#: The root size follows the window: 1.4 % of its width (27 px on a 1920-px projector, 1.5× like the charts),
+#: at least 24 px (1.33×, a 1280-px one) and at most 32 px. Text is black; links a dark blue (contrast 8.5:1 on white).
+#: Primary buttons keep their white label. The side paddings, which grow with ``rem`` too, are trimmed back;
+#: the top one stays just below the header bar (3.75rem high).
 PRESENTER_CSS = """<style>
+html { font-size: clamp(24px, 1.4vw, 32px) !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem !important; padding-left: 1.5rem !important;
+  padding-right: 1.5rem !important; padding-bottom: 3rem !important; }
 [data-testid="stMain"] { color: #000000; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem !important; line-height: 1.45; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { color: #000000; font-size: 1.2rem !important; }
-[data-testid="stMain"] h1 { font-size: 3.2rem !important; color: #000000; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; }
-[data-testid="stMain"] .katex { font-size: 1.6em !important; color: #000000; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem !important; color: #000000; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p,
-[data-testid="stMain"] [data-testid="stMetricDelta"] { font-size: 1.2rem !important; color: #000000; }
-[data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.3rem !important; font-weight: 600; }
-[data-testid="stMain"] a { color: #0046AD; }
+[data-testid="stMain"] :is(h1, h2, h3, h4, p, li, label, .katex, [data-testid="stCaptionContainer"],
+  [data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMetricDelta"]) { color: #000000; }
+[data-testid="stMain"] [data-testid="stBaseButton-primary"] p { color: #FFFFFF; }
+[data-testid="stMain"] a, [data-testid="stMain"] a p { color: #0046AD; }
 </style>"""
 
 
@@ -117,6 +131,14 @@ def neighbours(pages: Sequence, current) -> tuple[object | None, object | None]:
     """(previous, next) of ``current`` in ``pages`` (the lecture order); None at either end."""
     i = next(j for j, p in enumerate(pages) if p.url_path == current.url_path)
     return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
+
+
+def _declared_path(pages: Sequence, current) -> str:
+    """The url path scene ``current`` was declared with (``SCENES``), also for the default page."""
+    from scoredemo.app.scenes import SCENES  # noqa: PLC0415 - the scene list, not a scene
+
+    i = next(j for j, p in enumerate(pages) if p.url_path == current.url_path)
+    return SCENES[i][2] if i < len(SCENES) else current.url_path
 
 
 def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
@@ -133,7 +155,9 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     if nxt is not None:
         with c3.container(key="lecture-next", horizontal_alignment="right"):
             st.page_link(nxt, label=f"{nxt.title} →", query_params=keep, help="Next scene (key → or n)")
-    mine = P.presets_for(current.url_path)
+    # the default page's url_path is "" (Streamlit serves it at the root; "/score-fields" is "page not found"), so
+    # its presets are looked up under the path it was declared with
+    mine = P.presets_for(current.url_path or _declared_path(pages, current))
     with c2:
         if mine:
             with st.container(horizontal=True, key="lecture-presets"):
@@ -144,7 +168,7 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
                         label=p.name,
                         icon=":material/slideshow:",
                         query_params={**p.params, **(keep or {})},
-                        help=f"Open this slide's settings (link: /{p.url_path}?{p.query()})",
+                        help=f"Open this slide's settings (link: /{current.url_path}?{p.query()})",
                     )
         share_slot = st.container()
     if on and mine:
@@ -152,7 +176,8 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
             for p in mine:
                 st.markdown(f"**{p.name}** — {p.say}")
             st.caption("Keys: " + " · ".join(f"**{k}** {v}" for k, v in KEYS.items()))
-    keyboard(bar)
+    if on:  # the presenter's tool; a student's page is lighter without it (one element and DOMPurify pass fewer)
+        keyboard(bar)
     return share_slot
 
 
@@ -229,10 +254,20 @@ def qr_png(text: str, *, scale: int = 8) -> bytes:
 
 
 def share_box(slot, url_path: str) -> None:
-    """The link of this view with a copy button (st.code's copy icon), and in presenter mode its QR code."""
+    """The link of this view with a copy button (st.code's copy icon), in presenter mode its QR code, and the
+    choice of what the charts' camera icon saves."""
     link = current_link(url_path)
     with slot.popover("Share this view", icon=":material/qr_code_2:"):
         st.caption("Copy this link (the icon on the right), or scan the code with a phone:")
         st.code(link, language=None, wrap_lines=True)
         if active():
             st.image(qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}")
+        # here, not in the sidebar: a popover's content is drawn only when it is opened, so the choice costs a
+        # student's page nothing; the charts above read it from the session on the next run
+        st.selectbox(
+            "For slides: the camera icon above each chart saves",
+            list(IMAGE_FORMATS),
+            key=IMAGE_FORMAT,
+            help="A slide-sized PNG (drawn by your browser at twice the size of a 960 × 540 chart, so the text "
+            "reads on a slide) or a vector SVG for editing. Not part of the link.",
+        )

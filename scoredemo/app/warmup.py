@@ -191,8 +191,13 @@ def status_lines(states: dict[str, str]) -> list[str]:
 
 def show_status() -> None:
     """The server's readiness in the sidebar (so a teacher knows when the room can open the link); it refreshes
-    itself every 2 s until everything is ready, then stays still."""
-    pending = any(state in ("waiting", "working") for state in status().values()) or not status()
+    itself every 2 s until everything is ready, then stays still. Once every task is ready it is one caption (the
+    expander and its fragment are page weight every student's browser pays for); a failed task keeps the box."""
+    states = status()
+    pending = any(state in ("waiting", "working") for state in states.values()) or not states
+    if not pending and all(state == "ready" for state in states.values()):
+        st.sidebar.caption(":material/check: Server ready", help="  \n".join(status_lines(states)))
+        return
 
     @st.fragment(run_every=2.0 if pending else None)
     def _box() -> None:

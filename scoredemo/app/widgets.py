@@ -20,11 +20,12 @@ from scoredemo.app.custom_density import DEFAULT_COMPONENTS, parse_components, v
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.settings import PARTICLE_CHOICES
 from scoredemo.densities import DENSITIES, Density
+from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, image_button_options
 from scoredemo.samplers import check_sigma_range
 
 CHART_CONFIG = {
     "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "scoredemo"},
+    "toImageButtonOptions": image_button_options(DEFAULT_IMAGE_FORMAT, "scoredemo"),
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
 }
 
@@ -40,7 +41,8 @@ def intro(title: str, sentences: str, formula: str) -> None:
 def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str | None = None) -> None:
     """Draw a figure, or a finished Plotly JSON dict (sent as is: see ``figures.SpecFigure``), with our own styling
     (theme=None keeps the projector fonts and palette); in presenter mode scaled for the projector
-    (``figures.presented``).
+    (``figures.presented``). The camera icon saves the session's choice of slide-sized PNG or SVG
+    (``presenter.image_format``), named ``scoredemo-<key>``.
 
     ``alt``: a short summary of what the chart shows, computed from the same numbers. Plotly charts are not
     keyboard-reachable, so this text is the accessible path: it is the chart's accessible name (st.plotly_chart's
@@ -51,8 +53,7 @@ def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str
         fig = F.presented(fig if isinstance(fig, dict) else fig.to_plotly_json(), presenter.SCALE)
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
-    cfg = dict(CHART_CONFIG)
-    cfg["toImageButtonOptions"] = {**cfg["toImageButtonOptions"], "filename": f"scoredemo-{key}"}
+    cfg = {**CHART_CONFIG, "toImageButtonOptions": image_button_options(presenter.image_format(), f"scoredemo-{key}")}
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
     if alt:
         st.caption(alt)

@@ -58,3 +58,20 @@ def presented(spec: dict, scale: float = 1.5) -> dict:
     if isinstance(margin, dict):
         layout["margin"] = {k: _scaled(v, scale) if k in _TEXT_MARGINS else v for k, v in margin.items()}
     return out
+
+
+#: What the charts' camera icon saves (Plotly's ``toImageButtonOptions``; the browser draws the file itself, no
+#: server work): label → options. The PNGs are drawn at half size and scale 2, so the text on the slide is as large
+#: relative to the picture as on a 960-px-wide chart on screen; the SVG has the same 16:9 layout, as vectors.
+IMAGE_FORMATS: dict[str, dict[str, Any]] = {
+    "PNG 1920 × 1080 (16:9 slide)": {"format": "png", "width": 960, "height": 540, "scale": 2},
+    "PNG 1080 × 1080 (square)": {"format": "png", "width": 540, "height": 540, "scale": 2},
+    "SVG 16:9 (vector)": {"format": "svg", "width": 960, "height": 540, "scale": 1},
+}
+DEFAULT_IMAGE_FORMAT = next(iter(IMAGE_FORMATS))
+
+
+def image_button_options(choice: str, filename: str) -> dict[str, Any]:
+    """The chart config's ``toImageButtonOptions`` for one of :data:`IMAGE_FORMATS` (an unknown label: the
+    default) and a file name without extension. The file is ``width·scale × height·scale`` pixels."""
+    return {**IMAGE_FORMATS.get(choice, IMAGE_FORMATS[DEFAULT_IMAGE_FORMAT]), "filename": filename}

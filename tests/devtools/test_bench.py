@@ -16,13 +16,14 @@ WORKLOADS = [
     "langevin_learned",
     "training",
     "app_latency",
+    "page_weight",
     "scaling",
     "sharded",
     "diffusion",
     "export",
 ]
 #: Under --quick every workload but the browser one runs, with or without the peers installed.
-RUN_QUICK = [name for name in WORKLOADS if name != "app_latency"]
+RUN_QUICK = [name for name in WORKLOADS if name not in ("app_latency", "page_weight")]
 
 
 class _Hidden:

@@ -1,0 +1,67 @@
+"""AppTest of the slide tools: the camera icon's file (format and size in every chart's config, chosen in the
+share box), scene 1's presets on the default page, and the page shell's weight (the keyboard script only in
+presenter mode, no warm-up fragment once the server is ready)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scoredemo.app import presenter
+from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS, image_button_options
+from tests.app import apptest
+from tests.app.test_app import ROOT, TIMEOUT, ok
+
+#: (label start, file format, pixel width, pixel height) the camera icon must produce.
+EXPECTED = [("PNG 1920", "png", 1920, 1080), ("PNG 1080", "png", 1080, 1080), ("SVG", "svg", 960, 540)]
+
+
+@pytest.mark.parametrize(("start", "fmt", "width", "height"), EXPECTED)
+def test_image_formats_give_slide_sizes(start, fmt, width, height):
+    label = next(k for k in IMAGE_FORMATS if k.startswith(start))
+    opts = image_button_options(label, "scoredemo-x")
+    assert opts["format"] == fmt and opts["filename"] == "scoredemo-x"
+    assert (opts["width"] * opts["scale"], opts["height"] * opts["scale"]) == (width, height)
+
+
+def test_unknown_image_format_falls_back_to_the_default():
+    assert image_button_options("GIF 9 × 9", "f") == image_button_options(DEFAULT_IMAGE_FORMAT, "f")
+
+
+def chart_configs(at) -> list[dict]:
+    return [json.loads(el.proto.config) for el in at.get("plotly_chart")]
+
+
+def test_every_chart_saves_the_chosen_format():
+    at = apptest.open_app_page(ROOT / "app.py", "", {}, timeout=TIMEOUT)
+    ok(at)
+    configs = chart_configs(at)
+    assert configs, "scene 1 drew no chart"
+    for cfg in configs:
+        opts = cfg["toImageButtonOptions"]
+        assert (opts["format"], opts["width"] * opts["scale"]) == ("png", 1920)
+        assert opts["filename"].startswith("scoredemo-")
+    svg = next(k for k in IMAGE_FORMATS if k.startswith("SVG"))
+    at.selectbox(key=presenter.IMAGE_FORMAT).set_value(svg).run()
+    ok(at)
+    assert {c["toImageButtonOptions"]["format"] for c in chart_configs(at)} == {"svg"}
+    assert "image_format" not in at.query_params  # a download setting, not part of the shared view
+
+
+def test_scene_1_shows_its_presets_on_the_default_page():
+    at = apptest.open_app_page(ROOT / "app.py", "", {}, timeout=TIMEOUT)
+    ok(at)
+    labels = {el.proto.label for el in at.get("page_link")}
+    assert {"score = arrows uphill", "noise smooths the score"} <= labels
+
+
+def test_keyboard_script_only_in_presenter_mode():
+    plain = apptest.open_app_page(ROOT / "app.py", "", {}, timeout=TIMEOUT)
+    shown = apptest.open_app_page(ROOT / "app.py", "", {"present": "1"}, timeout=TIMEOUT)
+    ok(plain), ok(shown)
+
+    def has_keys(at) -> bool:
+        return any("__scoredemoKeys" in el.proto.body for el in at.get("html"))
+
+    assert not has_keys(plain) and has_keys(shown)
