@@ -36,11 +36,6 @@ def model_key(dkey: K.DensityKey, steps: int, sigma_max: float, seed: int) -> K.
     )
 
 
-def default_models() -> list[K.TrainKey]:
-    """Trained by the server's warm-up, so that the score toggle does not wait for training in class."""
-    return [model_key(K.density_key("ncsn-mixture", pi=0.2), DEFAULT_TRAIN_STEPS, 20.0, 0)]
-
-
 def render() -> None:
     W.intro(
         "From annealed Langevin to diffusion",
@@ -339,9 +334,10 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
             alt=alt_text.nfe_to_reach(reach, target, q.floor),
         )
         st.caption(
-            f"{q.n_particles} particles per run, from exact samples of p₁ (annealed Langevin from uniform noise, "
-            f"10 levels σ 20 → 1, ε = 0.05, NFE = 10·T; it ends on p_σ at σ = 1, wider than p). The floor is the "
-            f"energy distance between independent sets of {q.n_particles} exact samples, {q.floor:.4f} ± "
+            f"{q.n_particles} particles per run ({q.n_scored} of them scored), from exact samples of p₁ "
+            "(annealed Langevin from uniform noise, 10 levels σ 20 → 1, ε = 0.05, NFE = 10·T; it ends on p_σ at "
+            f"σ = 1, wider than p). The floor is the "
+            f"energy distance between independent sets of {q.n_scored} exact samples, {q.floor:.4f} ± "
             f"{q.floor_sd:.4f} over {B.FLOOR_PAIRS} pairs: below it the distance is sampling noise. "
             + reach_sentence(reach, target)
             + (
