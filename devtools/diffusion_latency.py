@@ -36,6 +36,10 @@ JS_METER_HAS_RUN = """name => { for (const d of document.querySelectorAll('.js-p
         return d.data.some(t => t.meta && t.meta.run === name); } return false; }"""
 
 SAMPLER_TITLES = {"reverse-sde": "reverse SDE", "pc": "predictor–corrector"}
+#: The meter's run names, in the page (null before it is drawn).
+JS_METER_RUNS = """() => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === 'mode-fractions')
+        return [...new Set(d.data.filter(t => t.meta && t.meta.run).map(t => t.meta.run))]; } return null; }"""
 
 
 def _slider(pg, label: str):
@@ -63,8 +67,7 @@ def _move_pi(pg) -> tuple[float, float, float]:
 def _switch_sampler(pg) -> tuple[float, float, float]:
     """Pick the other stochastic sampler in its select box; until the meter names it."""
     box = pg.locator('[data-testid="stSelectbox"]').filter(has_text="stochastic sampler")
-    current = box.inner_text()
-    other = "pc" if "reverse-sde" in current else "reverse-sde"
+    other = "pc" if SAMPLER_TITLES["reverse-sde"] in (pg.evaluate(JS_METER_RUNS) or []) else "reverse-sde"
     box.click()
     option = pg.get_by_role("option", name=other, exact=True)
     return _timed(pg, option.click, JS_METER_HAS_RUN, SAMPLER_TITLES[other])

@@ -43,9 +43,8 @@ def render() -> None:
         "pure noise. Running time backwards needs only the score ∇ log p_t: the reverse SDE is a noisy path back, "
         "the probability-flow ODE a deterministic one with the same marginals p_t. Here every p_t is an exact "
         "Gaussian mixture, so every score on this page is exact (or a network you train, beside it).",
-        r"\mathrm{d}x = f\,\mathrm{d}t + g\,\mathrm{d}w \quad\Longrightarrow\quad "
-        r"\mathrm{d}x = \big[f - g^2\,\nabla_x \log p_t(x)\big]\mathrm{d}t + g\,\mathrm{d}\bar w, \qquad "
-        r"\frac{\mathrm{d}x}{\mathrm{d}t} = f - \tfrac12 g^2\,\nabla_x \log p_t(x)",
+        r"\mathrm{d}x = \big[f - g^2\,\nabla_x \log p_t(x)\big]\mathrm{d}t + g\,\mathrm{d}\bar w"
+        r"\quad\text{or}\quad \frac{\mathrm{d}x}{\mathrm{d}t} = f - \tfrac12 g^2\,\nabla_x \log p_t(x)",
     )
     page = Page(PAGE)
     st.sidebar.header("Noise process")
@@ -203,12 +202,13 @@ def animations(dkey, dens, kind, sigma_max, sde_run, ode_run, stoch, ode_name, n
         anim = F.Animation(
             sets=[F.ParticleSet(run.trajectory, what, color=color)],
             box=boxes[0],
-            frame_labels=[f"t = {u:.2f} · σ = {sig(u):.3g}" for u in run.frame_times],
+            frame_labels=[f"t = {u:.2f}" for u in run.frame_times],  # short: half a page shares it with the buttons
             backgrounds=backgrounds,
             background_index=index,
             frame_boxes=boxes,
             n_trails=8,
             trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
+            start_frame=-1,  # open where both have landed (the point of the page at a glance); Play runs from t = 1
         )
         steps = f"{run.n_steps} adaptive steps" if "adaptive" in what else f"{n_steps} steps"
         with col:
@@ -264,12 +264,11 @@ def meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, 
         ),
     }
     with right:
-        m1, m2, m3 = st.columns(3)
+        m1, m2 = st.columns(2)
         got_s, got_o = float(sde_run.fractions[-1][0]), float(ode_run.fractions[-1][0])
         se = binomial_se(pi, n)
         m1.metric(SAMPLER_TITLES[sampler], f"{got_s:.3f}", delta=f"{got_s - pi:+.3f} vs π", delta_color="off")
         m2.metric(f"ODE ({solver})", f"{got_o:.3f}", delta=f"{got_o - pi:+.3f} vs π", delta_color="off")
-        m3.metric("true π", f"{pi:.2f}", help=f"One binomial standard error with {n} particles: ±{se:.3f}.")
         rows = [
             "| start at t = 1 | " + f"{SAMPLER_TITLES[sampler]} | ODE ({solver}) |",
             "|---|---|---|",
@@ -318,18 +317,22 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
     series.append(F.Series("exact vs exact (noise floor)", np.array([lo, hi]), np.full(2, q.floor), mode="lines"))
     target = float(q.curves["annealed Langevin"][1][-1])
     reach = nfe_to_reach(q.curves, target)
+    spec = F.lines_spec(
+        series,
+        kind="quality-vs-nfe",
+        x_title="score evaluations per particle (NFE)",
+        y_title="energy distance to exact samples",
+        title="quality vs cost",
+        log_x=True,
+        log_y=True,
+        height=520,
+    )
+    # seven series: a legend inside the plot would cover the curves; below it, in rows
+    spec["layout"]["legend"].update(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top")
+    spec["layout"]["margin"] = dict(spec["layout"].get("margin", {}), b=150)
     with left:
         W.chart(
-            F.lines_spec(
-                series,
-                kind="quality-vs-nfe",
-                x_title="score evaluations per particle (NFE)",
-                y_title="energy distance to exact samples",
-                title="quality vs cost",
-                log_x=True,
-                log_y=True,
-                height=460,
-            ),
+            spec,
             "quality",
             alt=alt_text.nfe_to_reach(reach, target, q.floor),
         )
