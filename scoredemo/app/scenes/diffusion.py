@@ -325,11 +325,13 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
         title="quality vs cost",
         log_x=True,
         log_y=True,
-        height=520,
+        height=600,
     )
-    # seven series: a legend inside the plot would cover the curves; below it, in rows
-    spec["layout"]["legend"].update(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top")
-    spec["layout"]["margin"] = dict(spec["layout"].get("margin", {}), b=150)
+    # seven series: a legend inside the plot would cover the curves; below the axis title, in rows
+    spec["layout"]["legend"].update(orientation="h", x=0.0, xanchor="left", y=-0.3, yanchor="top")
+    spec["layout"]["margin"] = dict(spec["layout"].get("margin", {}), b=200)
+    floor_trace = spec["data"][-1]  # the floor is a reference, not a sampler: thin black dots, like true weights
+    floor_trace["line"] = dict(color=F.OKABE_ITO["black"], width=2, dash="dot")
     with left:
         W.chart(
             spec,
