@@ -96,6 +96,18 @@ PRESETS: list[Preset] = [
         {"sigma_max": "20", "sigma_min": "1", "pi": "0.2"},
         "At σ = 20 the modes are one blob whose score feels π: annealing recovers 20 % / 80 %, plain Langevin not.",
     ),
+    Preset(
+        "the ODE keeps the prior's error",
+        "diffusion",
+        {"init": "prior", "sigma_max": "20"},
+        "Same start, two ways back: the SDE lands on π; the ODE, a one-to-one map, keeps what N(0, 20² I) gets wrong.",
+    ),
+    Preset(
+        "large σ_max fixes it",
+        "diffusion",
+        {"init": "prior", "sigma_max": "100"},
+        "At σ_max = 100 the textbook prior is nearly p₁ itself: now the ODE lands on π too (Song & Ermon 2020).",
+    ),
 ]
 
 

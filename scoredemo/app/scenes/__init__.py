@@ -12,4 +12,5 @@ SCENES = [
     ("mixing_time", "8 · Pitfall: slow mixing", "mixing-time", ":material/hourglass_top:"),
     ("annealed", "9 · The fix: annealed Langevin", "annealed-langevin", ":material/thermostat:"),
     ("real_images", "10 · Real data: digits", "real-data", ":material/draw:"),
+    ("diffusion", "11 · The step to diffusion", "diffusion", ":material/waves:"),
 ]

@@ -1,0 +1,427 @@
+"""Scene 11 — from annealed Langevin to diffusion: noise in continuous time, the reverse SDE and the probability-flow
+ODE with the exact score of every p_t, their cost in score evaluations, and the ODE's likelihood."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from scoredemo import figures as F
+from scoredemo.app import alt_text, settings
+from scoredemo.app import builders as B
+from scoredemo.app import keys as K
+from scoredemo.app import model_widgets as M
+from scoredemo.app import widgets as W
+from scoredemo.app.controls import Page
+
+PAGE = "diffusion"
+DENSITIES = ["ncsn-mixture", "two-modes", "disjoint"]
+MODE_NAMES = {"ncsn-mixture": ["lower-left", "upper-right"]}
+STOCHASTIC = ["reverse-sde", "pc"]
+SOLVERS = ["heun", "euler", "adaptive"]
+INITS = ["prior", "exact-prior"]
+SCORES = ["exact", "learned-ncsn"]
+SAMPLER_TITLES = {"reverse-sde": "reverse SDE", "pc": "predictor–corrector"}
+INIT_TITLES = {"prior": "the textbook prior N(0, σ_max² I)", "exact-prior": "exact samples of p₁"}
+#: The noise-conditional model of the learned score: σ from the SDE's σ_min = 0.01 to the page's σ_max, 10 levels.
+DEFAULT_TRAIN_STEPS = 3000
+MODEL_SIGMA_MIN = 0.01
+MODEL_LEVELS = 10
+
+
+def model_key(dkey: K.DensityKey, steps: int, sigma_max: float, seed: int) -> K.TrainKey:
+    """The ncsn model of the learned score (the scene's own σ range: VE's σ(t) runs over exactly these σ's)."""
+    return K.train_key(
+        dkey, "ncsn", steps, sigma_max=sigma_max, sigma_min=MODEL_SIGMA_MIN, levels=MODEL_LEVELS, seed=seed
+    )
+
+
+def render() -> None:
+    W.intro(
+        "From annealed Langevin to diffusion",
+        "Make the noise level continuous: a forward SDE blurs p into p_t for t from 0 to 1, until p₁ is almost "
+        "pure noise. Running time backwards needs only the score ∇ log p_t: the reverse SDE is a noisy path back, "
+        "the probability-flow ODE a deterministic one with the same marginals p_t. Here every p_t is an exact "
+        "Gaussian mixture, so every score on this page is exact (or a network you train, beside it).",
+        r"\mathrm{d}x = \big[f - g^2\,\nabla_x \log p_t(x)\big]\mathrm{d}t + g\,\mathrm{d}\bar w"
+        r"\quad\text{or}\quad \frac{\mathrm{d}x}{\mathrm{d}t} = f - \tfrac12 g^2\,\nabla_x \log p_t(x)",
+    )
+    page = Page(PAGE)
+    st.sidebar.header("Noise process")
+    kind = page.select(
+        "SDE",
+        "sde",
+        ["ve", "vp"],
+        "ve",
+        help="ve: x_t = x₀ + σ(t)z, σ(t) = σ_min(σ_max/σ_min)^t (NCSN in continuous time); "
+        "vp: x_t = α(t)x₀ + √(1 − α²)z, linear β 0.1 → 20 (DDPM in continuous time).",
+    )
+    t = page.slider("time t of the forward process", "t", 0.7, 0.0, 1.0, 0.01)
+    sigma_max = page.slider(
+        "σ_max (VE)", "sigma_max", 20.0, 5.0, 100.0, 1.0, help="VE only: the noise level at t = 1 (σ_min = 0.01)."
+    )
+    st.sidebar.header("Density")
+    name = page.select("density", "density", DENSITIES, DENSITIES[0], help="Two-mode densities of the registry.")
+    pi = page.slider("π (weight of the first mode)", "pi", 0.2, 0.05, 0.95, 0.01)
+    st.sidebar.header("Samplers")
+    init = page.select(
+        "start at t = 1",
+        "init",
+        INITS,
+        "prior",
+        help="prior: the textbook N(0, σ_max² I) (VE) or N(0, I) (VP), only close to p₁; "
+        "exact-prior: exact samples of p₁ (known here).",
+    )
+    sampler = page.select(
+        "stochastic sampler (left)",
+        "sampler",
+        STOCHASTIC,
+        "reverse-sde",
+        help="reverse-sde: Euler–Maruyama on the reverse SDE (1 score per step); pc: reverse-diffusion predictor + "
+        "one Langevin corrector step (snr 0.16; 2 scores per step).",
+    )
+    solver = page.select(
+        "ODE solver (right)",
+        "solver",
+        SOLVERS,
+        "heun",
+        help="euler (1 score per step), heun (2 per step), adaptive (diffrax Tsit5, rtol = atol = 10⁻⁵; "
+        "it picks its own steps).",
+    )
+    n_steps = page.int_slider("steps", "n_steps", 200, 10, 1000, 10, help="Steps from t = 1 to 0 (not adaptive).")
+    n = int(page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280))
+    seed = page.number("seed", "seed", 0, 0, 9999)
+    source = page.select(
+        "score",
+        "score",
+        SCORES,
+        SCORES[0],
+        help="exact: ∇ log p_t in closed form; learned: a noise-conditional network s_θ(x, σ) (ncsn), used "
+        "through p_t(x) = α⁻² p_σ̃(x/α).",
+    )
+    st.sidebar.header("Noise-conditional model")
+    train_steps = page.int_slider("training steps", "train_steps", DEFAULT_TRAIN_STEPS, 250, 10000, 250)
+    page.finish()
+
+    dkey = K.density_key(name, pi=pi)
+    dens = K.get_density(dkey)
+    names = MODE_NAMES.get(name, ["left mode", "right mode"])
+    sde, params = B.diffusion_sde(kind, sigma_max)
+    t_min = float(params.t_min)
+    sig = lambda u: float(sde.sigma(np.float32(u)))  # noqa: E731 - the marginal std at time u
+    alpha = lambda u: float(sde.alpha(np.float32(u)))  # noqa: E731
+
+    # Visual order: the forward process on top, then the two animations, the meter, then quality vs cost. The
+    # forward field is drawn first (the t slider changes only it); the runs next, the sweep last.
+    forward_row, runs_row, meter_row, cost_row = st.container(), st.container(), st.container(), st.container()
+    with forward_row:
+        forward(dkey, dens, kind, sigma_max, t, sig, alpha)
+
+    model = None
+    tkey = model_key(dkey, train_steps, sigma_max, seed)
+    if source != SCORES[0]:
+        with runs_row:
+            st.markdown(extrapolation_note(kind, sde, sigma_max, t_min, tkey))
+            if M.train_block(tkey, page_id=PAGE) is None:
+                return
+        model = tkey
+
+    sde_run = B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
+    ode_run = B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
+    stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
+    with runs_row:
+        for run, what in ((sde_run, stoch), (ode_run, ode_name)):
+            if run.n_finite < n or not run.finished:
+                st.warning(
+                    f"**The {what} did not finish cleanly:** {n - run.n_finite} of {n} particles ended non-finite"
+                    + ("" if run.finished else ", and the adaptive solver ran out of its step budget")
+                    + ". The chart shows the finite ones; more steps (or the exact score) fix it.",
+                    icon=":material/warning:",
+                )
+        animations(dkey, dens, kind, sigma_max, sde_run, ode_run, stoch, ode_name, names, n_steps, sig)
+
+    with meter_row:
+        meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, model, sde_run, ode_run, names)
+    with cost_row:
+        quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min)
+
+
+def forward(dkey, dens, kind: str, sigma_max: float, t: float, sig, alpha) -> None:
+    """The forward process at the t slider: p_t with its exact score, and x_t of exact samples drawn over it."""
+    f = B.marginal_field(dkey, kind, sigma_max, float(t))
+    xt = B.forward_samples(dkey, kind, sigma_max, float(t))
+    panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"p_t at t = {t:.2f}", overlay=xt)
+    left, right = st.columns([3, 2])
+    with left:
+        W.chart(
+            F.score_field_spec([panel], box=f.box, height=520, title="forward process: p_t and its score"),
+            "forward",
+            alt=f"p_t at t = {t:.2f} with its score arrows and 400 samples x_t of the forward process; the view is "
+            f"±{f.box:g}.",
+        )
+    with right:
+        m1, m2 = st.columns(2)
+        m1.metric("σ(t), the noise's std", f"{sig(t):.3g}")
+        m2.metric("α(t), the signal's scale", f"{alpha(t):.3g}")
+        if kind == "ve":
+            st.markdown(
+                f"**VE**: x_t = x₀ + σ(t)·z with σ(t) = 0.01·({sigma_max:g}/0.01)^t, so p_t = p ∗ N(0, σ(t)² I): "
+                f"the modes keep their place and widen to std √(1 + σ(t)²) = {np.sqrt(1 + sig(t) ** 2):.2f}. "
+                f"At t = 1, σ = {sigma_max:g}: p₁ is close to N(0, {sigma_max:g}² I), the textbook prior."
+            )
+        else:
+            st.markdown(
+                "**VP**: x_t = α(t)·x₀ + √(1 − α(t)²)·z with α(t) = exp(−½∫₀ᵗβ), β from 0.1 to 20: the modes "
+                f"slide towards 0 (here to α·5 = {5 * alpha(t):.2f}) while the noise grows to std 1. At t = 1, "
+                f"α = {alpha(1.0):.1e}: p₁ is N(0, I) up to that."
+            )
+        st.caption(
+            "The arrows are the exact ∇ log p_t (a Gaussian mixture again at every t); the red dots are exact "
+            "samples of p pushed forward to time t. Move t: the score is known everywhere once t is large — that is "
+            "where the samplers below start."
+        )
+
+
+def frame_backgrounds(dkey, dens, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
+    """p_t at DIFFUSION_BACKGROUNDS evenly spaced times, the one each frame shows, and each frame's view."""
+    bg_t = np.linspace(1.0, t_min, B.DIFFUSION_BACKGROUNDS)
+    fields = [B.marginal_field(dkey, kind, sigma_max, float(u)) for u in bg_t]
+    index = [int(np.argmin(np.abs(bg_t - u))) for u in times]
+    return [(g.xs, g.ys, g.density) for g in fields], index, [fields[i].box for i in index]
+
+
+def animations(dkey, dens, kind, sigma_max, sde_run, ode_run, stoch, ode_name, names, n_steps, sig) -> None:
+    """The same start pushed back by a stochastic sampler (left) and the ODE (right), each over p_t of its frame."""
+    t_min = float(sde_run.frame_times[-1])
+    cols = st.columns(2)
+    for col, run, what, color, key in (
+        (cols[0], sde_run, stoch, F.OKABE_ITO["vermillion"], "animation-sde"),
+        (cols[1], ode_run, ode_name, F.OKABE_ITO["blue"], "animation-ode"),
+    ):
+        backgrounds, index, boxes = frame_backgrounds(dkey, dens, kind, sigma_max, run.frame_times, t_min)
+        anim = F.Animation(
+            sets=[F.ParticleSet(run.trajectory, what, color=color)],
+            box=boxes[0],
+            frame_labels=[f"t = {u:.2f}" for u in run.frame_times],  # short: half a page shares it with the buttons
+            backgrounds=backgrounds,
+            background_index=index,
+            frame_boxes=boxes,
+            n_trails=8,
+            trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
+            start_frame=-1,  # open where both have landed (the point of the page at a glance); Play runs from t = 1
+        )
+        steps = f"{run.n_steps} adaptive steps" if "adaptive" in what else f"{n_steps} steps"
+        with col:
+            st.markdown(f"**{what[0].upper() + what[1:]}**, {steps}, {run.nfe} score evaluations per particle")
+            alt = alt_text.particles(
+                what, len(run.trajectory[0]), run.n_steps, run.fractions[-1], dens.true_weights, names
+            )
+            W.animation_block(anim, run_data(run), key=key, file_stem=f"scoredemo-{key}", alt=alt)
+    st.caption(
+        "Both start from the same particles at t = 1 and run to t = 0 over p_t of the current frame (the view "
+        "narrows as the noise goes). The highlighted ODE paths are smooth and never cross (a deterministic flow "
+        "is one-to-one); the SDE paths jitter, because fresh noise is injected at every step."
+    )
+
+
+def run_data(run: B.DiffusionRun) -> B.RunData:
+    """A diffusion run in the downloads' format (steps = frame index, σ column = the frame's time t)."""
+    frames = np.arange(len(run.frame_times))
+    return B.RunData(
+        run.trajectory, frames, run.frame_times.astype(np.float32), run.samples, run.fractions, -1, run.n_steps, 0.0
+    )
+
+
+def binomial_se(p: float, n: int) -> float:
+    return float(np.sqrt(max(p * (1 - p), 1e-12) / max(n, 1)))
+
+
+def meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, model, sde_run, ode_run, names):
+    """The mode-fraction meter against π, and the lesson of the prior: both starts, both samplers, measured here."""
+    pi = float(dens.true_weights[0])
+    steps = np.round((1.0 - sde_run.frame_times) / (1.0 - sde_run.frame_times[-1]) * n_steps)
+    left, right = st.columns([3, 2])
+    with left:
+        W.chart(
+            F.mode_fraction_spec(
+                steps,
+                {SAMPLER_TITLES[sampler]: sde_run.fractions, f"ODE ({solver})": ode_run.fractions},
+                dens.true_weights,
+                mode_names=names,
+                title="mode-fraction meter",
+            ),
+            "meter",
+            alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
+            f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
+            f"(dashed); the true π is {alt_text.pct(pi)}.",
+        )
+    other = INITS[1 - INITS.index(init)]
+    runs = {
+        init: (sde_run, ode_run),
+        other: (
+            B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, other, model=model),
+            B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, other, model=model),
+        ),
+    }
+    with right:
+        m1, m2 = st.columns(2)
+        got_s, got_o = float(sde_run.fractions[-1][0]), float(ode_run.fractions[-1][0])
+        se = binomial_se(pi, n)
+        m1.metric(SAMPLER_TITLES[sampler], f"{got_s:.3f}", delta=f"{got_s - pi:+.3f} vs π", delta_color="off")
+        m2.metric(f"ODE ({solver})", f"{got_o:.3f}", delta=f"{got_o - pi:+.3f} vs π", delta_color="off")
+        rows = [
+            "| start at t = 1 | " + f"{SAMPLER_TITLES[sampler]} | ODE ({solver}) |",
+            "|---|---|---|",
+        ]
+        for which in INITS:
+            s_run, o_run = runs[which]
+            rows.append(f"| {which} | {s_run.fractions[-1][0]:.3f} | {o_run.fractions[-1][0]:.3f} |")
+        st.markdown(f"Fraction in the {names[0]} mode (π = {pi:.2f}, ± {se:.3f} binomial s.e.):\n\n" + "\n".join(rows))
+        st.caption(prior_lesson(dens, kind, sigma_max, runs, pi, se))
+
+
+def prior_lesson(dens, kind: str, sigma_max: float, runs: dict, pi: float, se: float) -> str:
+    """What the table shows, in the numbers it shows: the ODE carries its starting law to t = 0 one-to-one, so
+    what the textbook prior gets wrong about p₁ stays wrong; the SDE's injected noise forgets some of it."""
+    w = np.exp(np.asarray(dens.mixture.log_weights, np.float64))
+    mean = w @ np.asarray(dens.mixture.means, np.float64)  # E_p[x]; p₁'s mean is α(1)·E_p[x]
+    (s_prior, o_prior), (s_exact, o_exact) = runs["prior"], runs["exact-prior"]
+    err = lambda r: abs(float(r.fractions[-1][0]) - pi)  # noqa: E731
+    if kind == "ve":
+        start = (
+            f"The textbook prior N(0, {sigma_max:g}² I) misses p₁'s mean ({mean[0]:.1f}, {mean[1]:.1f}) by "
+            f"{np.linalg.norm(mean) / sigma_max:.2f} of its standard deviation."
+        )
+    else:
+        start = "For VP, p₁ is N(0, I) up to α(1)·x₀ ≈ 0, so both starts agree closely."
+    return (
+        f"{start} The ODE is a one-to-one map from p₁ to p: from the textbook prior it is off π by "
+        f"{err(o_prior):.3f} ({err(o_prior) / se:.1f} standard errors), from exact samples of p₁ by "
+        f"{err(o_exact):.3f}; the SDE, whose fresh noise forgets part of its start, by {err(s_prior):.3f} and "
+        f"{err(s_exact):.3f}. The ODE keeps whatever its starting law gets wrong — that is why σ_max must be large "
+        "(raise it and watch the first row catch up; Song & Ermon 2020)."
+    )
+
+
+def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> None:
+    """Energy distance to exact samples against NFE for every sampler, and the ODE's log-likelihood vs exact."""
+    st.subheader("Quality against cost, and the likelihood by the ODE")
+    # from exact samples of p₁ whatever the page's start: the chart compares the solvers, not the prior (the table
+    # above shows what the textbook prior costs the ODE: a weight error no number of steps removes)
+    q = B.quality_vs_cost(dkey, kind, sigma_max, "exact-prior", seed, model=model)
+    lk = B.likelihood_check(dkey, kind, sigma_max, seed, model=model)
+    left, right = st.columns([3, 2])
+    series = [F.Series(name, x, y, style=j) for j, (name, (x, y)) in enumerate(q.curves.items())]
+    lo = min(float(np.min(x)) for x, _ in q.curves.values())
+    hi = max(float(np.max(x)) for x, _ in q.curves.values())
+    series.append(F.Series("exact vs exact (noise floor)", np.array([lo, hi]), np.full(2, q.floor), mode="lines"))
+    target = float(q.curves["annealed Langevin"][1][-1])
+    reach = nfe_to_reach(q.curves, target)
+    spec = F.lines_spec(
+        series,
+        kind="quality-vs-nfe",
+        x_title="score evaluations per particle (NFE)",
+        y_title="energy distance to exact samples",
+        title="quality vs cost",
+        log_x=True,
+        log_y=True,
+        height=600,
+    )
+    # seven series: a legend inside the plot would cover the curves; below the axis title, in rows
+    spec["layout"]["legend"].update(orientation="h", x=0.0, xanchor="left", y=-0.3, yanchor="top")
+    spec["layout"]["margin"] = dict(spec["layout"].get("margin", {}), b=200)
+    floor_trace = spec["data"][-1]  # the floor is a reference, not a sampler: thin black dots, like true weights
+    floor_trace["line"] = dict(color=F.OKABE_ITO["black"], width=2, dash="dot")
+    with left:
+        W.chart(
+            spec,
+            "quality",
+            alt=alt_text.nfe_to_reach(reach, target, q.floor),
+        )
+        st.caption(
+            f"{q.n_particles} particles per run ({q.n_scored} of them scored), from exact samples of p₁ "
+            "(annealed Langevin from uniform noise, 10 levels σ 20 → 1, ε = 0.05, NFE = 10·T; it ends on p_σ at "
+            f"σ = 1, wider than p). The floor is the "
+            f"energy distance between independent sets of {q.n_scored} exact samples, {q.floor:.4f} ± "
+            f"{q.floor_sd:.4f} over {B.FLOOR_PAIRS} pairs: below it the distance is sampling noise. "
+            + reach_sentence(reach, target)
+            + (
+                " From the textbook prior instead, the ODE's curves level off: its weights stay off by what the "
+                "table above shows, at any number of steps."
+                if init == "prior"
+                else ""
+            )
+        )
+    exact, ode = lk.exact, lk.ode
+    ok = np.isfinite(ode)
+    err = np.abs(ode[ok] - exact[ok])
+    worst, mean_err = (float(err.max()), float(err.mean())) if len(err) else (float("nan"), float("nan"))
+    with right:
+        span = np.array([float(np.min(exact)), float(np.max(exact))])
+        W.chart(
+            F.scatter_xy_spec(
+                exact,
+                ode,
+                kind="likelihood",
+                x_title="exact log p(x)",
+                y_title="log p(x) by the ODE",
+                title="log-likelihood by the ODE",
+                name=f"{len(exact)} samples of p",
+                reference=(span, span, "equal"),
+                height=460,
+            ),
+            "likelihood",
+            alt=f"ODE log-likelihood against the exact log p at {len(exact)} samples of p: largest difference "
+            f"{worst:.2g}, mean {mean_err:.2g}.",
+        )
+        st.caption(
+            f"log p(x) = log p₁(x₁) + ∫ ∇·v dt along the ODE from x to t = 1 (exact divergence; diffrax Tsit5 at "
+            f"rtol = atol = {lk.tol:g}, {lk.nfe} evaluations; the exact log p₁ at the end). "
+            + (
+                f"With the exact score it agrees with the exact log p to {worst:.1e} at worst: the solver's error."
+                if model is None
+                else f"With the learned score the gap (mean {mean_err:.2f}) is the network's error, "
+                "integrated along each path."
+            )
+        )
+
+
+def reach_sentence(reach: dict[str, float | None], target: float) -> str:
+    """The chart's headline in words: how many score evaluations each sampler needs for annealed Langevin's 1000."""
+    parts = [f"{name} {nfe:.0f}" for name, nfe in reach.items() if nfe is not None and name != "annealed Langevin"]
+    missing = [name for name, nfe in reach.items() if nfe is None]
+    return (
+        f"To be as close to p as annealed Langevin after 1000 evaluations ({target:.3g}), the others need "
+        + (", ".join(parts) if parts else "more than the chart shows")
+        + " evaluations per particle"
+        + (f" ({', '.join(missing)}: not within the chart)" if missing else "")
+        + "."
+    )
+
+
+def nfe_to_reach(curves: dict, target: float) -> dict[str, float | None]:
+    """Per sampler, the fewest NFE on the chart at which the energy distance is at most ``target``."""
+    out = {}
+    for name, (x, y) in curves.items():
+        hit = [float(a) for a, b in zip(x, y, strict=True) if np.isfinite(b) and b <= target]
+        out[name] = min(hit) if hit else None
+    return out
+
+
+def extrapolation_note(kind: str, sde, sigma_max: float, t_min: float, tkey: K.TrainKey) -> str:
+    """Where the learned s_θ(x, σ) is used outside the σ's it was trained on, computed from the SDE."""
+    ts = np.linspace(t_min, 1.0, 1001)
+    g = np.asarray(sde.equivalent_sigma(ts.astype(np.float32)), np.float64)
+    lo_s, hi_s = MODEL_SIGMA_MIN, float(sigma_max)
+    outside = (g < lo_s * 0.999) | (g > hi_s * 1.001)
+    where = (
+        "never: σ(t) runs over exactly the trained range"
+        if not outside.any()
+        else f"for {outside.mean():.0%} of the time, t ∈ [{ts[outside].min():.2f}, {ts[outside].max():.2f}] "
+        f"(σ̃ up to {g.max():.3g})"
+    )
+    return (
+        f"**Learned score:** an ncsn network s_θ(x, σ) ({tkey.steps} steps, {MODEL_LEVELS} levels σ "
+        f"{hi_s:g} → {lo_s:g}), asked at σ̃(t) = {'σ(t)' if kind == 've' else '√(1 − α²)/α'}. It is extrapolated "
+        f"outside its trained σ's {where}."
+    )

@@ -1,0 +1,70 @@
+"""Real-browser walk of scene 11 (diffusion): it opens with its charts and no error element, the t slider redraws
+the forward picture, the sampler choice changes the meter and the left animation, the animations play; full-page
+screenshots at 1280×720 and 1920×1080 go to test-output/screenshots/diffusion-<width>.png (look at them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devtools.apphost import JS_CHART, JS_EXCEPTIONS, animation_label, play_button, wait_idle
+from devtools.diffusion_latency import JS_FORWARD_TITLE, JS_METER_RUNS, _move_t, _switch_sampler
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+
+
+def test_diffusion_scene_walk(app_url, chromium):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = chromium.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(f"{app_url}/diffusion")
+        pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300_000)
+        wait_idle(pg, timeout=300.0)
+        assert pg.evaluate(JS_EXCEPTIONS) == []
+        kinds = pg.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].map(d => d.layout && d.layout.meta"
+            " && d.layout.meta.kind)"
+        )
+        assert kinds.count("animation") == 2
+        assert {"score-field", "mode-fractions", "quality-vs-nfe", "likelihood"} <= set(kinds)
+        pg.screenshot(path=str(SHOTS / "diffusion-1280.png"), full_page=True)
+        pg.screenshot(path=str(SHOTS / "diffusion-1280-top.png"))
+
+        assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.70"
+        _move_t(pg)
+        assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.71"
+
+        assert pg.evaluate(JS_METER_RUNS) == ["reverse SDE", "ODE (heun)"]
+        _switch_sampler(pg)
+        assert pg.evaluate(JS_METER_RUNS) == ["predictor–corrector", "ODE (heun)"]
+        assert pg.get_by_text("Predictor–corrector", exact=False).count() >= 1
+
+        # the first animation plays (from t = 1): its frame label moves on
+        chart = pg.evaluate_handle(f"({JS_CHART})('animation')")
+        start = animation_label(chart)
+        assert start == "t = 0.00"  # it opens where the particles have landed
+        play_button(pg).click()
+        pg.wait_for_function(
+            "([d, s]) => { const t = d.querySelector('.slider-group text.slider-label'); "
+            "return t && t.textContent !== s; }",
+            arg=[chart, start],
+            timeout=30_000,
+        )
+        assert pg.evaluate(JS_EXCEPTIONS) == []
+        assert pg.locator('[data-testid="stException"]').count() == 0
+    finally:
+        pg.close()
+    wide = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        wide.goto(f"{app_url}/diffusion")
+        wide.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300_000)
+        wait_idle(wide, timeout=300.0)
+        assert wide.evaluate(JS_EXCEPTIONS) == []
+        wide.screenshot(path=str(SHOTS / "diffusion-1920.png"), full_page=True)
+        wide.screenshot(path=str(SHOTS / "diffusion-1920-top.png"))
+    finally:
+        wide.close()
