@@ -228,6 +228,28 @@ def mixture(
     )
 
 
+def pad_mixture(mix: Mixture, n_components: int) -> Mixture:
+    """The same density with zero-weight components appended up to ``n_components`` (log w = −1e30, as
+    :func:`mixture` stores a zero weight): p, its score, p_σ, samples and mode weights are unchanged, and every
+    mixture padded to the same size has the same array shapes, so a compiled program is reused (a drawn density
+    gains a component per click without a recompilation). Padding rows belong to no mode (zero rows of
+    ``mode_onehot``)."""
+    k = mix.n_components
+    if n_components < k:
+        raise ValueError(f"cannot pad a {k}-component mixture down to {n_components}")
+    extra = n_components - k
+    if extra == 0:
+        return mix
+    return Mixture(
+        means=jnp.concatenate([mix.means, jnp.zeros((extra, 2), mix.means.dtype)]),
+        radii=jnp.concatenate([mix.radii, jnp.zeros((extra,), mix.radii.dtype)]),
+        scales=jnp.concatenate([mix.scales, jnp.ones((extra,), mix.scales.dtype)]),
+        log_weights=jnp.concatenate([mix.log_weights, jnp.full((extra,), -1e30, mix.log_weights.dtype)]),
+        mode_onehot=jnp.concatenate([mix.mode_onehot, jnp.zeros((extra, mix.n_modes), mix.mode_onehot.dtype)]),
+        curved=mix.curved,
+    )
+
+
 # --------------------------------------------------------------------------------------------- registry
 
 
