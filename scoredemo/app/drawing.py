@@ -36,10 +36,14 @@ PRESETS = {
     "an L-shaped region (uniform data on a set)": "fill 1: -4 -4, 4 -4, 4 -2, -2 -2, -2 4, -4 4",
 }
 HELP = (
-    "**Draw on the chart.** *Click* drops a bump (a Gaussian with the scale and weight below) at the point you "
-    "click; clicking again on an existing bump (within its scale) makes it heavier by that weight instead. Pick "
-    "*lasso* or *box* (here or in the chart's toolbar) and drag around a region to fill it with a near-uniform "
-    f"density (many small Gaussians; the weight is the region's total mass). Limits: {CD.CAP_TEXT}."
+    "*Click* on the chart drops a bump (a Gaussian with the scale and weight below) where you click; clicking "
+    "again on a bump (within its scale) makes it heavier by that weight instead. *Lasso* or *box* (here or in the "
+    "chart's toolbar): drag around a region to fill it with a near-uniform density (many small Gaussians; the "
+    f"weight is the region's total mass). Limits: {CD.CAP_TEXT}."
+)
+SHORT_HELP = (
+    f"Draw on the chart: click = a bump (again on it: heavier), lasso / box = a filled region. "
+    f"At most {CD.MAX_COMPONENTS} bumps and {CD.MAX_REGIONS} regions."
 )
 
 
@@ -258,8 +262,8 @@ def _tool_changed() -> None:
 
 def tools(page: Any) -> str:
     """The drawing tools in the sidebar: tool, bump scale and weight, undo / clear, presets. Returns the drag mode."""
-    st.sidebar.markdown(HELP)
-    label = st.sidebar.radio("drawing tool", list(TOOLS), key="draw_tool", horizontal=False, on_change=_tool_changed)
+    st.sidebar.caption(SHORT_HELP)
+    label = st.sidebar.radio("drawing tool", list(TOOLS), key="draw_tool", help=HELP, on_change=_tool_changed)
     page.slider("bump scale (std) for a click", "draw_scale", 0.5, 0.1, 2.0, 0.05)
     page.slider("weight of a click or region", "draw_weight", 1.0, 0.1, 5.0, 0.1)
     c1, c2 = st.sidebar.columns(2)

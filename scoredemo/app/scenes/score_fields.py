@@ -27,6 +27,7 @@ def render() -> None:
         r"p(x) = \sum_k w_k\, \mathcal{N}(x;\, \mu_k, s_k^2 I)",
     )
     page = Page(PAGE)
+    picture = st.container()  # the chart goes above the component table (drawn with the controls)
     st.sidebar.header("Controls")
     dkey, dens, error = W.density_controls(page, "two-moons", allow_custom=True, draw=True)
     sigma = page.slider("noise σ (shows p_σ and its score)", "sigma", 0.0, 0.0, 3.0, 0.05)
@@ -59,21 +60,23 @@ def render() -> None:
     )
     spec = F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640)
     if dkey.name != CUSTOM:
-        W.chart(spec, "score-field", alt=alt)
-        st.caption("Pick **custom** in the density menu to draw your own density on this chart.")
+        with picture:
+            W.chart(spec, "score-field", alt=alt)
+            st.caption("Pick **custom** in the density menu to draw your own density on this chart.")
         return
     del error  # already shown next to the table
     drawn = CD.parse_drawing_or_none(dkey.components)
     n_gauss = dens.mixture.n_components
     n_real = int(np.sum(np.asarray(dens.mixture.log_weights) > -1e29))
-    D.notes()
-    D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
     n_bumps = 0 if drawn is None else len(drawn.bumps)
     n_regions = 0 if drawn is None else len(drawn.regions)
-    st.caption(
-        f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)} = "
-        f"{n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). Cap: {CD.CAP_TEXT}."
-    )
+    with picture:
+        D.notes()
+        D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
+        st.caption(
+            f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)} = "
+            f"{n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). Cap: {CD.CAP_TEXT}."
+        )
 
 
 def _config() -> dict:
