@@ -12,6 +12,8 @@ mixture, the score, p_σ and exact samples of a drawn density stay exact, like e
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: The fill of one region uses at most this many Gaussians (the lattice spacing is chosen to use about this many).
@@ -93,7 +95,21 @@ def _lattice_inside(vertices: np.ndarray, h: float) -> np.ndarray:
     gx = centre[0] + h * np.arange(-nx, nx + 1)
     gy = centre[1] + h * np.arange(-ny, ny + 1)
     pts = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1).reshape(-1, 2)
-    return pts[inside_polygon(pts, vertices)]
+    box = np.all((pts >= lo + h / 2) & (pts <= hi - h / 2), axis=1)  # cheap first cut
+    pts = pts[box]
+    pts = pts[inside_polygon(pts, vertices)]
+    return pts[border_distance(pts, vertices) >= h / 2]  # the point's whole lattice cell is (about) inside
+
+
+def border_distance(points: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """Distance from each point to the polygon's border (the nearest edge): (N, 2) -> (N,)."""
+    p = np.asarray(points, np.float64).reshape(-1, 1, 2)
+    a = np.asarray(vertices, np.float64).reshape(1, -1, 2)
+    b = np.roll(a, -1, axis=1)
+    ab = b - a
+    t = np.clip(np.sum((p - a) * ab, axis=-1) / np.maximum(np.sum(ab * ab, axis=-1), 1e-300), 0.0, 1.0)
+    nearest = a + t[..., None] * ab
+    return np.min(np.linalg.norm(p - nearest, axis=-1), axis=1)
 
 
 def fill_polygon(
@@ -101,10 +117,11 @@ def fill_polygon(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A near-uniform density on a simple polygon as (means (n, 2), scales (n,), weights (n,)), n ≤ ``n_max``.
 
-    The lattice spacing starts at h = √(area / n_max) (about ``n_max`` points inside) and grows by 4 % until at
-    most ``n_max`` lattice points are inside; a polygon too thin for that lattice gets a finer one until at least
-    one point is inside. The lattice is anchored at the centre of the bounding box, so the fill depends on the
-    vertices only (deterministic). Every Gaussian has scale h/2 (at least :data:`MIN_FILL_SCALE`) and weight
+    The lattice spacing is h = √(area / n_max)·1.04^k, k found by a walk from 0: coarser while more than
+    ``n_max`` lattice points lie at distance ≥ h/2 inside the border, then finer while that keeps at most
+    ``n_max`` and does not lose points; a polygon too thin for that lattice gets a finer one until one point
+    fits. The lattice is anchored at the centre of the bounding box, so the fill depends on the vertices only
+    (deterministic). Every Gaussian has scale h/2 (at least :data:`MIN_FILL_SCALE`) and weight
     ``weight / n``: the region's total mass is ``weight``.
 
     Raises ValueError (the :func:`polygon_problem` sentence) for a polygon that cannot be filled.
@@ -115,18 +132,20 @@ def fill_polygon(
         raise ValueError(problem)
     if not n_max >= 1:
         raise ValueError("n_max must be at least 1")
-    h = float(np.sqrt(abs(polygon_area(v)) / n_max))
+    h0 = float(np.sqrt(abs(polygon_area(v)) / n_max))
+    count = functools.cache(lambda k: len(_lattice_inside(v, h0 * 1.04**k)))
+    k = 0
+    while count(k) > n_max and k < 60:  # too many points: coarser
+        k += 1
+    while k > -25 and count(k - 1) <= n_max and count(k - 1) >= max(count(k), 1):  # room for more: finer
+        k -= 1
+    h = h0 * 1.04**k
+    while count(k) == 0 and h > 1e-3:  # a sliver thinner than the lattice: finer until one point fits
+        k -= 6
+        h = h0 * 1.04**k
     pts = _lattice_inside(v, h)
-    for _ in range(200):
-        if len(pts) > n_max:
-            h *= 1.04
-        elif len(pts) == 0:
-            h /= 1.25
-        else:
-            break
-        pts = _lattice_inside(v, h)
-    if not 1 <= len(pts) <= n_max:  # pragma: no cover - the search above always ends inside the bounds
-        raise ValueError("the region could not be filled; draw a larger loop")
+    if not 1 <= len(pts) <= n_max:
+        raise ValueError("the region is too thin to fill; draw a wider loop")
     n = len(pts)
     scale = max(h / 2.0, MIN_FILL_SCALE)
     return pts, np.full(n, scale), np.full(n, float(weight) / n)

@@ -10,6 +10,7 @@ built (:func:`scoredemo.regions.fill_polygon`), so a shared link reproduces the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -166,7 +167,7 @@ def expand(d: Drawing) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     weight is its total mass)."""
     means, scales, weights, modes = [d.bumps[:, :2]], [d.bumps[:, 2]], [d.bumps[:, 3]], [np.arange(len(d.bumps))]
     for j, (w, v) in enumerate(d.regions):
-        m, s, ww = fill_polygon(v, w)
+        m, s, ww = _fill(float(w), tuple(map(tuple, np.asarray(v, np.float64))))
         means.append(m)
         scales.append(s)
         weights.append(ww)
@@ -177,6 +178,13 @@ def expand(d: Drawing) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         np.concatenate(weights),
         np.concatenate(modes).astype(np.int64),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _fill(weight: float, corners: tuple[tuple[float, float], ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~scoredemo.regions.fill_polygon`, remembered (a lasso fills its region once for the message and
+    once for the density)."""
+    return fill_polygon(np.asarray(corners, np.float64), weight)
 
 
 def bucket(n_components: int) -> int:
@@ -236,7 +244,7 @@ def add_region(d: Drawing, vertices: np.ndarray, weight: float) -> tuple[Drawing
     if problem:
         raise ValueError(problem)
     new = Drawing(d.bumps, (*d.regions, (float(weight), v)))
-    m, _, _ = fill_polygon(v, weight)
+    m, _, _ = _fill(float(weight), tuple(map(tuple, v)))
     return new, f"region {len(new.regions)} filled with {len(m)} small Gaussians"
 
 
