@@ -74,10 +74,22 @@ def to_pixels(pg: Any, points: list[tuple[float, float]]) -> list[tuple[float, f
     return [tuple(p) for p in pg.evaluate(JS_TO_PIXELS, [list(p) for p in points])]
 
 
+#: The plotly.js drag mode each sidebar tool sets.
+DRAGMODE = {"click": "pan", "lasso": "lasso", "box": "select"}
+
+
 def choose_tool(pg: Any, label_start: str) -> None:
-    """Pick a drawing tool in the sidebar ("click", "lasso", "box") and wait for the new chart."""
+    """Pick a drawing tool in the sidebar ("click", "lasso", "box") and wait until the chart is drawn in its
+    drag mode (the chart is replaced on a tool change)."""
     pg.locator('[data-testid="stRadio"] label').filter(has_text=label_start).first.click()
     wait_idle(pg, settle=0.3)
+    want = DRAGMODE[label_start]
+    pg.wait_for_function(
+        "m => { const d = " + JS_FIELD_DIV + "; return !!d && d._fullLayout.dragmode === m; }",
+        arg=want,
+        timeout=120_000,
+    )
+    pg.wait_for_timeout(300)
 
 
 def click_at(pg: Any, x: float, y: float) -> None:
@@ -117,8 +129,8 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
     of the score field showing the new bump / region; and the XLA compilations those gestures triggered (the
     drawn mixture is padded to fixed sizes, so the goal is 0 once each size has been seen).
 
-    One untimed click and one untimed lasso first (they compile the padded sizes 16 and 64, and 256 for a
-    drawing with regions: one-off costs a class pays once per server).
+    One untimed click and two untimed lassos first (they compile the padded sizes 16, 64 and 256: one-off costs
+    a class pays once per server).
     """
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
@@ -138,6 +150,9 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
                 _timed_draw(pg, lambda: click_at(pg, 5.0, 5.0), (b + 1, r))
                 choose_tool(pg, "lasso")
                 _timed_draw(pg, lambda: lasso(pg, _square(-5.0, 5.0, 1.5)), (b + 1, r + 1))
+                _timed_draw(pg, lambda: lasso(pg, _square(4.0, -4.0, 1.5)), (b + 1, r + 2))  # size 256
+                pg.get_by_role("button", name="↶ Undo").click()
+                wait_idle(pg, settle=0.3)
                 srv.wait_compiles_quiet(quiet=1.0)
                 before = len(srv.compiles())
 
@@ -159,7 +174,11 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
                         b, r = drawn(pg)
                     cx, cy = (-5.0, 2.0) if i % 2 else (3.0, 3.5)
                     shape = _square(cx + 0.3 * (i % 3), cy, 1.2)
-                    regions.append(_timed_draw(pg, lambda s=shape: lasso(pg, s), (b, r + 1)))
+                    try:
+                        regions.append(_timed_draw(pg, lambda s=shape: lasso(pg, s), (b, r + 1)))
+                    except Exception:
+                        pg.screenshot(path="/tmp/draw-fail.png", full_page=True)
+                        raise
                 compiles = srv.compiles()[before:]
                 errors = pg.evaluate(JS_EXCEPTIONS)
             finally:

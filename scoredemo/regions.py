@@ -119,10 +119,10 @@ def fill_polygon(
 
     The lattice spacing is h = √(area / n_max)·1.04^k, k found by a walk from 0: coarser while more than
     ``n_max`` lattice points lie at distance ≥ h/2 inside the border, then finer while that keeps at most
-    ``n_max`` and does not lose points; a polygon too thin for that lattice gets a finer one until one point
-    fits. The lattice is anchored at the centre of the bounding box, so the fill depends on the vertices only
-    (deterministic). Every Gaussian has scale h/2 (at least :data:`MIN_FILL_SCALE`) and weight
-    ``weight / n``: the region's total mass is ``weight``.
+    ``n_max``; of those, the coarsest with the most points (its cells cover the most of the polygon). A polygon
+    too thin for that lattice gets a finer one until one point fits. The lattice is anchored at the centre of the
+    bounding box, so the fill depends on the vertices only (deterministic). Every Gaussian has scale h/2 (at
+    least :data:`MIN_FILL_SCALE`) and weight ``weight / n``: the region's total mass is ``weight``.
 
     Raises ValueError (the :func:`polygon_problem` sentence) for a polygon that cannot be filled.
     """
@@ -137,8 +137,12 @@ def fill_polygon(
     k = 0
     while count(k) > n_max and k < 60:  # too many points: coarser
         k += 1
-    while k > -25 and count(k - 1) <= n_max and count(k - 1) >= max(count(k), 1):  # room for more: finer
+    visited = [k]
+    while k > -25 and count(k - 1) <= n_max:  # room for more: finer
         k -= 1
+        visited.append(k)
+    most = max(count(j) for j in visited)
+    k = max(j for j in visited if count(j) == most)  # the coarsest of those: its cells cover the most area
     h = h0 * 1.04**k
     while count(k) == 0 and h > 1e-3:  # a sliver thinner than the lattice: finer until one point fits
         k -= 6

@@ -213,8 +213,8 @@ def add_bump(d: Drawing, x: float, y: float, scale: float, weight: float) -> tup
     """A click at (x, y): if it lands within one scale (at least 0.3) of an existing bump, that bump grows (its
     weight increases by ``weight``); otherwise a new bump (x, y, scale, weight) is dropped there. Returns (the new
     drawing, what happened in words). Raises ValueError when the bump cap is reached."""
-    x, y = round(float(x), 2), round(float(y), 2)
-    if max(abs(x), abs(y)) > BOX:
+    x, y = float(x), float(y)
+    if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > BOX:
         raise ValueError(f"the click at ({x:g}, {y:g}) is outside the picture [−{BOX:g}, {BOX:g}]²")
     if len(d.bumps):
         dist = np.hypot(d.bumps[:, 0] - x, d.bumps[:, 1] - y)
@@ -228,6 +228,7 @@ def add_bump(d: Drawing, x: float, y: float, scale: float, weight: float) -> tup
             f"the drawing already has {MAX_COMPONENTS} bumps, the most it can hold; click on an existing bump "
             "to grow it, or Undo / Clear"
         )
+    x, y = round(x, 2), round(y, 2)
     row = np.array([[x, y, float(scale), float(weight)]])
     return Drawing(np.concatenate([d.bumps, row]), d.regions), f"bump {len(d.bumps) + 1} dropped at ({x:g}, {y:g})"
 
@@ -240,6 +241,8 @@ def add_region(d: Drawing, vertices: np.ndarray, weight: float) -> tuple[Drawing
         raise ValueError(f"the drawing already has {MAX_REGIONS} filled regions, the most it can hold; Undo or Clear")
     v = np.asarray(vertices, np.float64).reshape(-1, 2)
     v = simplify_polygon(np.clip(v, -BOX, BOX), max_vertices=MAX_VERTICES)
+    if len(np.unique(v, axis=0)) < 3:
+        raise ValueError("the outline encloses no area (it is a line or a dot); drag around a region to fill it")
     problem = polygon_problem(v)
     if problem:
         raise ValueError(problem)

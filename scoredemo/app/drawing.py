@@ -101,7 +101,10 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
 
 
 def _floats(values: Any) -> np.ndarray:
-    a = np.asarray(list(values), np.float64).reshape(-1)
+    try:
+        a = np.asarray(list(values), np.float64).reshape(-1)
+    except ValueError:
+        raise TypeError("not numbers") from None  # read as a malformed selection
     if len(a) == 0 or not np.all(np.isfinite(a)):
         raise ValueError("the selection has no usable coordinates")
     return a
@@ -176,8 +179,13 @@ def drawable(spec: dict, drawing: CD.Drawing | None, *, box: float, tool: str) -
 # ------------------------------------------------------------------------------------------ session state
 
 
+def chart_key_for(state: Any) -> str:
+    """The drawable chart's key in a session state (renewed after each gesture: a fresh chart, no selection)."""
+    return f"draw-chart-{state['_draw_version'] if '_draw_version' in state else 0}"
+
+
 def chart_key() -> str:
-    return f"draw-chart-{st.session_state.get('_draw_version', 0)}"
+    return chart_key_for(st.session_state)
 
 
 def _new_chart() -> None:
