@@ -205,6 +205,7 @@ def set_text(text: str, *, remember: str | None) -> None:
         stack.append(remember)
         del stack[:-UNDO_DEPTH]
     st.session_state["components"] = text
+    st.session_state["_draw_cleared"] = text == ""
     _rebase_editor(text)
     _new_chart()
 

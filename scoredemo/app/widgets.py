@@ -203,7 +203,8 @@ def custom_table(page: Page, *, draw: bool = False) -> tuple[str, str | None]:
         CD.validate_drawing(text)
     except ValueError as err:
         fallback = st.session_state.get("_drawing_last_good", CD.DEFAULT_COMPONENTS)
-        if CD.parse_drawing_or_none(text) is not None and CD.parse_drawing(text).empty:
+        cleared = st.session_state.get("_draw_cleared") and CD.parse_drawing_or_none(text) is not None
+        if cleared and CD.parse_drawing(text).empty:  # after "Clear": a blank canvas, not a mistake
             st.info(
                 "**The canvas is empty.** Click on the chart to drop a first bump (or add a row to the table, or "
                 "pick a preset); until then the chart shows one broad placeholder bump.",

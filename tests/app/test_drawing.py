@@ -237,7 +237,7 @@ def test_scene1_click_lasso_undo_clear_and_presets():
     at.slider(key="draw_weight").set_value(2.5).run()
     _select(at, selection(points=[(4.0, -4.0)]))
     assert at.session_state["components"].endswith("; 4, -4, 1.2, 2.5")
-    assert at.query_params["components"] == [at.session_state["components"]]  # the URL holds the drawing
+    assert at.query_params["components"] == at.session_state["components"]  # the URL holds the drawing
     assert _drawn(at) == (4, 0) and any("Bump 4 dropped" in c.value for c in at.caption)
     assert at.data_editor[0].value.shape == (4, 4)  # the table shows the drawing's bumps
     at.run()  # the same selection is not applied twice
@@ -278,6 +278,7 @@ def test_scene1_click_lasso_undo_clear_and_presets():
         ("fill 1: 0 0, 1 1, 1 0, 0 1", "crosses itself"),
         ("0, 0, 1, 1; " * 400, "characters long"),
         ("fill 1: 0 0 0, 1 1, 0 1", "two numbers"),
+        (";;;", "the drawing is empty"),  # empty from a link: a mistake (after Clear it is a blank canvas)
     ],
 )
 def test_a_bad_drawing_in_the_url_gets_a_message_and_a_picture(components, words):

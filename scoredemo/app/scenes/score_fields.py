@@ -65,7 +65,8 @@ def render() -> None:
             st.caption("Pick **custom** in the density menu to draw your own density on this chart.")
         return
     del error  # already shown next to the table
-    drawn = CD.parse_drawing_or_none(dkey.components)
+    placeholder = dkey.components == CD.PLACEHOLDER and not st.session_state.get("components")
+    drawn = CD.Drawing(np.zeros((0, 4))) if placeholder else CD.parse_drawing_or_none(dkey.components)
     n_gauss = dens.mixture.n_components
     n_real = int(np.sum(np.asarray(dens.mixture.log_weights) > -1e29))
     n_bumps = 0 if drawn is None else len(drawn.bumps)
@@ -74,8 +75,13 @@ def render() -> None:
         D.notes()
         D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
         st.caption(
-            f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)} = "
-            f"{n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). Cap: {CD.CAP_TEXT}."
+            f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)}"
+            + (
+                " (the chart shows a broad placeholder bump). "
+                if placeholder
+                else f" = {n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). "
+            )
+            + f"Cap: {CD.CAP_TEXT}."
         )
 
 
