@@ -62,7 +62,7 @@ def field(
     # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
     mix = dens.mixture
     if key.name == CUSTOM:  # a field needs no modes: one compiled shape per padded size, however many bumps
-        mix = dataclasses.replace(mix, mode_onehot=mix.mode_onehot[:, :1])
+        mix = dataclasses.replace(mix, mode_onehot=jnp.asarray(np.zeros((mix.n_components, 1), np.float32)))
     lp, s = grid_kernel()(mix, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
     lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
     s = np.asarray(s, np.float64)[len(pts) :]

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from scoredemo.app import custom_density as CD
-from scoredemo.densities import DENSITIES, Density, make_density, mixture, pad_mixture
+from scoredemo.densities import DENSITIES, Density, make_density, mixture
 from scoredemo.training import TrainConfig
 
 CUSTOM = "custom"
@@ -39,7 +39,7 @@ def get_density(key: DensityKey) -> Density:
     the canvas [−8, 8]²)."""
     if key.name == CUSTOM:
         means, scales, weights, modes = CD.expand(CD.validate_drawing(key.components))
-        mix = pad_mixture(mixture(means, scales, weights, modes=modes), CD.bucket(len(means)))
+        mix = mixture(means, scales, weights, modes=modes, pad_to=CD.bucket(len(means)))
         return Density(CUSTOM, mix, CD.BOX, {}, "a mixture of Gaussians drawn on the chart or typed in the table")
     return make_density(key.name, **dict(key.params))
 
