@@ -187,6 +187,7 @@ def mixture(
     *,
     radii: Any = None,
     modes: Any = None,
+    pad_to: int | None = None,
 ) -> Mixture:
     """Build a :class:`Mixture` from plain numbers (validated; weights are normalised).
 
@@ -196,6 +197,8 @@ def mixture(
         weights: (K,) non-negative weights, not all zero.
         radii: (K,) circle radii (>= 0); default all 0 (Gaussians).
         modes: (K,) integer mode label of each component; default one mode per component.
+        pad_to: append zero-weight components up to this many (as :func:`pad_mixture`, built on the host so
+            that no array of the unpadded size ever reaches the device).
     """
     means = np.asarray(means, dtype=np.float64).reshape(-1, 2)
     k = means.shape[0]
@@ -218,13 +221,54 @@ def mixture(
     onehot = np.eye(mode_index.max() + 1)[mode_index]
     with np.errstate(divide="ignore"):
         log_w = np.log(weights / weights.sum())
+    log_w = np.maximum(log_w, -1e30)
+    if pad_to is not None:  # zero-weight padding on the host (see pad_mixture): every array has the padded shape
+        extra = int(pad_to) - k
+        if extra < 0:
+            raise ValueError(f"cannot pad a {k}-component mixture down to {pad_to}")
+        means = np.concatenate([means, np.zeros((extra, 2))])
+        radii = np.concatenate([radii, np.zeros(extra)])
+        scales = np.concatenate([scales, np.ones(extra)])
+        log_w = np.concatenate([log_w, np.full(extra, -1e30)])
+        onehot = np.concatenate([onehot, np.zeros((extra, onehot.shape[1]))])
+    # cast on the host: jnp.asarray of a new shape or dtype would otherwise compile a small program per size
+    f32 = lambda a: jnp.asarray(np.asarray(a, np.float32))  # noqa: E731
     return Mixture(
-        means=jnp.asarray(means, jnp.float32),
-        radii=jnp.asarray(radii, jnp.float32),
-        scales=jnp.asarray(scales, jnp.float32),
-        log_weights=jnp.asarray(np.maximum(log_w, -1e30), jnp.float32),
-        mode_onehot=jnp.asarray(onehot, jnp.float32),
+        means=f32(means),
+        radii=f32(radii),
+        scales=f32(scales),
+        log_weights=f32(log_w),
+        # padded (drawn) mixtures keep their (K, M) mode matrix on the host: M changes with every drawn bump, and
+        # putting a new shape on the device compiles; jitted programs take it as an argument like any leaf
+        mode_onehot=np.asarray(onehot, np.float32) if pad_to is not None else f32(onehot),
         curved=bool(np.any(radii > 0)),
+    )
+
+
+def pad_mixture(mix: Mixture, n_components: int) -> Mixture:
+    """The same density with zero-weight components appended up to ``n_components`` (log w = −1e30, as
+    :func:`mixture` stores a zero weight): p, its score, p_σ, samples and mode weights are unchanged, and every
+    mixture padded to the same size has the same array shapes, so a compiled program is reused (a drawn density
+    gains a component per click without a recompilation). Padding rows belong to no mode (zero rows of
+    ``mode_onehot``)."""
+    k = mix.n_components
+    if n_components < k:
+        raise ValueError(f"cannot pad a {k}-component mixture down to {n_components}")
+    extra = n_components - k
+    if extra == 0:
+        return mix
+
+    def grow(a: Array, fill: float) -> Array:  # in numpy: eager jnp ops would compile once per new size
+        a = np.asarray(a)
+        return jnp.asarray(np.concatenate([a, np.full((extra, *a.shape[1:]), fill, a.dtype)]))
+
+    return Mixture(
+        means=grow(mix.means, 0.0),
+        radii=grow(mix.radii, 0.0),
+        scales=grow(mix.scales, 1.0),
+        log_weights=grow(mix.log_weights, -1e30),
+        mode_onehot=grow(mix.mode_onehot, 0.0),
+        curved=mix.curved,
     )
 
 

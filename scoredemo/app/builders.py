@@ -23,7 +23,7 @@ import streamlit as st
 from scoredemo import digit_models, digits, metrics, theory
 from scoredemo.app import trained
 from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
-from scoredemo.app.keys import DensityKey, TrainKey, get_density
+from scoredemo.app.keys import CUSTOM, DensityKey, TrainKey, get_density
 from scoredemo.app.settings import (
     CACHE_TTL,
     FRAME_POWER,
@@ -60,7 +60,10 @@ def field(
     half = box / n_arrows  # arrows sit at cell centres (not on the border)
     _, _, apts = metrics.grid_points(box - half, n_arrows)
     # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
-    lp, s = grid_kernel()(dens.mixture, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
+    mix = dens.mixture
+    if key.name == CUSTOM:  # a field needs no modes: one compiled shape per padded size, however many bumps
+        mix = dataclasses.replace(mix, mode_onehot=jnp.asarray(np.zeros((mix.n_components, 1), np.float32)))
+    lp, s = grid_kernel()(mix, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
     lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
     s = np.asarray(s, np.float64)[len(pts) :]
     return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
 import streamlit as st
 
-from scoredemo.app.custom_density import validate_components
+from scoredemo.app import custom_density as CD
 from scoredemo.densities import DENSITIES, Density, make_density, mixture
 from scoredemo.training import TrainConfig
 
@@ -34,12 +33,14 @@ def registry_names() -> list[str]:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def get_density(key: DensityKey) -> Density:
-    """The Density for a key (registry densities via make_density; "custom" via densities.mixture)."""
+    """The Density for a key (registry densities via make_density; "custom": the drawing's text, expanded into
+    Gaussians (``custom_density.expand``), one mode per bump or region, padded with zero-weight components to a
+    fixed size (``custom_density.bucket``) so that drawing one more bump reuses the compiled programs; always on
+    the canvas [−8, 8]²)."""
     if key.name == CUSTOM:
-        means, scales, weights = validate_components(key.components)
-        mix = mixture(means, scales, weights)
-        box = float(min(10.0, max(4.0, np.max(np.abs(means)) + 3.0 * np.max(scales) + 1.0)))
-        return Density(CUSTOM, mix, box, {}, "a mixture of Gaussians built in the component table")
+        means, scales, weights, modes = CD.expand(CD.validate_drawing(key.components))
+        mix = mixture(means, scales, weights, modes=modes, pad_to=CD.bucket(len(means)))
+        return Density(CUSTOM, mix, CD.BOX, {}, "a mixture of Gaussians drawn on the chart or typed in the table")
     return make_density(key.name, **dict(key.params))
 
 

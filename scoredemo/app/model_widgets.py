@@ -36,7 +36,7 @@ def learned_page(page_id: str, header: str) -> tuple[Page, DensityKey, Density]:
     picker (default: the NCSN toy)."""
     page = Page(page_id)
     st.sidebar.header(header)
-    dkey, dens, _ = W.density_controls(page, DEFAULT_DENSITY)
+    dkey, dens, _ = W.density_controls(page, DEFAULT_DENSITY, allow_custom=True)
     return page, dkey, dens
 
 

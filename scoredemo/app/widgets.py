@@ -14,9 +14,9 @@ import streamlit as st
 from scoredemo import export
 from scoredemo import figures as F
 from scoredemo.app import builders as B
-from scoredemo.app import presenter
+from scoredemo.app import custom_density as CD
+from scoredemo.app import drawing, presenter
 from scoredemo.app.controls import Page
-from scoredemo.app.custom_density import DEFAULT_COMPONENTS, parse_components, validate_components
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.settings import PARTICLE_CHOICES
 from scoredemo.densities import DENSITIES, Density
@@ -72,14 +72,17 @@ def density_controls(
     default: str,
     *,
     allow_custom: bool = False,
+    draw: bool = False,
     names: Sequence[str] | None = None,
     key: str = "density",
     label: str = "Density",
 ) -> tuple[DensityKey, Density, str | None]:
     """The density picker (the whole registry, read from ``DENSITIES``) and its parameter sliders.
 
-    Returns (key, density, error): ``error`` is a message when the custom table is invalid (the default table is
-    then drawn instead, so the page never goes empty).
+    With ``allow_custom`` the picker also offers "custom": the drawn / typed density (one text, ``?components=``,
+    shared by every scene of the session); ``draw`` adds the drawing tools (scene 1 draws on its chart).
+    Returns (key, density, error): ``error`` is a message when the custom drawing is invalid (the last good drawing,
+    or the default one, is then drawn instead, so the page never goes empty).
     """
     options = list(names) if names is not None else (registry_names() if allow_custom else list(DENSITIES))
     name = page.select(
@@ -87,12 +90,12 @@ def density_controls(
         key,
         options,
         default,
-        help="Any density of the registry" + (", or build your own in the component table." if allow_custom else "."),
+        help="Any density of the registry"
+        + (", or your own: drawn on scene 1's chart or typed in the component table." if allow_custom else "."),
     )
     if name == CUSTOM:
-        text, error = custom_table(page)
-        dkey = DensityKey(CUSTOM, (), text if error is None else DEFAULT_COMPONENTS)
-        return dkey, get_density(dkey), error
+        text, error = custom_table(page, draw=draw)
+        return DensityKey(CUSTOM, (), text), get_density(DensityKey(CUSTOM, (), text)), error
     spec = DENSITIES[name]
     st.sidebar.caption(spec.description)
     values = {}
@@ -106,13 +109,14 @@ def density_controls(
 
 
 def _editor_frame(text: str) -> pd.DataFrame:
+    """The bump rows of a drawing's text as the table (the default drawing's when the text cannot be read)."""
     try:
-        means, scales, weights = parse_components(text)
+        bumps = CD.parse_drawing(text).bumps
     except ValueError:
-        means, scales, weights = parse_components(DEFAULT_COMPONENTS)
-    return pd.DataFrame({"mean x": means[:, 0], "mean y": means[:, 1], "scale": scales, "weight": weights}).astype(
-        "float64"
-    )
+        bumps = CD.parse_drawing(CD.DEFAULT_COMPONENTS).bumps
+    return pd.DataFrame(
+        {"mean x": bumps[:, 0], "mean y": bumps[:, 1], "scale": bumps[:, 2], "weight": bumps[:, 3]}
+    ).astype("float64")
 
 
 def _frame_text(df: pd.DataFrame) -> str:
@@ -125,23 +129,52 @@ def _frame_text(df: pd.DataFrame) -> str:
     )
 
 
+def _region_rows(text: str) -> list[str]:
+    """The region rows of a drawing's text, as written (kept when the table's bump rows are edited)."""
+    return [r.strip() for r in str(text).replace("\n", ";").split(";") if r.strip().lower().startswith("fill")]
+
+
 def _rebase_editor() -> None:
     """The text box changed: start the table afresh from the new text."""
     st.session_state["_editor_version"] = st.session_state.get("_editor_version", 0) + 1
-    st.session_state["_editor_base"] = st.session_state.get("components", DEFAULT_COMPONENTS)
+    st.session_state["_editor_base"] = st.session_state.get("components", CD.DEFAULT_COMPONENTS)
 
 
-def custom_table(page: Page) -> tuple[str, str | None]:
-    """The component editor: a table (st.data_editor) mirrored into the URL-bound text ``?components=``.
-
-    Returns (text, error message or None). No formula is evaluated: cells are numbers, checked one by one.
-    """
-    if "_editor_base" not in st.session_state:
+def _current_text() -> str:
+    """The drawing as it stands before this run's widgets: the text widget's state; on a scene's first run the
+    shared link (``?components=``), else the session's last good drawing (so a drawing follows the teacher from
+    scene to scene), else the default."""
+    if "components" not in st.session_state:
         raw = st.query_params.get("components")
-        st.session_state["_editor_base"] = raw if raw else DEFAULT_COMPONENTS
+        if not raw and "_drawing_last_good" in st.session_state:
+            st.session_state["components"] = st.session_state["_drawing_last_good"]  # the widget is not drawn yet
+            st.session_state["_editor_base"] = st.session_state["_drawing_last_good"]
+        return str(raw) if raw else st.session_state.get("components", CD.DEFAULT_COMPONENTS)
+    return str(st.session_state["components"])
+
+
+def custom_table(page: Page, *, draw: bool = False) -> tuple[str, str | None]:
+    """The drawing's editors: the drawing tools (``draw``), a table of its bumps (st.data_editor) and the
+    URL-bound text ``?components=`` that is the drawing (bumps and filled regions).
+
+    Returns (text of the density to draw, error message or None). With an invalid text the density drawn is the
+    session's last good drawing (or the default); the empty drawing draws a placeholder bump with a note. No
+    formula is evaluated: cells are numbers, checked one by one.
+    """
+    text = _current_text()
+    if draw:
+        tool = drawing.tools(page)
+        st.session_state["_draw_tool_mode"] = tool
+        drawing.consume_selection(_last_good(text))
+        text = str(st.session_state.get("components", text))
+    if "_editor_base" not in st.session_state:
+        st.session_state["_editor_base"] = text
     base_text = st.session_state["_editor_base"]
     base = _editor_frame(base_text)
-    st.markdown("**Mixture components** — edit the cells (add rows at the bottom). Weights are normalised.")
+    st.markdown(
+        "**Mixture components** — edit the cells (add rows at the bottom). Weights are normalised."
+        + (" Filled regions are rows `fill W: x y, …` of the text below." if _region_rows(text) else "")
+    )
     edited = st.data_editor(
         base,
         key=f"editor-{st.session_state.get('_editor_version', 0)}",
@@ -156,25 +189,46 @@ def custom_table(page: Page) -> tuple[str, str | None]:
     )
     edited_text = _frame_text(edited)
     if edited_text != _frame_text(base):
-        # the table was edited: mirror it into the bound text (allowed: the text widget is not drawn yet)
-        st.session_state["components"] = edited_text
+        # the table was edited: mirror it, with the drawing's regions, into the bound text (the widget is not
+        # drawn yet, so this is allowed)
+        st.session_state["components"] = "; ".join(r for r in [edited_text, *_region_rows(text)] if r)
     text = page.text(
-        "Components as text (x, y, scale, weight; …)",
+        "Components as text (x, y, scale, weight; fill W: x y, …)",
         "components",
-        DEFAULT_COMPONENTS,
-        help="The same table as text; it is what the URL stores. Editing it resets the table above.",
-        container=st.expander("Table as text (this is what the URL stores)"),
+        CD.DEFAULT_COMPONENTS,
+        help="The drawing as text; it is what the URL stores. Editing it resets the table above.",
+        container=st.expander("Drawing as text (this is what the URL stores)"),
         on_change=_rebase_editor,
     )
     try:
-        validate_components(text)
+        CD.validate_drawing(text)
     except ValueError as err:
+        fallback = st.session_state.get("_drawing_last_good", CD.DEFAULT_COMPONENTS)
+        cleared = st.session_state.get("_draw_cleared") and CD.parse_drawing_or_none(text) is not None
+        if cleared and CD.parse_drawing(text).empty:  # after "Clear": a blank canvas, not a mistake
+            st.info(
+                "**The canvas is empty.** Click on the chart to drop a first bump (or add a row to the table, or "
+                "pick a preset); until then the chart shows one broad placeholder bump.",
+                icon=":material/draw:",
+            )
+            return CD.PLACEHOLDER, None
         st.error(
-            f"**The component table has a problem:** {err}. Showing the default table until it is fixed.",
+            f"**The component table has a problem:** {err}. Showing the "
+            + ("last good drawing" if "_drawing_last_good" in st.session_state else "default table")
+            + " until it is fixed.",
             icon=":material/edit:",
         )
-        return text, str(err)
+        return fallback, str(err)
+    st.session_state["_drawing_last_good"] = text
     return text, None
+
+
+def _last_good(text: str) -> str:
+    """``text`` if it is a valid (or empty) drawing, else the session's last good one: a gesture edits that."""
+    d = CD.parse_drawing_or_none(text)
+    if d is not None and (d.empty or CD.check_drawing_or_none(d) is not None):
+        return text
+    return st.session_state.get("_drawing_last_good", CD.DEFAULT_COMPONENTS)
 
 
 # ------------------------------------------------------------------------------------------ animation

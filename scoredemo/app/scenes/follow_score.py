@@ -37,7 +37,7 @@ def render() -> None:
         False,
         help="Both from the same start and seed, over the score arrows (the lecture's slide).",
     )
-    dkey, dens, _ = W.density_controls(page, "eight-gaussians")
+    dkey, dens, _ = W.density_controls(page, "eight-gaussians", allow_custom=True)
     eps, steps, n, seed = W.sampler_controls(page)
     page.finish()
     if compare:

@@ -7,10 +7,12 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo.app import builders as B
+from scoredemo.app import custom_density as CD
+from scoredemo.app import drawing as D
 from scoredemo.app import settings
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
-from scoredemo.app.custom_density import DEFAULT_COMPONENTS
+from scoredemo.app.keys import CUSTOM
 
 PAGE = "score-fields"
 
@@ -25,8 +27,9 @@ def render() -> None:
         r"p(x) = \sum_k w_k\, \mathcal{N}(x;\, \mu_k, s_k^2 I)",
     )
     page = Page(PAGE)
+    picture = st.container()  # the chart goes above the component table (drawn with the controls)
     st.sidebar.header("Controls")
-    dkey, dens, error = W.density_controls(page, "two-moons", allow_custom=True)
+    dkey, dens, error = W.density_controls(page, "two-moons", allow_custom=True, draw=True)
     sigma = page.slider("noise σ (shows p_σ and its score)", "sigma", 0.0, 0.0, 3.0, 0.05)
     arrows = page.select(
         "arrows",
@@ -55,10 +58,42 @@ def render() -> None:
         f"grid: {mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
         "and point to the data's centre."
     )
-    W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640), "score-field", alt=alt)
+    spec = F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640)
+    if dkey.name != CUSTOM:
+        with picture:
+            W.chart(spec, "score-field", alt=alt)
+            st.caption("Pick **custom** in the density menu to draw your own density on this chart.")
+        return
     del error  # already shown next to the table
+    placeholder = dkey.components == CD.PLACEHOLDER and not st.session_state.get("components")
+    drawn = CD.Drawing(np.zeros((0, 4))) if placeholder else CD.parse_drawing_or_none(dkey.components)
+    n_gauss = dens.mixture.n_components
+    n_real = int(np.sum(np.asarray(dens.mixture.log_weights) > -1e29))
+    n_bumps = 0 if drawn is None else len(drawn.bumps)
+    n_regions = 0 if drawn is None else len(drawn.regions)
+    with picture:
+        D.notes()
+        D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
+        st.caption(
+            f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)}"
+            + (
+                " (the chart shows a broad placeholder bump). "
+                if placeholder
+                else f" = {n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). "
+            )
+            + f"Cap: {CD.CAP_TEXT}."
+        )
+
+
+def _config() -> dict:
+    """The shared chart config, with the lasso and box tools kept in the toolbar (drawing needs them)."""
+    cfg = dict(W.CHART_CONFIG)
+    removed = cfg.get("modeBarButtonsToRemove", [])
+    cfg["modeBarButtonsToRemove"] = [b for b in removed if b not in ("select2d", "lasso2d")]
+    cfg["toImageButtonOptions"] = {**cfg.get("toImageButtonOptions", {}), "filename": "scoredemo-drawn-density"}
+    return cfg
 
 
 def _reset_editor() -> None:
     st.session_state["_editor_version"] = st.session_state.get("_editor_version", 0) + 1
-    st.session_state["_editor_base"] = DEFAULT_COMPONENTS
+    st.session_state["_editor_base"] = CD.DEFAULT_COMPONENTS

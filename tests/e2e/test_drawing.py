@@ -1,0 +1,76 @@
+"""Real-browser test of drawing on scene 1 (issue 13 §1): a mouse click on the chart drops a bump, a lasso drawn
+with mouse moves fills a region, a figure-eight lasso is refused with a note; each time the URL and the page's
+count of the drawing say so. Screenshots at 1280×720 and 1920×1080 go to test-output/screenshots/drawn-*.png (and
+to $SCOREDEMO_SHOTS if set)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from devtools.apphost import JS_EXCEPTIONS, wait_idle
+from devtools.draw_latency import JS_DRAWN_IS, JS_FIELD_DIV, choose_tool, click_at, drawn, lasso
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("SCOREDEMO_SHOTS", ROOT / "test-output" / "screenshots"))
+
+
+def components(pg) -> str:
+    return parse_qs(urlparse(pg.url).query).get("components", [""])[0]
+
+
+def wait_drawn(pg, bumps: int, regions: int) -> None:
+    pg.wait_for_function(JS_DRAWN_IS, arg=[bumps, regions], timeout=180_000)
+    wait_idle(pg, settle=0.5)
+
+
+def count_caption(pg) -> str:
+    return pg.locator('[data-testid="stCaptionContainer"]', has_text="Drawn:").first.inner_text()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_click_and_lasso_draw_a_density(app_url, chromium, size):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        pg.goto(f"{app_url}/?density=custom&components=-2,0,0.6,1")
+        pg.wait_for_function("() => !!" + JS_FIELD_DIV, timeout=180_000)
+        wait_idle(pg)
+        assert drawn(pg) == (1, 0)
+        assert "1 bump and 0 filled regions" in count_caption(pg)
+
+        # click: a new bump where the mouse was
+        click_at(pg, 3.0, 3.0)
+        wait_drawn(pg, 2, 0)
+        assert components(pg) == "-2, 0, 0.6, 1; 3, 3, 0.5, 1"
+        assert "2 bumps and 0 filled regions" in count_caption(pg)
+        # click again on it: it grows (same count, twice the weight)
+        click_at(pg, 3.0, 3.0)
+        pg.wait_for_function("() => new URL(location.href).searchParams.get('components').endsWith('3, 3, 0.5, 2')")
+        wait_idle(pg, settle=0.5)
+        assert drawn(pg) == (2, 0)
+
+        # lasso: mouse moves around a region fill it
+        choose_tool(pg, "lasso")
+        lasso(pg, [(-6.0, -6.0), (-2.0, -6.0), (-2.0, -2.0), (-6.0, -2.0)], steps=6)
+        wait_drawn(pg, 2, 1)
+        assert "; fill 1: " in components(pg)
+        assert "2 bumps and 1 filled region" in count_caption(pg)
+        pg.evaluate("() => { const d = " + JS_FIELD_DIV + "; d.scrollIntoView({block: 'center'}); }")
+        pg.screenshot(path=str(SHOTS / f"drawn-{size[0]}x{size[1]}.png"))
+
+        # a figure-eight lasso is refused: a note, the drawing is kept
+        before = components(pg)
+        lasso(pg, [(1.0, -6.0), (5.0, -2.0), (5.0, -6.0), (1.0, -2.0)], steps=6)
+        pg.wait_for_selector('[data-testid="stAlert"]:has-text("kept as it was")', timeout=180_000)
+        assert "crosses itself" in pg.locator('[data-testid="stAlert"]', has_text="kept as it was").inner_text()
+        wait_idle(pg, settle=0.5)
+        assert components(pg) == before and drawn(pg) == (2, 1)
+        assert pg.evaluate(JS_EXCEPTIONS) == []
+    finally:
+        pg.close()
