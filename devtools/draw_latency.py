@@ -145,6 +145,8 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
                 pg.goto(f"{srv.url}/?density=custom&components=" + "0,0,0.5,1")
                 pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180_000)
                 wait_idle(pg)
+                # until the warm-up is over (its background training competes for the 2 cores otherwise)
+                pg.get_by_text("Server ready").wait_for(timeout=1_200_000)
                 srv.wait_compiles_quiet()
                 # untimed: one click, one region, then back to a single bump
                 b, r = drawn(pg)

@@ -23,7 +23,7 @@ from scoredemo.app import presenter
 from scoredemo.figures._style import OKABE_ITO, typed_array
 
 #: Spacing of the invisible click grid (data units): a click snaps to the nearest grid point.
-GRID_STEP = 0.25
+GRID_STEP = 0.5
 #: Undo keeps this many earlier drawings.
 UNDO_DEPTH = 30
 TOOLS = {"click: drop a bump": "pan", "lasso: fill a region": "lasso", "box: fill a rectangle": "select"}
