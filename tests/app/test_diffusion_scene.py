@@ -163,3 +163,18 @@ def test_out_of_range_url_values_fall_back_with_a_note():
     notes = " ".join(w.value for w in at.warning)
     assert "t=7" in notes and "solver=rk4" in notes and "n_steps=-5" in notes
     assert charts(at)["score-field"]["layout"]["annotations"][0]["text"] == "p_t at t = 0.70"
+
+
+@pytest.mark.slow
+def test_quality_chart_follows_pi_only_when_asked():
+    """Moving π keeps the quality chart at the default π (stated, with a button); the button recomputes it at the
+    page's π, and the chart's curves change (a different density gives different energy distances)."""
+    at = scene("diffusion", pi=0.5)
+    ok(at)
+    assert any("for π = 0.2 (the default)" in c.value for c in at.caption)
+    before = {t["name"]: list(np.asarray(t["y"], float)) for t in charts(at)["quality-vs-nfe"]["data"]}
+    at.button(key="quality-at-pi").click().run()
+    ok(at)
+    assert not any("(the default)" in c.value for c in at.caption)
+    after = {t["name"]: list(np.asarray(t["y"], float)) for t in charts(at)["quality-vs-nfe"]["data"]}
+    assert before.keys() == after.keys() and before != after

@@ -25,6 +25,8 @@ SAMPLER_TITLES = {"reverse-sde": "reverse SDE", "pc": "predictor–corrector"}
 INIT_TITLES = {"prior": "the textbook prior N(0, σ_max² I)", "exact-prior": "exact samples of p₁"}
 #: The noise-conditional model of the learned score: σ from the SDE's σ_min = 0.01 to the page's σ_max, 10 levels.
 DEFAULT_TRAIN_STEPS = 3000
+#: π's default; the quality chart is computed at it unless asked for the page's π (its ~30 runs take seconds).
+DEFAULT_PI = 0.2
 MODEL_SIGMA_MIN = 0.01
 MODEL_LEVELS = 10
 
@@ -62,7 +64,7 @@ def render() -> None:
     )
     st.sidebar.header("Density")
     name = page.select("density", "density", DENSITIES, DENSITIES[0], help="Two-mode densities of the registry.")
-    pi = page.slider("π (weight of the first mode)", "pi", 0.2, 0.05, 0.95, 0.01)
+    pi = page.slider("π (weight of the first mode)", "pi", DEFAULT_PI, 0.05, 0.95, 0.01)
     st.sidebar.header("Samplers")
     init = page.select(
         "start at t = 1",
@@ -143,7 +145,8 @@ def render() -> None:
     with meter_row:
         meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, model, sde_run, ode_run, names)
     with cost_row:
-        quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min)
+        st.subheader("Quality against cost, and the likelihood by the ODE")
+        quality_and_likelihood(quality_key(dkey, name, pi, model), kind, sigma_max, init, seed, model, t_min)
 
 
 def forward(dkey, dens, kind: str, sigma_max: float, t: float, sig, alpha) -> None:
@@ -303,9 +306,25 @@ def prior_lesson(dens, kind: str, sigma_max: float, runs: dict, pi: float, se: f
     )
 
 
+def _ask_quality_at(pi: float) -> None:
+    st.session_state["_diffusion_quality_pi"] = pi
+
+
+def quality_key(dkey: K.DensityKey, name: str, pi: float, model) -> K.DensityKey:
+    """The density the quality chart and the likelihood check are computed for: the page's own, or, while π is
+    moved, the same density at the default π until asked (those ~30 runs take seconds; moving π should not)."""
+    if model is not None or pi == DEFAULT_PI or st.session_state.get("_diffusion_quality_pi") == pi:
+        return dkey
+    st.caption(
+        f"The chart and the likelihood check below are for π = {DEFAULT_PI:g} (the default), so that moving π "
+        "stays instant; the samplers' ranking is about the solvers, not π."
+    )
+    st.button(f"Compute them for π = {pi:g}", key="quality-at-pi", on_click=_ask_quality_at, args=(pi,))
+    return K.density_key(name, pi=DEFAULT_PI)
+
+
 def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> None:
     """Energy distance to exact samples against NFE for every sampler, and the ODE's log-likelihood vs exact."""
-    st.subheader("Quality against cost, and the likelihood by the ODE")
     # from exact samples of p₁ whatever the page's start: the chart compares the solvers, not the prior (the table
     # above shows what the textbook prior costs the ODE: a weight error no number of steps removes)
     q = B.quality_vs_cost(dkey, kind, sigma_max, "exact-prior", seed, model=model)
