@@ -136,6 +136,26 @@ def mode_centres(mix: Mixture) -> np.ndarray:
     return onehot.T @ np.asarray(mix.means, np.float64) / np.maximum(onehot.sum(axis=0), 1)[:, None]
 
 
+@functools.cache
+def energy_distance_program():
+    """jit((R, n, 2) runs, (n, 2) reference) -> (R,) energy distances: the V-statistic of
+    :func:`energy_distance` (2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖), in float32 on the device for a batch
+    of runs at once (from the coordinate differences, not the a² + b² − 2ab expansion, so float32 loses nothing
+    near 0). The quality chart scores ~30 runs per view; in numpy float64 that took ~0.3 s each on a busy 2-core
+    machine."""
+
+    def mean_dist(a, b):
+        d = a[:, None, :] - b[None, :, :]
+        return jnp.mean(jnp.sqrt(jnp.sum(d * d, axis=-1)))
+
+    def batch(xs, y):
+        within_y = mean_dist(y, y)  # once for the batch
+        one = lambda x: jnp.maximum(2.0 * mean_dist(x, y) - mean_dist(x, x) - within_y, 0.0)  # noqa: E731
+        return jax.lax.map(one, xs)  # one run at a time: a (n, n, 2) difference array, not (R, n, n, 2)
+
+    return jax.jit(batch)
+
+
 def energy_distance(x: Array, y: Array, *, max_points: int = 2000, seed: int = 0) -> float:
     """Energy distance D²(P, Q) = 2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖ (Székely & Rizzo), ≥ 0, = 0 iff P = Q.
 

@@ -711,26 +711,6 @@ class QualityData:
     n_scored: int  # of which the energy distance scores the first n_scored (against as many exact samples)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def energy_program():
-    """jit((R, n, 2) runs, (n, 2) reference) -> (R,) energy distances: the V-statistic of
-    :func:`scoredemo.metrics.energy_distance` (2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖), in float32 on the device for a batch
-    of runs at once (from the coordinate differences, not the a² + b² − 2ab expansion, so float32 loses nothing
-    near 0). The quality chart scores ~30 runs per view; in numpy float64 that took ~0.3 s each on a busy 2-core
-    machine."""
-
-    def mean_dist(a, b):
-        d = a[:, None, :] - b[None, :, :]
-        return jnp.mean(jnp.sqrt(jnp.sum(d * d, axis=-1)))
-
-    def batch(xs, y):
-        within_y = mean_dist(y, y)  # once for the batch
-        one = lambda x: jnp.maximum(2.0 * mean_dist(x, y) - mean_dist(x, x) - within_y, 0.0)  # noqa: E731
-        return jax.lax.map(one, xs)  # one run at a time: a (n, n, 2) difference array, not (R, n, n, 2)
-
-    return jax.jit(batch)
-
-
 def energy_distances(runs: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Energy distance of the first QUALITY_SCORED points of each (n, 2) set in ``runs`` to as many of ``ref``;
     inf for a set with a non-finite or runaway particle (the chart leaves it out)."""
@@ -738,7 +718,7 @@ def energy_distances(runs: np.ndarray, ref: np.ndarray) -> np.ndarray:
     ref = np.asarray(ref, np.float32)[:QUALITY_SCORED]
     ok = np.array([_finite_rows(r).all() for r in runs])
     safe = np.where(ok[:, None, None], runs, 0.0).astype(np.float32)
-    out = np.asarray(energy_program()(jnp.asarray(safe), jnp.asarray(ref, jnp.float32)), np.float64)
+    out = np.asarray(metrics.energy_distance_program()(jnp.asarray(safe), jnp.asarray(ref, jnp.float32)), np.float64)
     return np.where(ok, out, np.inf)
 
 
