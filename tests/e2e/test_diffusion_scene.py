@@ -37,6 +37,7 @@ def test_diffusion_scene_walk(app_url, chromium):
         assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.70"
         _move_t(pg)
         assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.71"
+        wait_idle(pg, timeout=300.0)  # the t move's rerun is over before the sampler's list is opened
 
         assert pg.evaluate(JS_METER_RUNS) == ["reverse SDE", "ODE (heun)"]
         _switch_sampler(pg)
