@@ -6,7 +6,7 @@ import importlib
 
 import streamlit as st
 
-from scoredemo.app import presenter, warmup
+from scoredemo.app import presenter, warmup, widgets
 from scoredemo.app.scenes import SCENES
 
 presenter.setup()  # page config (the sidebar closed on the projector), the switch, ?present=1 kept in the URL
@@ -24,6 +24,7 @@ pages = [
 current = st.navigation(pages, position="sidebar", expanded=True)
 share_slot = presenter.lecture_bar(pages, current)
 current.run()
+widgets.draw_intro()  # a scene that drew no chart (e.g. still training) shows its intro now
 presenter.share_box(share_slot, current.url_path)  # after the scene: the link holds its controls' values
 warmup.warm_up_in_background()  # once per server: the other scenes compile and train while the teacher talks
 warmup.show_status()

@@ -12,14 +12,12 @@ from scoredemo import samplers
 from scoredemo.cli import main
 from scoredemo.densities import make_density
 from scoredemo.models import init_model, load_model, save_model
-from tests.test_architecture import _imported_by
-
-FAMILIES = ["scoredemo.cli_sample", "scoredemo.cli_digits", "scoredemo.cli_sde"]
+from tests.test_architecture import CLI_FAMILIES, imported_by
 
 
-@pytest.mark.parametrize("module", FAMILIES)
+@pytest.mark.parametrize("module", CLI_FAMILIES)
 def test_command_families_import_no_app_layer(module):
-    loaded = _imported_by(module)
+    loaded = imported_by(module)
     assert module in loaded
     assert not [m for m in loaded if m.split(".")[0] in ("streamlit", "devtools", "plotly")]
     assert not [m for m in loaded if m.startswith(("scoredemo.app", "scoredemo.figures"))]

@@ -574,33 +574,42 @@ def diffusion_sde(kind: str, sigma_max: float):
     return S.make_sde(kind, sigma_max=float(sigma_max)), S.make_params(kind)
 
 
-def diffusion_box(dens: Density, kind: str, sigma_max: float, t: float) -> float:
-    """Half-width of the view at time t: the data's box scaled by α(t) plus 2.5 marginal standard deviations σ(t)
-    (VE: box + 2.5σ(t), ±58 at σ = 20; VP: the data's box, as α·box + 2.5·√(1 − α²) never exceeds it by much)."""
-    sde, _ = diffusion_sde(kind, sigma_max)
-    a, s = float(sde.alpha(jnp.float32(t))), float(sde.sigma(jnp.float32(t)))
-    return float(max(dens.box, np.ceil(a * dens.box + 2.5 * s)))
+def diffusion_boxes(dens: Density, alpha: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Half-width of the view at times with signal scale α(t) and noise std σ(t): the data's box scaled by α plus
+    2.5 marginal standard deviations (VE: box + 2.5σ(t), ±58 at σ = 20; VP: the data's box, as α·box + 2.5·√(1 − α²)
+    never exceeds it by much)."""
+    return np.maximum(dens.box, np.ceil(np.asarray(alpha) * dens.box + 2.5 * np.asarray(sigma)))
 
 
-@st.cache_data(max_entries=128, ttl=CACHE_TTL, show_spinner=False)
-def marginal_field(
-    key: DensityKey, kind: str, sigma_max: float, t: float, box: float | None = None, n_arrows: int = N_ARROWS
-) -> FieldData:
-    """p_t and its exact score ∇ log p_t on the page's grid, by (★) of :mod:`scoredemo.sde`:
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
+def marginal_fields(
+    key: DensityKey, kind: str, sigma_max: float, times: tuple[float, ...], n_arrows: int = N_ARROWS
+) -> list[FieldData]:
+    """p_t and its exact score ∇ log p_t on the page's grid at each of ``times``, by (★) of :mod:`scoredemo.sde`:
     p_t(x) = α⁻²·p_σ̃(x/α), ∇ log p_t(x) = s_σ̃(x/α)/α, from the same compiled field program as every other page
-    (σ̃ and the points are traced: a new t never recompiles)."""
+    (σ̃ and the points are traced: a new t never recompiles). α, σ and σ̃ of all times come from one call each
+    (one by one, their eager JAX ops were most of a field's ~15 ms; an animation has 11 backgrounds)."""
     dens = get_density(key)
     sde, _ = diffusion_sde(kind, sigma_max)
-    tt = jnp.float32(t)
-    a, g = float(sde.alpha(tt)), float(sde.equivalent_sigma(tt))
-    box = float(box or diffusion_box(dens, kind, sigma_max, t))
-    xs, ys, pts = metrics.grid_points(box, N_GRID)
-    _, _, apts = metrics.grid_points(box - box / n_arrows, n_arrows)
-    both = np.concatenate([pts, apts]) / a
-    lp, s = grid_kernel()(dens.mixture, jnp.asarray(both, jnp.float32), jnp.float32(g))
-    lp = np.asarray(lp, np.float64)[: len(pts)].reshape(N_GRID, N_GRID) - 2.0 * np.log(a)
-    s = np.asarray(s, np.float64)[len(pts) :] / a
-    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
+    tt = jnp.asarray(np.asarray(times, np.float32))
+    alpha, sigma = np.asarray(sde.alpha(tt), np.float64), np.asarray(sde.sigma(tt), np.float64)
+    tilde = np.asarray(sde.equivalent_sigma(tt), np.float32)
+    out = []
+    for a, g, box in zip(alpha, tilde, diffusion_boxes(dens, alpha, sigma), strict=True):
+        box = float(box)
+        xs, ys, pts = metrics.grid_points(box, N_GRID)
+        _, _, apts = metrics.grid_points(box - box / n_arrows, n_arrows)
+        both = np.concatenate([pts, apts]) / a
+        lp, s = grid_kernel()(dens.mixture, jnp.asarray(both, jnp.float32), jnp.float32(g))
+        lp = np.asarray(lp, np.float64)[: len(pts)].reshape(N_GRID, N_GRID) - 2.0 * np.log(a)
+        s = np.asarray(s, np.float64)[len(pts) :] / a
+        out.append(FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box))
+    return out
+
+
+def marginal_field(key: DensityKey, kind: str, sigma_max: float, t: float) -> FieldData:
+    """p_t and its exact score at one time t (:func:`marginal_fields`)."""
+    return marginal_fields(key, kind, sigma_max, (float(t),))[0]
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)

@@ -4,7 +4,7 @@ controls, the animation block with its downloads, and the divergence warning."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,12 +30,29 @@ CHART_CONFIG = {
 }
 
 
+_INTRO = "_intro_pending"
+
+
 def intro(title: str, sentences: str, formula: str) -> None:
     """Every scene opens the same way: a title, 2–4 plain sentences and the formula (in presenter mode the first
-    sentence only: the teacher says the rest)."""
+    sentence only: the teacher says the rest).
+
+    The sentences and the formula keep their place under the title but are sent after the page's first chart
+    (:func:`draw_intro`, called by every chart and once more after the scene): a student's browser then draws the
+    chart without waiting for the formula renderer (KaTeX, the largest part of a cold open after plotly.js)."""
     st.title(title)
-    st.markdown(presenter.first_sentence(sentences) if presenter.active() else sentences)
-    st.latex(formula)
+    st.session_state[_INTRO] = (st.container(), sentences, formula)
+
+
+def draw_intro() -> None:
+    """Draw the pending intro (if any) into its place under the title; once per run."""
+    pending = st.session_state.pop(_INTRO, None)
+    if pending is None:
+        return
+    slot, sentences, formula = pending
+    with slot:
+        st.markdown(presenter.first_sentence(sentences) if presenter.active() else sentences)
+        st.latex(formula)
 
 
 def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str | None = None) -> None:
@@ -57,6 +74,7 @@ def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
     if alt:
         st.caption(alt)
+    draw_intro()
 
 
 # ------------------------------------------------------------------------------------------ densities
@@ -250,17 +268,23 @@ def samples_npz(run: B.RunData) -> bytes:
 
 
 def animation_block(
-    anim: F.Animation,
+    anim: F.Animation | Callable[[], F.Animation],
     run: B.RunData,
     *,
     key: str,
     file_stem: str,
     alt: str | None = None,
     stale: str | None = None,
+    spec: dict | None = None,
 ) -> None:
     """The animation chart (``alt``: its text summary; ``stale`` as in :func:`chart`, the downloads stay the real,
-    unfaded run) plus its downloads (self-contained HTML, GIF and MP4 for slides, final samples as .npz and CSV)."""
-    spec = F.animation_spec(anim)
+    unfaded run) plus its downloads (self-contained HTML, GIF and MP4 for slides, final samples as .npz and CSV).
+
+    ``spec``: the animation's Plotly JSON when the caller keeps it (a cached spec); ``anim`` may then be a function
+    that builds the animation, called only when a GIF or MP4 is asked for."""
+    spec = F.animation_spec(anim) if spec is None else spec
+    if not callable(anim):
+        anim = (lambda a: lambda: a)(anim)
     chart(spec, key, alt=alt, stale=stale)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
@@ -292,7 +316,7 @@ def animation_block(
     for col, fmt, mime, write in ((g1, "gif", "image/gif", export.to_gif), (g2, "mp4", "video/mp4", export.to_mp4)):
         col.download_button(
             f"⬇ Animation .{fmt}",
-            data=lambda write=write: write(anim),  # drawn on click: 1–4 s for 51 frames
+            data=lambda write=write: write(anim()),  # drawn on click: 1–4 s for 51 frames
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
             key=f"{key}-{fmt}",

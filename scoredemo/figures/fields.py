@@ -58,7 +58,8 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     from PIL import Image  # noqa: PLC0415 - Pillow ships with Streamlit
 
     buf = io.BytesIO()
-    Image.fromarray(density_rgb(z, log=log), "RGB").save(buf, format="PNG", optimize=True)
+    # no optimize=True: 6× slower (11 vs 1.8 ms for 100², 1.86 vs 1.96 kB), and an animation has 11 of them
+    Image.fromarray(density_rgb(z, log=log), "RGB").save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

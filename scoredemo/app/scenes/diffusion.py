@@ -128,9 +128,14 @@ def render() -> None:
                 return
         model = tkey
 
-    sde_run = B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
-    ode_run = B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
+    run_args = (dkey, kind, sigma_max, n_steps, n, seed, init, model)
+    sde_run, ode_run = (panel_run(run_args, which, sampler, solver) for which, _, _ in PANELS)
     stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
+    # The meter answers a π move or a sampler switch: drawn before the animations (into its own slot, below them),
+    # and the other start's runs of the table after them, so the answer reaches the browser first.
+    meter_chart, meter_table = meter_columns(meter_row)
+    with meter_chart:
+        meter(dens, sampler, solver, n_steps, sde_run, ode_run, names)
     with runs_row:
         for run, what in ((sde_run, stoch), (ode_run, ode_name)):
             if run.n_finite < n or not run.finished:
@@ -140,10 +145,9 @@ def render() -> None:
                     + ". The chart shows the finite ones; more steps (or the exact score) fix it.",
                     icon=":material/warning:",
                 )
-        animations(dkey, dens, kind, sigma_max, sde_run, ode_run, stoch, ode_name, names, n_steps, sig)
-
-    with meter_row:
-        meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, model, sde_run, ode_run, names)
+        animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_name, names)
+    with meter_table:
+        prior_table(run_args, dens, kind, sigma_max, sampler, solver, sde_run, ode_run, names)
     with cost_row:
         st.subheader("Quality against cost, and the likelihood by the ODE")
         quality_and_likelihood(quality_key(dkey, name, pi, model), kind, sigma_max, init, seed, model, t_min)
@@ -185,41 +189,70 @@ def forward(dkey, dens, kind: str, sigma_max: float, t: float, sig, alpha) -> No
         )
 
 
-def frame_backgrounds(dkey, dens, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
+def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
     """p_t at DIFFUSION_BACKGROUNDS evenly spaced times, the one each frame shows, and each frame's view."""
     bg_t = np.linspace(1.0, t_min, B.DIFFUSION_BACKGROUNDS)
-    fields = [B.marginal_field(dkey, kind, sigma_max, float(u)) for u in bg_t]
+    fields = B.marginal_fields(dkey, kind, sigma_max, tuple(float(u) for u in bg_t))
     index = [int(np.argmin(np.abs(bg_t - u))) for u in times]
     return [(g.xs, g.ys, g.density) for g in fields], index, [fields[i].box for i in index]
 
 
-def animations(dkey, dens, kind, sigma_max, sde_run, ode_run, stoch, ode_name, names, n_steps, sig) -> None:
+#: The two animations: (which run, its colour, its chart key), left to right.
+PANELS = (("stochastic", F.OKABE_ITO["vermillion"], "animation-sde"), ("ode", F.OKABE_ITO["blue"], "animation-ode"))
+
+
+def panel_run(run_args: tuple, which: str, sampler: str, solver: str) -> B.DiffusionRun:
+    """The run of one animation: the stochastic sampler's (Euler–Maruyama steps) or the ODE's (its solver)."""
+    dkey, kind, sigma_max, n_steps, n, seed, init, model = run_args
+    if which == "stochastic":
+        return B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
+    return B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
+
+
+def animation(run_args: tuple, which: str, sampler: str, solver: str, what: str, color: str) -> F.Animation:
+    """One run pushed back from t = 1 over p_t of each frame, with its whole highlighted paths."""
+    dkey, kind, sigma_max = run_args[:3]
+    run = panel_run(run_args, which, sampler, solver)
+    backgrounds, index, boxes = frame_backgrounds(dkey, kind, sigma_max, run.frame_times, float(run.frame_times[-1]))
+    return F.Animation(
+        sets=[F.ParticleSet(run.trajectory, what, color=color)],
+        box=boxes[0],
+        frame_labels=[f"t = {u:.2f}" for u in run.frame_times],  # short: half a page shares it with the buttons
+        backgrounds=backgrounds,
+        background_index=index,
+        frame_boxes=boxes,
+        n_trails=8,
+        trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
+        start_frame=-1,  # open where both have landed (the point of the page at a glance); Play runs from t = 1
+    )
+
+
+@st.cache_data(max_entries=16, ttl=settings.CACHE_TTL, show_spinner=False)
+def animation_spec(run_args: tuple, which: str, sampler: str, solver: str, what: str, color: str) -> dict:
+    """The Plotly JSON of :func:`animation`, kept per run: building it (51 frames, 1280 particles, 11 backgrounds)
+    took ~0.1 s a chart on every rerun, a t move included."""
+    return F.animation_spec(animation(run_args, which, sampler, solver, what, color))
+
+
+def animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_name, names) -> None:
     """The same start pushed back by a stochastic sampler (left) and the ODE (right), each over p_t of its frame."""
-    t_min = float(sde_run.frame_times[-1])
+    n_steps = run_args[3]
     cols = st.columns(2)
-    for col, run, what, color, key in (
-        (cols[0], sde_run, stoch, F.OKABE_ITO["vermillion"], "animation-sde"),
-        (cols[1], ode_run, ode_name, F.OKABE_ITO["blue"], "animation-ode"),
-    ):
-        backgrounds, index, boxes = frame_backgrounds(dkey, dens, kind, sigma_max, run.frame_times, t_min)
-        anim = F.Animation(
-            sets=[F.ParticleSet(run.trajectory, what, color=color)],
-            box=boxes[0],
-            frame_labels=[f"t = {u:.2f}" for u in run.frame_times],  # short: half a page shares it with the buttons
-            backgrounds=backgrounds,
-            background_index=index,
-            frame_boxes=boxes,
-            n_trails=8,
-            trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
-            start_frame=-1,  # open where both have landed (the point of the page at a glance); Play runs from t = 1
-        )
+    for col, (which, color, key), run, what in zip(cols, PANELS, (sde_run, ode_run), (stoch, ode_name), strict=True):
         steps = f"{run.n_steps} adaptive steps" if "adaptive" in what else f"{n_steps} steps"
         with col:
             st.markdown(f"**{what[0].upper() + what[1:]}**, {steps}, {run.nfe} score evaluations per particle")
             alt = alt_text.particles(
                 what, len(run.trajectory[0]), run.n_steps, run.fractions[-1], dens.true_weights, names
             )
-            W.animation_block(anim, run_data(run), key=key, file_stem=f"scoredemo-{key}", alt=alt)
+            W.animation_block(
+                lambda which=which, color=color, what=what: animation(run_args, which, sampler, solver, what, color),
+                run_data(run),
+                key=key,
+                file_stem=f"scoredemo-{key}",
+                alt=alt,
+                spec=animation_spec(run_args, which, sampler, solver, what, color),
+            )
     st.caption(
         "Both start from the same particles at t = 1 and run to t = 0 over p_t of the current frame (the view "
         "narrows as the noise goes). The highlighted ODE paths are smooth and never cross (a deterministic flow "
@@ -239,48 +272,55 @@ def binomial_se(p: float, n: int) -> float:
     return float(np.sqrt(max(p * (1 - p), 1e-12) / max(n, 1)))
 
 
-def meter(dkey, dens, kind, sigma_max, sampler, solver, n_steps, n, seed, init, model, sde_run, ode_run, names):
-    """The mode-fraction meter against π, and the lesson of the prior: both starts, both samplers, measured here."""
+def meter_columns(row) -> tuple:
+    """The meter row: the chart (left) and the metrics with the table of both starts (right)."""
+    with row:
+        return tuple(st.columns([3, 2]))
+
+
+def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names) -> None:
+    """The mode-fraction meter against π over the runs' time (in solver steps)."""
     pi = float(dens.true_weights[0])
     steps = np.round((1.0 - sde_run.frame_times) / (1.0 - sde_run.frame_times[-1]) * n_steps)
-    left, right = st.columns([3, 2])
-    with left:
-        W.chart(
-            F.mode_fraction_spec(
-                steps,
-                {SAMPLER_TITLES[sampler]: sde_run.fractions, f"ODE ({solver})": ode_run.fractions},
-                dens.true_weights,
-                mode_names=names,
-                title="mode-fraction meter",
-            ),
-            "meter",
-            alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
-            f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
-            f"(dashed); the true π is {alt_text.pct(pi)}.",
-        )
+    W.chart(
+        F.mode_fraction_spec(
+            steps,
+            {SAMPLER_TITLES[sampler]: sde_run.fractions, f"ODE ({solver})": ode_run.fractions},
+            dens.true_weights,
+            mode_names=names,
+            title="mode-fraction meter",
+        ),
+        "meter",
+        alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
+        f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
+        f"(dashed); the true π is {alt_text.pct(pi)}.",
+    )
+
+
+def prior_table(run_args, dens, kind, sigma_max, sampler, solver, sde_run, ode_run, names) -> None:
+    """The lesson of the prior: both starts, both samplers, measured here (the other start's two runs)."""
+    dkey, _, _, n_steps, n, seed, init, model = run_args
+    pi = float(dens.true_weights[0])
     other = INITS[1 - INITS.index(init)]
+    other_args = (*run_args[:6], other, model)
     runs = {
         init: (sde_run, ode_run),
-        other: (
-            B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, other, model=model),
-            B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, other, model=model),
-        ),
+        other: (panel_run(other_args, "stochastic", sampler, solver), panel_run(other_args, "ode", sampler, solver)),
     }
-    with right:
-        m1, m2 = st.columns(2)
-        got_s, got_o = float(sde_run.fractions[-1][0]), float(ode_run.fractions[-1][0])
-        se = binomial_se(pi, n)
-        m1.metric(SAMPLER_TITLES[sampler], f"{got_s:.3f}", delta=f"{got_s - pi:+.3f} vs π", delta_color="off")
-        m2.metric(f"ODE ({solver})", f"{got_o:.3f}", delta=f"{got_o - pi:+.3f} vs π", delta_color="off")
-        rows = [
-            "| start at t = 1 | " + f"{SAMPLER_TITLES[sampler]} | ODE ({solver}) |",
-            "|---|---|---|",
-        ]
-        for which in INITS:
-            s_run, o_run = runs[which]
-            rows.append(f"| {which} | {s_run.fractions[-1][0]:.3f} | {o_run.fractions[-1][0]:.3f} |")
-        st.markdown(f"Fraction in the {names[0]} mode (π = {pi:.2f}, ± {se:.3f} binomial s.e.):\n\n" + "\n".join(rows))
-        st.caption(prior_lesson(dens, kind, sigma_max, runs, pi, se))
+    m1, m2 = st.columns(2)
+    got_s, got_o = float(sde_run.fractions[-1][0]), float(ode_run.fractions[-1][0])
+    se = binomial_se(pi, n)
+    m1.metric(SAMPLER_TITLES[sampler], f"{got_s:.3f}", delta=f"{got_s - pi:+.3f} vs π", delta_color="off")
+    m2.metric(f"ODE ({solver})", f"{got_o:.3f}", delta=f"{got_o - pi:+.3f} vs π", delta_color="off")
+    rows = [
+        "| start at t = 1 | " + f"{SAMPLER_TITLES[sampler]} | ODE ({solver}) |",
+        "|---|---|---|",
+    ]
+    for which in INITS:
+        s_run, o_run = runs[which]
+        rows.append(f"| {which} | {s_run.fractions[-1][0]:.3f} | {o_run.fractions[-1][0]:.3f} |")
+    st.markdown(f"Fraction in the {names[0]} mode (π = {pi:.2f}, ± {se:.3f} binomial s.e.):\n\n" + "\n".join(rows))
+    st.caption(prior_lesson(dens, kind, sigma_max, runs, pi, se))
 
 
 def prior_lesson(dens, kind: str, sigma_max: float, runs: dict, pi: float, se: float) -> str:

@@ -74,6 +74,7 @@ def render() -> None:
     with picture:
         D.notes()
         D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
+        W.draw_intro()  # as W.chart does: the intro's text and formula after the chart
         st.caption(
             f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)}"
             + (
