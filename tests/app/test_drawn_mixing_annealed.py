@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.app.test_app import charts, metric, ok, scene
+from scoredemo.app import custom_density as CD
+from tests.app.test_app import all_numbers_finite, charts, metric, ok, scene
 
 #: bump 1 at (−5, 4), bump 2 at (5, 4) (3× as heavy), region 1 a 3 × 3 square around (0, −5) (2×): 10 apart or more.
 DRAWING = "-5, 4, 0.5, 1; 5, 4, 0.5, 3; fill 2: -1.5 -6.5, 1.5 -6.5, 1.5 -3.5, -1.5 -3.5"
@@ -122,3 +123,84 @@ def test_a_bad_drawing_in_the_url_gets_the_tables_note_and_the_default_drawing(m
     assert any(words in e.value and "The component table has a problem" in e.value for e in at.error)
     true = meter_lines(charts(at)["mode-fractions"], "true")  # the default drawing: weights 1 : 2 : 1
     np.testing.assert_allclose([true[(None, k)][0] for k in range(3)], [0.25, 0.5, 0.25], atol=1e-4)
+
+
+#: The most modes a drawing holds: 16 bumps (weights 1…16) and 4 filled regions (weight 4 each).
+CROWDED = "; ".join(
+    [f"{x}, {y}, 0.3, {1 + i + 4 * j}" for j, y in enumerate((1, 3, 5, 7)) for i, x in enumerate((-6, -2, 2, 6))]
+    + [f"fill 4: {x - 1} -7, {x + 1} -7, {x + 1} -4, {x - 1} -4" for x in (-6, -2, 2, 6)]
+)
+
+
+@pytest.mark.parametrize(
+    ("module", "query"),
+    [
+        ("mixing", dict(n_particles=250, n_steps=100)),
+        ("annealed", dict(n_particles=250, steps_per_level=10, train_steps=TRAIN)),
+    ],
+)
+def test_twenty_modes_share_eight_lines_and_every_number_is_finite(module, query):
+    """16 bumps and 4 regions: the meter draws the 7 heaviest modes and the other 13 as one line, and their true
+    weights still add up to the drawing's."""
+    d = CD.validate_drawing(CROWDED)
+    assert (len(d.bumps), len(d.regions)) == (16, 4)
+    at = scene(module, density="custom", components=CROWDED, **query)
+    ok(at)
+    assert not at.error
+    c = charts(at)
+    meter = c["mode-fractions"]
+    true = meter_lines(meter, "true")
+    assert len(true) == 8
+    w = CD.mode_weights(d) / CD.mode_weights(d).sum()
+    heavy = np.sort(np.argsort(-w, kind="stable")[:7])  # bumps 10…16 (weights 10…16, regions 4 each)
+    assert [a["text"].split(":")[0] for a in meter["layout"]["annotations"]] == [
+        *(f"bump {k + 1}" for k in heavy),
+        "the other 13 modes",
+    ]
+    got = np.array([true[(None, k)][0] for k in range(8)])
+    np.testing.assert_allclose(got[:7], w[heavy], atol=1e-4)
+    np.testing.assert_allclose(got.sum(), 1.0, atol=1e-4)
+    for spec in c.values():
+        assert all_numbers_finite(spec)
+    frac = meter_lines(meter, "fraction")
+    for run in {r for r, _ in frac}:
+        np.testing.assert_allclose(sum(frac[(run, k)] for k in range(8)), 1.0, atol=1e-3)  # every particle counted
+
+
+@pytest.mark.parametrize(
+    ("module", "query"),
+    [
+        ("mixing", dict(n_particles=250, n_steps=100)),
+        ("annealed", dict(n_particles=250, steps_per_level=10, train_steps=TRAIN)),
+    ],
+)
+def test_a_zero_weight_bump_is_a_mode_of_weight_zero(module, query):
+    """A bump of weight 0 is still a mode (the drawing numbers it) with true weight 0; with only one weighted mode
+    left there is no split to get right."""
+    at = scene(module, density="custom", components="-4, 0, 0.5, 2; 4, 0, 0.5, 0", **query)
+    ok(at)
+    assert "only one mode of positive weight" in " ".join(i.value for i in at.info)
+    assert "mode-fractions" not in charts(at)
+    at = scene(module, density="custom", components=DRAWING.replace("5, 4, 0.5, 3", "5, 4, 0.5, 0"), **query)
+    ok(at)
+    true = meter_lines(charts(at)["mode-fractions"], "true")
+    np.testing.assert_allclose([true[(None, k)][0] for k in range(3)], [1 / 3, 0, 2 / 3], atol=1e-4)
+    if module == "mixing":  # compared with equal weights on the weighted modes: bump 2 stays empty
+        titles = [a["text"] for a in charts(at)["score-field"]["layout"]["annotations"][:2]]
+        assert titles == ["your drawing", "equal weights"]
+
+
+def test_annealed_on_regions_only_says_how_the_regions_blur():
+    at = scene(
+        "annealed",
+        density="custom",
+        components="fill 1: -6 -6, -2 -6, -2 -2, -6 -2; fill 3: 2 2, 6 2, 6 6, 2 6",
+        n_particles=250,
+        steps_per_level=10,
+        train_steps=TRAIN,
+    )
+    ok(at)
+    said = text_of(at)
+    assert "each filled region's edges blur by about σ_min" in said and "bump" not in said.split("p ∗ N")[1][:80]
+    true = meter_lines(charts(at)["mode-fractions"], "true")
+    np.testing.assert_allclose([true[(None, 0)][0], true[(None, 1)][0]], [0.25, 0.75], atol=1e-4)
