@@ -369,7 +369,7 @@ class ModeView:
 
     ``names`` and ``true_weights`` are per shown group: a registry density's own modes, or a drawing's modes
     (``custom_density.mode_names``: "bump 1", …, "region 1", …; weights from ``Density.true_weights``), its
-    lightest ones merged into "the other k modes" when it has more than :data:`METER_MODES`. ``groups[g]`` lists
+    lightest ones merged into "k others" when it has more than :data:`METER_MODES`. ``groups[g]`` lists
     the mixture modes summed into group g; ``n_modes`` is the mixture's count, ``n_weighted`` how many of them
     have a positive weight, ``where`` "bump 1 at (−2, 0)" for each mode.
     """
@@ -416,7 +416,7 @@ def mode_view(dkey: DensityKey, dens: Density, names: Sequence[str] | None = Non
     heavy = np.sort(np.argsort(-w, kind="stable")[: METER_MODES - 1])
     rest = np.setdiff1d(np.arange(len(w)), heavy)
     return ModeView(
-        [own[m] for m in heavy] + [f"the other {len(rest)} modes"],
+        [own[m] for m in heavy] + [f"{len(rest)} others"],
         [np.array([m]) for m in heavy] + [rest],
         w,
         where,

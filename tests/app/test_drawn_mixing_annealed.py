@@ -59,13 +59,15 @@ def test_mixing_offers_the_drawing_with_its_own_weights_and_plain_langevin_keeps
     assert np.abs(last - WEIGHTS).max() > 8 * se.max()  # far outside sampling error of the weights...
     np.testing.assert_allclose(last, first, atol=0.03)  # ...and where it started (3 s.e. of 1000 at 0.5: 0.047)
     tv = 0.5 * np.abs(last - WEIGHTS).sum()
-    assert metric(at, "Langevin: distance to the weights").value == f"{tv:.2f}"
+    assert metric(at, "distance (TV)").value == f"{tv:.2f}"
+    worst = metric(at, "bump 1")  # the mode furthest from its weight
+    assert worst.value == f"{last[0]:.2f}" and worst.delta == f"{last[0] - WEIGHTS[0]:+.2f} vs 0.17"
     said = text_of(at)
     assert "the empty gaps between the modes are not crossed" in said
     # the score comparison: the same drawing at equal weights; 10 units apart the modes' supports are disjoint
     fields = c["score-field"]
     assert [a["text"] for a in fields["layout"]["annotations"][:2]] == ["your drawing", "equal weights"]
-    assert "same drawing with equal weights" in said and "identical" in said
+    assert "same drawing with equal weights" in said and "identical" in said and "empty gaps" in said
 
 
 def test_annealed_recovers_the_drawings_weights_with_the_exact_score():
@@ -140,8 +142,8 @@ CROWDED = "; ".join(
     ],
 )
 def test_twenty_modes_share_eight_lines_and_every_number_is_finite(module, query):
-    """16 bumps and 4 regions: the meter draws the 7 heaviest modes and the other 13 as one line, and their true
-    weights still add up to the drawing's."""
+    """16 bumps and 4 regions: the meter draws the 7 heaviest modes and the other 13 as one line ("13 others"),
+    and their true weights still add up to the drawing's."""
     d = CD.validate_drawing(CROWDED)
     assert (len(d.bumps), len(d.regions)) == (16, 4)
     at = scene(module, density="custom", components=CROWDED, **query)
@@ -155,7 +157,7 @@ def test_twenty_modes_share_eight_lines_and_every_number_is_finite(module, query
     heavy = np.sort(np.argsort(-w, kind="stable")[:7])  # bumps 10…16 (weights 10…16, regions 4 each)
     assert [a["text"].split(":")[0] for a in meter["layout"]["annotations"]] == [
         *(f"bump {k + 1}" for k in heavy),
-        "the other 13 modes",
+        "13 others",
     ]
     got = np.array([true[(None, k)][0] for k in range(8)])
     np.testing.assert_allclose(got[:7], w[heavy], atol=1e-4)

@@ -177,11 +177,11 @@ def render() -> None:
         W.chart(diff_spec, "score-difference")
     caption_row.caption(
         (f"Left: your drawing; middle: the same drawing with {change} (s′ is its score). " if drawn else "")
-        + difference_caption(on_support, ratio, what)
+        + difference_caption(on_support, ratio, what, gaps=view.n_modes > 2)
     )
 
 
-def difference_caption(on_support: float, ratio: float, what: str) -> str:
+def difference_caption(on_support: float, ratio: float, what: str, *, gaps: bool = False) -> str:
     """What the score-difference map shows: the largest difference where there is mass, against how much the two
     densities differ there (a ratio of weights bounds the ratio of the two mixtures)."""
     head = (
@@ -190,7 +190,7 @@ def difference_caption(on_support: float, ratio: float, what: str) -> str:
         else f"Where {what} is (p > 10⁻⁶·max p) the two score fields differ by at most **{on_support:.2g}**, "
     )
     tail = (
-        "They differ only in the empty gap between the modes, where no sample ever is."
+        f"They differ only in the empty {'gaps' if gaps else 'gap'} between the modes, where no sample ever is."
         if on_support < 1e-3
         else "The modes are close enough that p has mass between them, and there the score does feel the "
         "weights: particles can cross there, so Langevin can move the split."
@@ -237,10 +237,11 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
         f"(total-variation distance); at the end {view.split(frac[-1])}.",
     )
     m1, m2 = st.columns(2)
+    # labels short enough for a fifth of a 1280-px page (with the help icon: about 13 characters)
     m1.metric(
-        "Langevin: distance to the weights",
+        "distance (TV)",
         f"{tv1:.2f}",
-        delta=f"exact samples: ~{noise:.2f}",
+        delta=f"by chance: {noise:.2f}",
         delta_color="off",
         delta_arrow="off",
         help="Total-variation distance ½ Σ |fraction − weight| over the modes at the last step: 0 when every "
@@ -248,10 +249,12 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
     )
     k = int(np.argmax(np.abs(frac[-1] - w)))
     m2.metric(
-        f"furthest off: {view.names[k]}",
+        view.names[k],
         f"{frac[-1][k]:.2f}",
-        delta=f"{frac[-1][k] - w[k]:+.2f} vs its weight {w[k]:.2f}",
+        delta=f"{frac[-1][k] - w[k]:+.2f} vs {w[k]:.2f}",
         delta_color="off",
+        help=f"The mode whose share is furthest from its weight: Langevin ends with {frac[-1][k]:.2f} of the "
+        f"particles in {view.names[k]}, whose weight is {w[k]:.2f}.",
     )
     st.caption(drawn_start_caption(start, view, frac[0], frac[-1], crossed, steps, noise))
     st.caption("Where the modes are: " + "; ".join(view.where) + ".")
@@ -310,7 +313,8 @@ def drawn_start_caption(
     else:
         verdict = f"That is {tv1 / max(noise, 1e-9):.0f}× what exact samples get ({noise:.2f})"
         verdict += (
-            ": particles do change mode here, but too few, too slowly, to reach the weights."
+            f": particles do change mode here (the modes are close), but {steps} steps are not enough for the split "
+            "to reach the weights."
             if crossed >= MIXED
             else ": the empty gaps between the modes are not crossed, so the split stays the start's, whatever the "
             "weights are."
