@@ -206,3 +206,22 @@ def test_annealed_on_regions_only_says_how_the_regions_blur():
     assert "each filled region's edges blur by about σ_min" in said and "bump" not in said.split("p ∗ N")[1][:80]
     true = meter_lines(charts(at)["mode-fractions"], "true")
     np.testing.assert_allclose([true[(None, 0)][0], true[(None, 1)][0]], [0.25, 0.75], atol=1e-4)
+
+
+def test_annealed_with_a_learned_ncsn_on_the_drawing():
+    """The learned score works on a drawing too: the ncsn model is trained on samples of the drawing (a short one
+    here), and both runs use it."""
+    at = scene(
+        "annealed",
+        density="custom",
+        components=DRAWING,
+        score="learned-ncsn",
+        n_particles=250,
+        steps_per_level=10,
+        train_steps=TRAIN,
+    )
+    ok(at)
+    assert any("Trained (ncsn, 250 steps)" in s.value for s in at.success)
+    assert "with the learned s(x, σ = 1)" in text_of(at)
+    true = meter_lines(charts(at)["mode-fractions"], "true")
+    np.testing.assert_allclose([true[(None, k)][0] for k in range(3)], WEIGHTS, atol=1e-4)
