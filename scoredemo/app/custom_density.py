@@ -270,3 +270,43 @@ def validate_components(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def components_text(means: np.ndarray, scales: np.ndarray, weights: np.ndarray) -> str:
     return "; ".join(f"{m[0]:g}, {m[1]:g}, {s:g}, {w:g}" for m, s, w in zip(means, scales, weights, strict=True))
+
+
+# ------------------------------------------------------------------------------------------ the drawing's modes
+
+
+def mode_names(d: Drawing) -> list[str]:
+    """The drawing's modes, in the order of its mixture's modes (:func:`expand`): "bump 1", …, "bump B", then
+    "region 1", …, "region R" (the numbers the table's rows and the drawing messages use)."""
+    return [f"bump {i + 1}" for i in range(len(d.bumps))] + [f"region {j + 1}" for j in range(len(d.regions))]
+
+
+def mode_weights(d: Drawing) -> np.ndarray:
+    """Each mode's weight as written (bumps, then regions; a region's weight is its total mass), unnormalised."""
+    return np.concatenate([d.bumps[:, 3], np.asarray([w for w, _ in d.regions], np.float64)])
+
+
+def with_mode_weights(d: Drawing, weights: np.ndarray) -> Drawing:
+    """The same drawing (same bumps' positions and scales, same regions' corners) with each mode's weight replaced,
+    in the order of :func:`mode_names`."""
+    w = np.asarray(weights, np.float64).reshape(-1)
+    if len(w) != len(d.bumps) + len(d.regions):
+        raise ValueError(f"{len(w)} weights for a drawing of {len(d.bumps) + len(d.regions)} modes")
+    bumps = d.bumps.copy()
+    bumps[:, 3] = w[: len(bumps)]
+    regions = tuple((float(wj), v) for wj, (_, v) in zip(w[len(bumps) :], d.regions, strict=True))
+    return Drawing(bumps, regions)
+
+
+def comparison_weights(d: Drawing) -> tuple[np.ndarray, str]:
+    """Other weights for the same drawing, to compare its score with (scene 7's π′ for a drawing): equal weights
+    on its modes of positive weight (a zero weight stays 0, so no new mode appears), or, when those are equal
+    already, the first such mode 3× as heavy. Returns (weights, the change in words)."""
+    w = mode_weights(d)
+    on = w > 0
+    if on.sum() >= 2 and not np.allclose(w[on], w[on][0], rtol=1e-9, atol=0.0):
+        return np.where(on, 1.0, 0.0), "equal weights"
+    k = int(np.argmax(on))
+    other = np.where(on, 1.0, 0.0)
+    other[k] = 3.0
+    return other, f"{mode_names(d)[k]} 3× as heavy"

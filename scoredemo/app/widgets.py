@@ -380,3 +380,104 @@ def sigma_range_problem(sigma_max: float, sigma_min: float, dkey: DensityKey | N
             chart(F.score_field_spec([panel], box=f.box, height=520), "score-field")
         return True
     return False
+
+
+# ------------------------------------------------------------------------------------------ modes (scenes 7 and 9)
+
+#: The mode-fraction meter draws at most this many modes: beyond it a drawing's lightest modes share one line.
+METER_MODES = 8
+
+
+class ModeView:
+    """The modes a page counts particles in, as its meter, numbers and captions name them.
+
+    ``names`` and ``true_weights`` are per shown group: a registry density's own modes, or a drawing's modes
+    (``custom_density.mode_names``: "bump 1", …, "region 1", …; weights from ``Density.true_weights``), its
+    lightest ones merged into "k others" when it has more than :data:`METER_MODES`. ``groups[g]`` lists
+    the mixture modes summed into group g; ``n_modes`` is the mixture's count, ``n_weighted`` how many of them
+    have a positive weight, ``where`` "bump 1 at (−2, 0)" for each mode.
+    """
+
+    def __init__(
+        self, names: list[str], groups: list[np.ndarray], weights: np.ndarray, where: list[str], n_weighted: int
+    ):
+        self.names = names
+        self.groups = groups
+        self.true_weights = np.asarray([weights[g].sum() for g in groups], np.float64)
+        self.where = where
+        self.n_modes = len(weights)
+        self.n_weighted = n_weighted
+
+    def fractions(self, frac: np.ndarray) -> np.ndarray:
+        """(…, M) mode fractions of the mixture's modes → (…, G) of the shown groups."""
+        frac = np.asarray(frac, np.float64)
+        return np.stack([frac[..., g].sum(axis=-1) for g in self.groups], axis=-1)
+
+    def split(self, frac: np.ndarray) -> str:
+        """ "bump 1 17 % · bump 2 50 % · region 1 33 %" for (G,) group fractions (the true weights, or a run's)."""
+        return " · ".join(f"{n} {100 * float(x):.0f} %" for n, x in zip(self.names, frac, strict=True))
+
+
+def mode_view(dkey: DensityKey, dens: Density, names: Sequence[str] | None = None) -> ModeView:
+    """The :class:`ModeView` of a page's density: ``names`` for a registry density (one per mode), or a drawing's
+    own names and positions (bumps, then regions, as the drawing numbers them)."""
+    w = np.asarray(dens.true_weights, np.float64)
+    onehot = np.asarray(dens.mixture.mode_onehot, np.float64)
+    centres = onehot.T @ np.asarray(dens.mixture.means, np.float64) / np.maximum(onehot.sum(axis=0), 1)[:, None]
+    if dkey.name == CUSTOM:
+        d = CD.parse_drawing(dkey.components)
+        own = CD.mode_names(d)
+        where = [
+            f"{n} {'around' if n.startswith('region') else 'at'} ({c[0]:.1f}, {c[1]:.1f})"
+            for n, c in zip(own, centres, strict=True)
+        ]
+    else:
+        own = list(names) if names is not None else [f"mode {m + 1}" for m in range(len(w))]
+        where = [f"{n} at ({c[0]:.1f}, {c[1]:.1f})" for n, c in zip(own, centres, strict=True)]
+    n_weighted = int(np.sum(w > 0))
+    if len(w) <= METER_MODES:
+        return ModeView(own, [np.array([m]) for m in range(len(w))], w, where, n_weighted)
+    heavy = np.sort(np.argsort(-w, kind="stable")[: METER_MODES - 1])
+    rest = np.setdiff1d(np.arange(len(w)), heavy)
+    return ModeView(
+        [own[m] for m in heavy] + [f"{len(rest)} others"],
+        [np.array([m]) for m in heavy] + [rest],
+        w,
+        where,
+        n_weighted,
+    )
+
+
+def tv_distance(fractions: np.ndarray, weights: np.ndarray) -> float:
+    """Total-variation distance ½ Σ_m |f_m − w_m| between a run's mode fractions and the true weights: 0 when
+    every mode holds its share, 1 when the particles sit where the density has no mass."""
+    return 0.5 * float(np.sum(np.abs(np.asarray(fractions, np.float64) - np.asarray(weights, np.float64))))
+
+
+def sampling_tv(weights: np.ndarray, n: int) -> float:
+    """The total-variation distance n exact samples land at on average: ½ Σ_m E|f_m − w_m| with f_m ~
+    Binomial(n, w_m)/n, ≈ ½ Σ_m √(2/π)·√(w_m(1 − w_m)/n) (the normal approximation of |f − w|)."""
+    w = np.asarray(weights, np.float64)
+    return 0.5 * float(np.sum(np.sqrt(2.0 / np.pi) * np.sqrt(w * (1.0 - w) / max(int(n), 1))))
+
+
+def drawn_weights_caption(view: ModeView, what: str) -> str:
+    """Where a page's π slider would be, for a drawing: ``what`` ("π and π′ do not apply") and the drawing's own
+    weights."""
+    return (
+        f"**{what} to a drawing:** its modes' weights are its own — {view.split(view.true_weights)}. "
+        "Change them in the table (or on scene 1's chart)."
+    )
+
+
+def single_mode_note(view: ModeView) -> None:
+    """A drawing with fewer than two modes of positive weight: every particle counts for the one mode, so a
+    meter would read 100 % from the first step. Said instead of a chart."""
+    what = view.where[0] if view.n_modes == 1 else view.split(view.true_weights)
+    st.info(
+        f"**This drawing has {'one mode' if view.n_modes == 1 else 'only one mode of positive weight'}** ({what}): "
+        "every particle counts for it, so the mode-fraction meter would read 100 % from the first step and there "
+        "is no split of the weights to get right. Add a second bump or region (in the table, or on scene 1's "
+        "chart) to see the weights matter.",
+        icon=":material/looks_one:",
+    )

@@ -9,17 +9,21 @@ from scoredemo import figures as F
 from scoredemo import metrics
 from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
+from scoredemo.app import custom_density as CD
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
+from scoredemo.app.keys import CUSTOM, DensityKey
 from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
 SCORES = ["exact", "learned-ncsn"]
 #: The ncsn-mixture's modes, in its order (π is the first's weight).
 MODE_NAMES = ["lower-left", "upper-right"]
+#: The registry density of the page (the NCSN toy, whose σ range and step size these defaults are); then the drawing.
+DENSITY_NAMES = ["ncsn-mixture"]
 
 
 def render() -> None:
@@ -41,7 +45,22 @@ def render() -> None:
     per_level = page.int_slider("steps per level T", "steps_per_level", 100, 10, 300, 10)
     st.sidebar.header("Sampler")
     eps = page.slider("step size ε (at σ_min)", "step_size", 0.05, 0.001, 0.5, 0.001, fmt="%.3f")
-    pi = page.slider("π (weight of the lower-left mode)", "pi", 0.2, 0.05, 0.95, 0.01)
+    dkey_name = page.select(
+        "density",
+        "density",
+        [*DENSITY_NAMES, CUSTOM],
+        DENSITY_NAMES[0],
+        help="ncsn-mixture: the NCSN paper's toy, π·N((−5,−5), I) + (1−π)·N((5,5), I); custom: your drawing "
+        "(drawn on scene 1's chart or typed in the component table), one mode per bump and per filled region.",
+    )
+    drawn = dkey_name == CUSTOM
+    pi_box = st.sidebar.container()
+    if drawn:
+        text, _ = W.custom_table(page)  # a bad text: the table says so, and the last good drawing is used
+        dkey, pi = DensityKey(CUSTOM, (), text), None
+    else:
+        pi = page.slider("π (weight of the lower-left mode)", "pi", 0.2, 0.05, 0.95, 0.01, container=pi_box)
+        dkey = K.density_key("ncsn-mixture", pi=pi)
     n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280)
     seed = page.number("seed", "seed", 0, 0, 9999)
     source = page.select(
@@ -63,10 +82,12 @@ def render() -> None:
     )
     page.finish()
 
-    dkey = K.density_key("ncsn-mixture", pi=pi)
+    dens = K.get_density(dkey)
+    view = W.mode_view(dkey, dens, None if drawn else MODE_NAMES)
+    if drawn:
+        pi_box.caption(W.drawn_weights_caption(view, "π does not apply"))
     if W.sigma_range_problem(sigma_max, sigma_min, dkey):
         return
-    dens = K.get_density(dkey)
     tkey = ncsn_key(dkey, train_steps, sigma_max, sigma_min, levels, seed)
     model = None
     if source != SCORES[0]:
@@ -119,7 +140,7 @@ def render() -> None:
             f"annealed Langevin (σ {sigma_max:g} → {sigma_min:g})",
             n=int(n),
             total=total,
-            dens=dens,
+            view=view,
             key="animation",
             file_stem="scoredemo-annealed",
         )
@@ -139,40 +160,19 @@ def render() -> None:
             "plain Langevin",
             n=int(n),
             total=total,
-            dens=dens,
+            view=view,
             key="animation-plain",
             file_stem="scoredemo-plain",
         )
-    st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
+    if drawn:
+        st.caption(drawn_spread_caption(dkey, dens, view, annealed, sigma_min, boxes, L=levels, T=per_level))
+    else:
+        st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
 
-    left, right = st.columns([3, 2])
-    with left:
-        W.chart(
-            F.mode_fraction_spec(
-                annealed.frame_steps,
-                {"annealed": annealed.fractions, "plain": plain.fractions},
-                dens.true_weights,
-                mode_names=MODE_NAMES,
-                title="mode-fraction meter",
-            ),
-            "meter",
-            alt=f"Mode-fraction meter: the lower-left mode holds {alt_text.pct(annealed.fractions[-1][0])} at the "
-            f"end with annealing (solid) and {alt_text.pct(plain.fractions[-1][0])} with plain Langevin (dashed); "
-            f"the true π is {alt_text.pct(pi)}.",
-        )
-    with right:
-        W.chart(
-            F.weights_bar_spec(
-                dens.true_weights,
-                {"plain Langevin": plain.fractions[-1], "annealed": annealed.fractions[-1]},
-                mode_names=MODE_NAMES,
-            ),
-            "weights",
-        )
-        st.caption(
-            f"After {total} steps each: plain Langevin puts {plain.fractions[-1][0]:.0%} in the lower-left "
-            f"mode, annealed {annealed.fractions[-1][0]:.0%}; the truth is π = {pi:.0%}."
-        )
+    if view.n_weighted < 2:
+        W.single_mode_note(view)
+    else:
+        _meters(view, annealed, plain, total=total, n=int(n), pi=pi)
     st.markdown(
         "This is the idea behind **diffusion models**: learn the score of the data blurred at every noise level, "
         "then start from pure noise and remove it level by level."
@@ -180,13 +180,72 @@ def render() -> None:
     error_check(tkey, sigma_max, sigma_min, trained_above=model is not None)
 
 
-def _run_block(anim, run, heading: str, label: str, *, n: int, total: int, dens, key: str, file_stem: str) -> None:
+def _meters(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float | None) -> None:
+    """The mode-fraction meter of both runs and the final weights as bars, with what they show: the first mode's
+    share against π (the NCSN toy), or each run's total-variation distance from a drawing's weights next to what
+    exact samples of as many particles get (``pi`` None)."""
+    w = view.true_weights
+    fa, fp = view.fractions(annealed.fractions), view.fractions(plain.fractions)
+    if pi is None:
+        tv_a, tv_p, noise = W.tv_distance(fa[-1], w), W.tv_distance(fp[-1], w), W.sampling_tv(w, n)
+        alt = (
+            f"Mode-fraction meter, one line per mode, against the drawing's weights ({view.split(w)}, dotted): at "
+            f"the end annealed Langevin (solid) is {tv_a:.2f} away from them and plain Langevin (dashed) {tv_p:.2f} "
+            "(total-variation distance)."
+        )
+        said = (
+            f"After {total} steps each, the total-variation distance ½ Σ |fraction − weight| from the drawing's "
+            f"weights is {tv_a:.2f} with annealing and {tv_p:.2f} with plain Langevin; exact samples of {n} "
+            f"particles land about {noise:.2f} away by chance. Annealed: {view.split(fa[-1])}. Plain: "
+            f"{view.split(fp[-1])}."
+        )
+    else:
+        alt = (
+            f"Mode-fraction meter: the lower-left mode holds {alt_text.pct(fa[-1][0])} at the end with annealing "
+            f"(solid) and {alt_text.pct(fp[-1][0])} with plain Langevin (dashed); the true π is {alt_text.pct(pi)}."
+        )
+        said = (
+            f"After {total} steps each: plain Langevin puts {fp[-1][0]:.0%} in the lower-left mode, annealed "
+            f"{fa[-1][0]:.0%}; the truth is π = {pi:.0%}."
+        )
+    left, right = st.columns([3, 2])
+    with left:
+        W.chart(
+            F.mode_fraction_spec(
+                annealed.frame_steps,
+                {"annealed": fa, "plain": fp},
+                w,
+                mode_names=view.names,
+                title="mode-fraction meter",
+            ),
+            "meter",
+            alt=alt,
+        )
+    with right:
+        W.chart(
+            F.weights_bar_spec(w, {"plain Langevin": fp[-1], "annealed": fa[-1]}, mode_names=view.names),
+            "weights",
+        )
+        st.caption(said)
+        if pi is None:
+            st.caption("Where the modes are: " + "; ".join(view.where) + ".")
+
+
+def _run_block(
+    anim, run, heading: str, label: str, *, n: int, total: int, view: W.ModeView, key: str, file_stem: str
+) -> None:
     """One sampler's column: the heading, then the animation with its text alternative (the run's n particles and
     total steps, its final mode fractions against the true weights)."""
     # the heading outside the figure: in half a page a Plotly title and the legend share one line
     st.markdown(heading)
     alt = alt_text.particles(
-        label, n, total, run.fractions[-1], dens.true_weights, MODE_NAMES, diverged_at=run.diverged_at
+        label,
+        n,
+        total,
+        view.fractions(run.fractions[-1]),
+        view.true_weights,
+        view.names,
+        diverged_at=run.diverged_at,
     )
     W.animation_block(anim, run, key=key, file_stem=file_stem, alt=alt)
 
@@ -224,6 +283,38 @@ def spread_caption(dens, run, sigma_min: float, boxes: list[float], *, L: int, T
         f"the last level samples p_σ at σ_min = {sigma_min:g}, p ∗ N(0, σ_min² I): each mode's standard deviation "
         f"is √({w:g}² + {sigma_min:g}²) = {np.sqrt(w**2 + sigma_min**2):.2f} instead of {w:g}{measured}."
     )
+
+
+def drawn_spread_caption(
+    dkey: DensityKey, dens, view: W.ModeView, run, sigma_min: float, boxes: list[float], *, L: int, T: int
+) -> str:
+    """:func:`spread_caption` for a drawing: the final cloud samples p_σmin = p ∗ N(0, σ_min² I), so a bump of
+    scale s comes out with standard deviation √(s² + σ_min²) (measured on the heaviest bump's particles) and a
+    filled region's edges blur by about σ_min."""
+    d = CD.parse_drawing(dkey.components)
+    text = (
+        f"Behind each level of the left animation is p_σ at that level's σ, and the view widens with σ "
+        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): at large σ the drawing's modes are one "
+        "blob, and the particles spread over it in the proportions of the drawing's weights before the modes "
+        f"separate. {L} levels × {T} steps = {L * T} steps, as many as plain Langevin's on the right. The final "
+        f"cloud is wider than the drawing because the last level samples p_σ at σ_min = {sigma_min:g}, "
+        "p ∗ N(0, σ_min² I)"
+    )
+    w = np.asarray(dens.true_weights, np.float64)
+    if len(d.bumps) and w[: len(d.bumps)].max() > 0:
+        k = int(np.argmax(w[: len(d.bumps)]))  # the heaviest bump: the most particles to measure its spread on
+        s = float(d.bumps[k, 2])
+        modes, finite = metrics.assign_modes(dens.mixture, run.samples)
+        x = np.asarray(run.samples, np.float64)[finite & (modes == k)]
+        measured = f" (measured: {float(np.mean(x.std(axis=0))):.2f})" if len(x) > 10 else ""
+        text += (
+            f": bump {k + 1}, of scale {s:g}, comes out with standard deviation √({s:g}² + {sigma_min:g}²) = "
+            f"{np.sqrt(s**2 + sigma_min**2):.2f}{measured}"
+        )
+        text += ", and each filled region's edges blur by about σ_min." if d.regions else "."
+    else:
+        text += ": each filled region's edges blur by about σ_min."
+    return text
 
 
 def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained_above: bool) -> None:
@@ -270,11 +361,18 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
                 "modes (the densest decade).",
             )
         hi, lo = _times(ratios[float(sigma_max)]), _times(ratios[float(sigma_min)])
+        # the pitfall is named only when the numbers show it (a drawing, or a short training, may not)
+        pitfall = ratios[float(sigma_min)] > 3 * max(ratios[float(sigma_max)], 1.0)
         st.caption(
             f"At σ_max = {sigma_max:g} the blurred data covers the whole picture, so the network was trained "
             f"everywhere: where p is tiniest its error is {hi} what it is near the modes. At σ_min = "
-            f"{sigma_min:g} it is {lo}, the low-density pitfall again — but annealed Langevin uses the small σ "
-            "only once the particles are already near the data."
+            f"{sigma_min:g} it is {lo}"
+            + (
+                ", the low-density pitfall again — but annealed Langevin uses the small σ only once the particles "
+                "are already near the data."
+                if pitfall
+                else ": here not much worse than at σ_max."
+            )
         )
 
 

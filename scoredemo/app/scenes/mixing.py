@@ -9,12 +9,20 @@ from scoredemo import figures as F
 from scoredemo import metrics
 from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
+from scoredemo.app import custom_density as CD
 from scoredemo.app import keys as K
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
+from scoredemo.app.keys import CUSTOM, DensityKey
 
 PAGE = "mixing"
 START_TITLES = {"uniform": "uniform noise", "data": "the data", "one-mode": "the left mode"}
+#: The registry densities offered (two modes with a π), then the drawing.
+DENSITY_NAMES = ["disjoint", "two-modes", "ncsn-mixture"]
+#: The registry densities' modes, in their order (π is the first's weight).
+MODE_NAMES = ["left mode", "right mode"]
+#: A run "mixes" when at least this fraction of its particles ends in another mode than it started in.
+MIXED = 0.05
 
 
 def render() -> None:
@@ -30,15 +38,24 @@ def render() -> None:
     )
     page = Page(PAGE)
     st.sidebar.header("Controls")
-    pi = page.slider("π (weight of the left mode)", "pi", 0.67, 0.05, 0.95, 0.01)
-    pi_other = page.slider("compare with π′", "pi_other", 0.2, 0.05, 0.95, 0.01)
+    pi_box = st.sidebar.container()  # π and π′ sit above the density picker, but depend on it: drawn after it
     dkey_name = page.select(
         "density",
         "density",
-        ["disjoint", "two-modes", "ncsn-mixture"],
+        [*DENSITY_NAMES, CUSTOM],
         "disjoint",
-        help="Two-mode densities of the registry that have a π.",
+        help="Two-mode densities of the registry that have a π, or custom: your drawing (drawn on scene 1's chart "
+        "or typed in the component table), one mode per bump and per filled region.",
     )
+    drawn = dkey_name == CUSTOM
+    if drawn:
+        text, _ = W.custom_table(page)  # a bad text: the table says so, and the last good drawing is used
+        key = DensityKey(CUSTOM, (), text)
+        pi = pi_other = None
+    else:
+        pi = page.slider("π (weight of the left mode)", "pi", 0.67, 0.05, 0.95, 0.01, container=pi_box)
+        pi_other = page.slider("compare with π′", "pi_other", 0.2, 0.05, 0.95, 0.01, container=pi_box)
+        key = K.density_key(dkey_name, pi=pi)
     eps = page.slider("step size ε", "step_size", 0.02, 0.001, 1.0, 0.001, fmt="%.3f")
     steps = page.int_slider("steps", "n_steps", 1000, 10, 5000, 10)
     start = page.select(
@@ -47,71 +64,85 @@ def render() -> None:
         list(B.INIT_KINDS),
         "uniform",
         help="uniform: noise on the whole picture; data: exact samples of p (already in the right proportions); "
-        "one-mode: every particle in the left mode.",
+        "one-mode: every particle in the left mode (in a drawing: its first mode, bump 1 or region 1).",
     )
     n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1000)
     seed = page.number("seed", "seed", 0, 0, 9999)
     page.finish()
 
-    key = K.density_key(dkey_name, pi=pi)
-    key_other = K.density_key(dkey_name, pi=pi_other)
     dens = K.get_density(key)
+    view = W.mode_view(key, dens, None if drawn else MODE_NAMES)
+    if drawn:
+        pi_box.caption(W.drawn_weights_caption(view, "π and π′ do not apply"))
     f = B.field(key, 0.0, n_arrows=15)
     # Visual order: the π-vs-π′ score fields on top, the Langevin run below. The run and its meter are drawn first
     # (into their slots) because they answer the question a π move asks; the fields follow in the same rerun.
     fields_row, caption_row, run_row = st.container(), st.container(), st.container()
 
     run = B.particles(key, "langevin", eps, 1.0, steps, int(n), seed, B.InitSpec(dens.box, kind=start))
-    names = ["left mode", "right mode"]
+    start_title = f"{view.names[0]}" if drawn and start == "one-mode" else START_TITLES[start]
     with run_row:
         W.warn_divergence(run, eps, dens)
         left, right = st.columns([3, 2])
+    start_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[0])
+    end_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[-1])
+    crossed = float(np.mean(start_modes != end_modes))
     with right:
-        W.chart(
-            F.mode_fraction_spec(
-                run.frame_steps,
-                {"Langevin": run.fractions},
-                dens.true_weights,
-                mode_names=names,
-                title="mode-fraction meter",
-            ),
-            "meter",
-            alt=f"Mode-fraction meter over {int(run.frame_steps[-1])} steps: the left mode holds "
-            f"{alt_text.pct(run.fractions[0][0])} at step 0 and {alt_text.pct(run.fractions[-1][0])} at the end; "
-            f"the dotted line is the true π = {alt_text.pct(pi)}.",
-        )
-        m1, m2 = st.columns(2)
-        got = float(run.fractions[-1][0])
-        m1.metric("Langevin, left mode", f"{got:.2f}", delta=f"{got - pi:+.2f} vs π", delta_color="off")
-        m2.metric("true π", f"{pi:.2f}")
-        start_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[0])
-        end_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[-1])
-        crossed = float(np.mean(start_modes != end_modes))
-        st.caption(start_caption(start, float(run.fractions[0][0]), got, pi, crossed, int(run.frame_steps[-1])))
+        if view.n_weighted < 2:
+            W.single_mode_note(view)
+        elif drawn:
+            _drawn_meter(view, run, start, crossed, int(n))
+        else:
+            _meter(view, run, start, crossed, pi)
     with left:
         anim = F.Animation(
             sets=[F.ParticleSet(run.trajectory, "Langevin particles")],
             box=f.box,
             frame_labels=B.frame_labels(run),
             background=(f.xs, f.ys, f.density),
-            title=f"Langevin from {START_TITLES[start]}, π = {pi:.2f}",
+            title=f"Langevin from {start_title}" + ("" if drawn else f", π = {pi:.2f}"),
         )
         alt = alt_text.particles(
             "Langevin",
             int(n),
             int(run.frame_steps[-1]),
-            run.fractions[-1],
-            dens.true_weights,
-            names,
+            view.fractions(run.fractions[-1]),
+            view.true_weights,
+            view.names,
             diverged_at=run.diverged_at,
         )
         W.animation_block(anim, run, key="animation", file_stem="scoredemo-mixing", alt=alt)
 
+    if drawn:
+        if view.n_weighted < 2:
+            with fields_row:
+                st.info(
+                    "**The score comparison needs two modes.** With a single weighted mode there is no other "
+                    "split of the weights to compare the score with.",
+                    icon=":material/compare_arrows:",
+                )
+            return
+        d = CD.parse_drawing(key.components)
+        weights, change = CD.comparison_weights(d)
+        key_other = DensityKey(CUSTOM, (), CD.drawing_text(CD.with_mode_weights(d, weights)))
+        own = np.asarray(dens.true_weights, np.float64)
+        other = weights / weights.sum()
+        on = own > 0
+        ratio = float(np.max(np.maximum(own[on] / other[on], other[on] / own[on])))
+        titles = ("your drawing", change)
+        diff_title = "‖s − s′‖"
+        what = "the drawing's mass"
+    else:
+        key_other = K.density_key(dkey_name, pi=pi_other)
+        ratio = max(pi / pi_other, pi_other / pi, (1 - pi) / (1 - pi_other), (1 - pi_other) / (1 - pi))
+        titles = (f"π = {pi:.2f}", f"π′ = {pi_other:.2f}")
+        diff_title = "‖s<sub>π</sub> − s<sub>π′</sub>‖"
+        what = "the data"
     g = B.field(key_other, 0.0, n_arrows=15)
     xs, diff, on_support = B.score_difference(key, key_other)
     panels = [
-        F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"π = {pi:.2f}"),
-        F.FieldPanel(g.xs, g.ys, g.density, g.points, g.score, title=f"π′ = {pi_other:.2f}"),
+        F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=titles[0]),
+        F.FieldPanel(g.xs, g.ys, g.density, g.points, g.score, title=titles[1]),
     ]
     with fields_row:
         c1, c2 = st.columns([2, 1])
@@ -124,7 +155,7 @@ def render() -> None:
             diff,
             box=f.box,
             kind="score-difference",
-            title="‖s<sub>π</sub> − s<sub>π′</sub>‖",
+            title=diff_title,
             colorbar="difference",
             overlay=B.true_samples(key, 600),
             overlay_name="samples of p",
@@ -144,16 +175,89 @@ def render() -> None:
         )
         diff_spec["layout"]["margin"] = dict(diff_spec["layout"]["margin"], l=40, r=10, b=90)
         W.chart(diff_spec, "score-difference")
-    ratio = max(pi / pi_other, pi_other / pi, (1 - pi) / (1 - pi_other), (1 - pi_other) / (1 - pi))
     caption_row.caption(
-        (
-            "Where the data is (p > 10⁻⁶·max p) the two score fields are **identical** (to float32 precision), "
-            if on_support < 1e-6
-            else f"Where the data is (p > 10⁻⁶·max p) the two score fields differ by at most **{on_support:.2g}**, "
-        )
-        + f"although the densities differ by a factor of up to {ratio:.1f}. They differ only in the empty gap "
-        "between the modes, where no sample ever is."
+        (f"Left: your drawing; middle: the same drawing with {change} (s′ is its score). " if drawn else "")
+        + difference_caption(on_support, ratio, what, gaps=view.n_modes > 2)
     )
+
+
+def difference_caption(on_support: float, ratio: float, what: str, *, gaps: bool = False) -> str:
+    """What the score-difference map shows: the largest difference where there is mass, against how much the two
+    densities differ there (a ratio of weights bounds the ratio of the two mixtures)."""
+    head = (
+        f"Where {what} is (p > 10⁻⁶·max p) the two score fields are **identical** (to float32 precision), "
+        if on_support < 1e-6
+        else f"Where {what} is (p > 10⁻⁶·max p) the two score fields differ by at most **{on_support:.2g}**, "
+    )
+    tail = (
+        f"They differ only in the empty {'gaps' if gaps else 'gap'} between the modes, where no sample ever is."
+        if on_support < 1e-3
+        else "The modes are close enough that p has mass between them, and there the score does feel the "
+        "weights: particles can cross there, so Langevin can move the split."
+    )
+    return head + f"although the densities differ by a factor of up to {ratio:.1f}. " + tail
+
+
+def _meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, pi: float) -> None:
+    """A registry density's meter: the left mode's share against π, and what the start explains."""
+    W.chart(
+        F.mode_fraction_spec(
+            run.frame_steps,
+            {"Langevin": run.fractions},
+            view.true_weights,
+            mode_names=view.names,
+            title="mode-fraction meter",
+        ),
+        "meter",
+        alt=f"Mode-fraction meter over {int(run.frame_steps[-1])} steps: the left mode holds "
+        f"{alt_text.pct(run.fractions[0][0])} at step 0 and {alt_text.pct(run.fractions[-1][0])} at the end; "
+        f"the dotted line is the true π = {alt_text.pct(pi)}.",
+    )
+    m1, m2 = st.columns(2)
+    got = float(run.fractions[-1][0])
+    m1.metric("Langevin, left mode", f"{got:.2f}", delta=f"{got - pi:+.2f} vs π", delta_color="off")
+    m2.metric("true π", f"{pi:.2f}")
+    st.caption(start_caption(start, float(run.fractions[0][0]), got, pi, crossed, int(run.frame_steps[-1])))
+
+
+def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n: int) -> None:
+    """A drawing's meter: every mode's share against the drawing's weights, the run's total-variation distance
+    from them next to what exact samples would give, the mode that is furthest off, and what the start explains."""
+    frac = view.fractions(run.fractions)
+    w = view.true_weights
+    tv0, tv1, noise = W.tv_distance(frac[0], w), W.tv_distance(frac[-1], w), W.sampling_tv(w, n)
+    steps = int(run.frame_steps[-1])
+    W.chart(
+        F.mode_fraction_spec(
+            run.frame_steps, {"Langevin": frac}, w, mode_names=view.names, title="mode-fraction meter"
+        ),
+        "meter",
+        alt=f"Mode-fraction meter over {steps} steps, one line per mode, against the drawing's weights "
+        f"({view.split(w)}, dotted): the particles start {tv0:.2f} and end {tv1:.2f} away from them "
+        f"(total-variation distance); at the end {view.split(frac[-1])}.",
+    )
+    m1, m2 = st.columns(2)
+    # labels short enough for a fifth of a 1280-px page (with the help icon: about 13 characters)
+    m1.metric(
+        "distance (TV)",
+        f"{tv1:.2f}",
+        delta=f"by chance: {noise:.2f}",
+        delta_color="off",
+        delta_arrow="off",
+        help="Total-variation distance ½ Σ |fraction − weight| over the modes at the last step: 0 when every "
+        f"mode holds its weight's share. {n} exact samples of the drawing land about {noise:.2f} away by chance.",
+    )
+    k = int(np.argmax(np.abs(frac[-1] - w)))
+    m2.metric(
+        view.names[k],
+        f"{frac[-1][k]:.2f}",
+        delta=f"{frac[-1][k] - w[k]:+.2f} vs {w[k]:.2f}",
+        delta_color="off",
+        help=f"The mode whose share is furthest from its weight: Langevin ends with {frac[-1][k]:.2f} of the "
+        f"particles in {view.names[k]}, whose weight is {w[k]:.2f}.",
+    )
+    st.caption(drawn_start_caption(start, view, frac[0], frac[-1], crossed, steps, noise))
+    st.caption("Where the modes are: " + "; ".join(view.where) + ".")
 
 
 def start_caption(start: str, first: float, last: float, pi: float, crossed: float, steps: int) -> str:
@@ -175,3 +279,44 @@ def start_caption(start: str, first: float, last: float, pi: float, crossed: flo
         f"From uniform noise the left mode gets {first:.2f} of the particles at step 0 (their share of the "
         f"picture) and holds {last:.2f} at the end, whatever π = {pi:.2f} is: {moved}."
     )
+
+
+def drawn_start_caption(
+    start: str, view: W.ModeView, first: np.ndarray, last: np.ndarray, crossed: float, steps: int, noise: float
+) -> str:
+    """:func:`start_caption` for a drawing of M modes: the split at step 0 and at the end as total-variation
+    distances from the drawing's weights, against ``noise`` (what exact samples of as many particles get), and
+    whether particles changed mode (then Langevin can move the split) or not (then the split is the start's)."""
+    w = view.true_weights
+    tv0, tv1 = W.tv_distance(first, w), W.tv_distance(last, w)
+    moved = f"{crossed:.1%} of the particles changed mode in {steps} steps"
+    if start == "data":
+        head = f"Started at exact samples of the drawing, the split is {tv0:.2f} from its weights at step 0 and "
+    elif start == "one-mode":
+        head = (
+            f"Started all in {view.names[0]} (its weight: {w[0]:.2f}), {last[0]:.0%} are still there at the end; "
+            f"the split is {tv0:.2f} from the drawing's weights at step 0 and "
+        )
+    else:
+        head = (
+            "From uniform noise each mode gets the particles nearest it at step 0 (its share of the picture, not "
+            f"its weight): the split is {tv0:.2f} from the drawing's weights and "
+        )
+    head += f"{tv1:.2f} at the end (total-variation distance; {moved}). "
+    if tv1 <= 3 * noise:
+        verdict = f"That is within sampling error (exact samples: about {noise:.2f})"
+        verdict += (
+            ": particles do cross between these modes, so here Langevin mixes."
+            if crossed >= MIXED
+            else " — only because the start already had that split: Langevin did not mix."
+        )
+    else:
+        verdict = f"That is {tv1 / max(noise, 1e-9):.0f}× what exact samples get ({noise:.2f})"
+        verdict += (
+            f": particles do change mode here (the modes are close), but {steps} steps are not enough for the split "
+            "to reach the weights."
+            if crossed >= MIXED
+            else ": the empty gaps between the modes are not crossed, so the split stays the start's, whatever the "
+            "weights are."
+        )
+    return head + verdict
