@@ -49,6 +49,17 @@ class FieldData:
     box: float
 
 
+def compute_mixture(key: DensityKey):
+    """The density's mixture as the compiled programs see it (fields, samplers, exact samples). A drawing's modes
+    (its bumps and regions: which mode a point is in) are left out: only the mode-fraction meter needs them, and
+    their count is a shape, so every new number of modes compiled every program again (~5 s); padded to a fixed
+    number of Gaussians and without modes, a drawing compiles once per padded size."""
+    mix = get_density(key).mixture
+    if key.name == CUSTOM:
+        mix = dataclasses.replace(mix, mode_onehot=jnp.asarray(np.zeros((mix.n_components, 1), np.float32)))
+    return mix
+
+
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
 def field(
     key: DensityKey, sigma: float = 0.0, n_grid: int = N_GRID, n_arrows: int = N_ARROWS, box: float | None = None
@@ -60,10 +71,7 @@ def field(
     half = box / n_arrows  # arrows sit at cell centres (not on the border)
     _, _, apts = metrics.grid_points(box - half, n_arrows)
     # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
-    mix = dens.mixture
-    if key.name == CUSTOM:  # a field needs no modes: one compiled shape per padded size, however many bumps
-        mix = dataclasses.replace(mix, mode_onehot=jnp.asarray(np.zeros((mix.n_components, 1), np.float32)))
-    lp, s = grid_kernel()(mix, jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
+    lp, s = grid_kernel()(compute_mixture(key), jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
     lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
     s = np.asarray(s, np.float64)[len(pts) :]
     return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
@@ -123,7 +131,7 @@ def initial_positions(mix: Mixture, init: InitSpec, rng_key, n_particles: int) -
 
 def mean_score_norm(key: DensityKey, x: np.ndarray, sigma: float = 0.0) -> float:
     """Mean ‖s_σ(x)‖ of the exact score at the particles (``metrics.mean_score_norm``): 0 at peaks and ridges."""
-    mix, fn = get_density(key).mixture, score_kernel()
+    mix, fn = compute_mixture(key), score_kernel()
     return metrics.mean_score_norm(lambda pts: fn(mix, pts, jnp.float32(sigma)), x)
 
 
@@ -154,11 +162,14 @@ def particles(
     else:
         check_run_limits(n_particles, n_steps)
     dens = get_density(key)
-    target = dens.mixture if model is None else trained.trained(model).learned
+    target = compute_mixture(key) if model is None else trained.trained(model).learned
     init = init or InitSpec(dens.box)
     rng = jax.random.key(int(seed))
     init_key, run_key = jax.random.split(rng)
-    position = initial_positions(dens.mixture, init, init_key, n_particles)
+    # a one-mode start picks the first mode's Gaussians: it needs the modes
+    position = initial_positions(
+        dens.mixture if init.kind == "one-mode" else compute_mixture(key), init, init_key, n_particles
+    )
     sigmas, total = noise_schedule(
         sampler, n_steps, sigma=sigma, sigma_max=sigma_max, sigma_min=sigma_min, n_levels=levels
     )
@@ -256,7 +267,7 @@ def divergence_message(
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def true_samples(key: DensityKey, n: int = 2000, seed: int = 1) -> np.ndarray:
     """n exact samples of the density (for reference statistics)."""
-    return np.asarray(sample_kernel()(get_density(key).mixture, jax.random.key(seed), n), np.float32)
+    return np.asarray(sample_kernel()(compute_mixture(key), jax.random.key(seed), n), np.float32)
 
 
 @st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
@@ -281,7 +292,7 @@ def mean_sq_score(key: DensityKey, n: int = 20000, seed: int = 3, sigma: float =
     x = dens.sample(jax.random.key(seed), n)
     if sigma > 0:
         x = x + sigma * jax.random.normal(jax.random.key(seed + 1), x.shape, x.dtype)
-    s = np.asarray(score_kernel()(dens.mixture, x, jnp.float32(sigma)), np.float64)
+    s = np.asarray(score_kernel()(compute_mixture(key), x, jnp.float32(sigma)), np.float64)
     return float(np.mean(np.sum(s * s, axis=-1)))
 
 
@@ -312,11 +323,10 @@ def loss_floor(model: TrainKey) -> float:
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def score_difference(key_a: DensityKey, key_b: DensityKey, n: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
     """(xs, ‖s_a − s_b‖ on an n² grid, max of it where p_a > 10⁻⁶·max p_a) over density a's box."""
-    a, b = get_density(key_a), get_density(key_b)
-    xs, _, pts = metrics.grid_points(a.box, n)
+    xs, _, pts = metrics.grid_points(get_density(key_a).box, n)
     fn = grid_kernel()
-    lp, sa = fn(a.mixture, jnp.asarray(pts), jnp.float32(0.0))
-    _, sb = fn(b.mixture, jnp.asarray(pts), jnp.float32(0.0))
+    lp, sa = fn(compute_mixture(key_a), jnp.asarray(pts), jnp.float32(0.0))
+    _, sb = fn(compute_mixture(key_b), jnp.asarray(pts), jnp.float32(0.0))
     diff = np.linalg.norm(np.asarray(sa, np.float64) - np.asarray(sb, np.float64), axis=-1)
     lp = np.asarray(lp, np.float64)
     support = lp > lp.max() + np.log(1e-6)
@@ -357,17 +367,17 @@ def step_size_sweep(
     Started at p, an exact sampler stays at p; whatever the particles' law is after the run is the sampler's bias.
     """
     check_run_limits(n_particles, n_steps * len(step_sizes))
-    dens = get_density(key)
+    mix = compute_mixture(key)
     rng = jax.random.key(int(seed))
     k_init, k_run, k_ref1, k_ref2 = jax.random.split(rng, 4)
-    x0 = sample_kernel()(dens.mixture, k_init, n_particles)
-    ref = np.asarray(sample_kernel()(dens.mixture, k_ref1, n_particles), np.float32)
-    ref2 = np.asarray(sample_kernel()(dens.mixture, k_ref2, n_particles), np.float32)
+    x0 = sample_kernel()(mix, k_init, n_particles)
+    ref = np.asarray(sample_kernel()(mix, k_ref1, n_particles), np.float32)
+    ref2 = np.asarray(sample_kernel()(mix, k_ref2, n_particles), np.float32)
     out: dict[str, list[float]] = {k: [] for k in ("ula_v", "mala_v", "ula_e", "mala_e", "acc")}
     for eps in step_sizes:
         params = make_params(float(eps), noise=1.0, sigmas=(0.0,), steps_per_level=n_steps)
-        ula = kernel("langevin", 2)(k_run, dens.mixture, x0, params, jnp.int32(n_steps))
-        mala = kernel("mala", 2)(k_run, dens.mixture, x0, params, jnp.int32(n_steps))
+        ula = kernel("langevin", 2)(k_run, mix, x0, params, jnp.int32(n_steps))
+        mala = kernel("mala", 2)(k_run, mix, x0, params, jnp.int32(n_steps))
         for name, res in (("ula", ula), ("mala", mala)):
             x = np.asarray(res.samples, np.float32)
             finite = x[np.all(np.isfinite(x), axis=-1) & (np.abs(x).max(axis=-1) < 1e6)]
@@ -376,7 +386,7 @@ def step_size_sweep(
         out["acc"].append(float(mala.acceptance_rate))
     return StepSweep(
         np.asarray(step_sizes, np.float64),
-        _variance(np.asarray(sample_kernel()(dens.mixture, jax.random.fold_in(rng, 7), 20000))),
+        _variance(np.asarray(sample_kernel()(mix, jax.random.fold_in(rng, 7), 20000))),
         np.asarray(out["ula_v"]),
         np.asarray(out["mala_v"]),
         np.asarray(out["ula_e"]),
@@ -405,9 +415,9 @@ def exact_start_run(
     dens = get_density(key)
     rng = jax.random.key(int(seed))
     k_init, k_run, _, _ = jax.random.split(rng, 4)
-    x0 = sample_kernel()(dens.mixture, k_init, n_particles)
+    x0 = sample_kernel()(compute_mixture(key), k_init, n_particles)
     params = make_params(step_size, noise=1.0, sigmas=(0.0,), steps_per_level=n_steps, frame_power=FRAME_POWER)
-    target = dens.mixture if model is None else trained.trained(model).learned
+    target = compute_mixture(key) if model is None else trained.trained(model).learned
     res = kernel(sampler, N_FRAMES)(k_run, target, x0, params, jnp.int32(n_steps))
     return _run_data(res, dens, n_steps, np.zeros(1, np.float32), annealed=False, total=n_steps, seconds=0.0)
 

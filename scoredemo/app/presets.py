@@ -75,13 +75,13 @@ PRESETS: list[Preset] = [
     Preset(
         "2/3 : 1/3 comes out ½ : ½",
         "mixing",
-        {"pi": "0.67", "init": "uniform"},
+        {"density": "disjoint", "pi": "0.67", "init": "uniform"},
         "π is not in the score on disjoint supports: Langevin keeps the start's half-and-half split, not 2/3 : 1/3.",
     ),
     Preset(
         "one mode stays one mode",
         "mixing",
-        {"pi": "0.67", "init": "one-mode"},
+        {"density": "disjoint", "pi": "0.67", "init": "one-mode"},
         "Started all in the left mode, nobody crosses the empty gap: the meter never creeps towards π.",
     ),
     Preset(
@@ -93,7 +93,7 @@ PRESETS: list[Preset] = [
     Preset(
         "σ 20 → 1",
         "annealed-langevin",
-        {"sigma_max": "20", "sigma_min": "1", "pi": "0.2"},
+        {"density": "ncsn-mixture", "sigma_max": "20", "sigma_min": "1", "pi": "0.2"},
         "At σ = 20 the modes are one blob whose score feels π: annealing recovers 20 % / 80 %, plain Langevin not.",
     ),
     Preset(

@@ -58,7 +58,6 @@ def render() -> None:
         help="ve: x_t = x₀ + σ(t)z, σ(t) = σ_min(σ_max/σ_min)^t (NCSN in continuous time); "
         "vp: x_t = α(t)x₀ + √(1 − α²)z, linear β 0.1 → 20 (DDPM in continuous time).",
     )
-    t = page.slider("time t of the forward process", "t", 0.7, 0.0, 1.0, 0.01)
     sigma_max = page.slider(
         "σ_max (VE)", "sigma_max", 20.0, 5.0, 100.0, 1.0, help="VE only: the noise level at t = 1 (σ_min = 0.01)."
     )
@@ -103,7 +102,6 @@ def render() -> None:
     )
     st.sidebar.header("Noise-conditional model")
     train_steps = page.int_slider("training steps", "train_steps", DEFAULT_TRAIN_STEPS, 250, 10000, 250)
-    page.finish()
 
     dkey = K.density_key(name, pi=pi)
     dens = K.get_density(dkey)
@@ -114,10 +112,12 @@ def render() -> None:
     alpha = lambda u: float(sde.alpha(np.float32(u)))  # noqa: E731
 
     # Visual order: the forward process on top, then the two animations, the meter, then quality vs cost. The
-    # forward field is drawn first (the t slider changes only it); the runs next, the sweep last.
+    # forward field is drawn first (its t slider reruns only it); the runs next, the sweep last.
     forward_row, runs_row, meter_row, cost_row = st.container(), st.container(), st.container(), st.container()
     with forward_row:
-        forward(dkey, dens, kind, sigma_max, t, sig, alpha)
+        st.session_state[_FULL_RUN] = True
+        forward(page, dkey, kind, sigma_max, sig, alpha)
+    page.finish()  # after the forward block: its t slider is one of the page's controls
 
     model = None
     tkey = model_key(dkey, train_steps, sigma_max, seed)
@@ -153,12 +153,24 @@ def render() -> None:
         quality_and_likelihood(quality_key(dkey, name, pi, model), kind, sigma_max, init, seed, model, t_min)
 
 
-def forward(dkey, dens, kind: str, sigma_max: float, t: float, sig, alpha) -> None:
-    """The forward process at the t slider: p_t with its exact score, and x_t of exact samples drawn over it."""
+#: Set by the page's full run just before it draws the forward block (see :func:`forward`).
+_FULL_RUN = "_diffusion_full_run"
+
+
+@st.fragment
+def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
+    """The forward process at the t slider: p_t with its exact score, and x_t of exact samples drawn over it.
+
+    The slider and this picture are one fragment: moving t reruns only them (a full rerun sent every chart of the
+    page again, and the browser redrew all six: ~0.5 s). Then a full rerun follows, so the share link and the
+    reset button hold the new t too; the picture is already on screen by then, and nothing else changes."""
+    full_run = st.session_state.pop(_FULL_RUN, False)
+    left, right = st.columns([3, 2])
+    with right:
+        t = page.slider("time t of the forward process", "t", 0.7, 0.0, 1.0, 0.01, container=st)
     f = B.marginal_field(dkey, kind, sigma_max, float(t))
     xt = B.forward_samples(dkey, kind, sigma_max, float(t))
     panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"p_t at t = {t:.2f}", overlay=xt)
-    left, right = st.columns([3, 2])
     with left:
         W.chart(
             F.score_field_spec([panel], box=f.box, height=520, title="forward process: p_t and its score"),
@@ -187,6 +199,8 @@ def forward(dkey, dens, kind: str, sigma_max: float, t: float, sig, alpha) -> No
             "samples of p pushed forward to time t. Move t: the score is known everywhere once t is large — that is "
             "where the samplers below start."
         )
+    if not full_run:  # a t move: the picture is on screen; now the share link and the reset registry catch up
+        st.rerun(scope="app")
 
 
 def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
