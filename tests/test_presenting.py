@@ -103,7 +103,8 @@ def test_every_preset_names_a_scene_and_is_unique():
     names = {p.name for p in P.PRESETS}
     for wanted in ("ascent collapses", "Langevin samples", "large ε bias", "learned score", "σ 20 → 1"):
         assert wanted in names
-    assert P.matching("mixing", {"pi": "0.67", "init": "one-mode"}).name == "one mode stays one mode"
+    one_mode = {"density": "disjoint", "pi": "0.67", "init": "one-mode"}
+    assert P.matching("mixing", one_mode).name == "one mode stays one mode"
 
 
 def test_neighbours_follow_the_lecture_order():
