@@ -403,6 +403,24 @@ def wait_idle(pg, timeout: float = 180.0, settle: float = 1.0) -> None:
     raise AssertionError(f"the page did not settle within {timeout} s (script idle: {idle}, {last} charts)")
 
 
+def open_options(pg, box, option_name: str) -> Any:
+    """(sync Playwright) Open the select box ``box`` (a locator) until its option ``option_name`` is visible, and
+    return that option (not clicked: a caller may time the click). A rerun that lands while the list is opening
+    closes it again, so the list is opened anew, up to three times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - browser runs only
+
+    option = pg.get_by_role("option", name=option_name, exact=True)
+    for attempt in range(3):
+        box.click()
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            return option
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    return option
+
+
 def launch_chromium(playwright: Any, *, nice: int = 0) -> Any:
     """Debian's chromium through Playwright (sync or async ``playwright.chromium``).
 

@@ -21,6 +21,7 @@ from devtools.apphost import (
     _r,
     _timed,
     launch_chromium,
+    open_options,
     percentile,
     wait_idle,
 )
@@ -68,17 +69,7 @@ def _switch_sampler(pg) -> tuple[float, float, float]:
     """Pick the other stochastic sampler in its select box; until the meter names it."""
     box = pg.locator('[data-testid="stSelectbox"]').filter(has_text="stochastic sampler")
     other = "pc" if SAMPLER_TITLES["reverse-sde"] in (pg.evaluate(JS_METER_RUNS) or []) else "reverse-sde"
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - browser runs only
-
-    option = pg.get_by_role("option", name=other, exact=True)
-    for attempt in range(3):  # a rerun that lands while the list is opening closes it again: open it anew
-        box.click()
-        try:
-            option.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    option = open_options(pg, box, other)
     return _timed(pg, option.click, JS_METER_HAS_RUN, SAMPLER_TITLES[other])
 
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from devtools.apphost import JS_EXCEPTIONS, wait_idle
+from devtools.apphost import JS_EXCEPTIONS, open_options, wait_idle
 from devtools.draw_latency import JS_DRAWN_IS, JS_FIELD_DIV, click_at
 
 pytestmark = pytest.mark.e2e
@@ -38,18 +38,8 @@ def open_scene_with_the_drawing(pg, title: str, path: str) -> list[float]:
     pg.wait_for_url(f"**/{path}?**", timeout=60_000)
     pg.wait_for_function(JS_TRUE_WEIGHTS, timeout=300_000)
     wait_idle(pg, timeout=300)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - browser runs only
-
     box = pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="density").first
-    option = pg.get_by_role("option", name="custom", exact=True)
-    for attempt in range(3):  # a rerun that lands while the list is opening closes it again: open it anew
-        box.click()
-        try:
-            option.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    option = open_options(pg, box, "custom")
     option.click()
     # the caption where π was is drawn by the custom run only, before its meter: then wait for the run to end
     pg.locator('[data-testid="stSidebar"]', has_text="apply to a drawing").wait_for(timeout=300_000)
