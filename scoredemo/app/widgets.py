@@ -283,8 +283,7 @@ def animation_block(
     ``spec``: the animation's Plotly JSON when the caller keeps it (a cached spec); ``anim`` may then be a function
     that builds the animation, called only when a GIF or MP4 is asked for."""
     spec = F.animation_spec(anim) if spec is None else spec
-    if not callable(anim):
-        anim = (lambda a: lambda: a)(anim)
+    build = anim if callable(anim) else lambda: anim
     chart(spec, key, alt=alt, stale=stale)
     c1, c2, c3 = st.columns(3)
     c1.download_button(
@@ -316,7 +315,7 @@ def animation_block(
     for col, fmt, mime, write in ((g1, "gif", "image/gif", export.to_gif), (g2, "mp4", "video/mp4", export.to_mp4)):
         col.download_button(
             f"⬇ Animation .{fmt}",
-            data=lambda write=write: write(anim()),  # drawn on click: 1–4 s for 51 frames
+            data=lambda write=write: write(build()),  # drawn on click: 1–4 s for 51 frames
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
             key=f"{key}-{fmt}",
