@@ -15,6 +15,7 @@ test ids, which its end-to-end tests rely on; the ``/_stcore/health`` endpoint i
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -539,17 +540,33 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
+#: Watches ``condition(arg)`` from now on, once per animation frame, and keeps the time of the first frame at which
+#: it holds (``window.__sdHit``). Installed before the input: a watcher installed after it waits for the page's main
+#: thread, which a browser-side answer (a Plotly frame drawn at once) keeps busy just then, so the time it reported
+#: was the end of that work, not the first frame that showed the change.
+JS_WATCH = """([cond, arg]) => { window.__sdHit = null; const f = (0, eval)('(' + cond + ')');
+    const tick = () => { if (window.__sdHit !== null) return;
+        let ok = false; try { ok = !!f(arg); } catch (e) { ok = false; }
+        if (ok) { window.__sdHit = performance.now(); return; } requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); }"""
+
+
 def _timed(pg, act, condition: str, arg: Any) -> tuple[float, float, float]:
     """Do ``act()``; wait until ``condition(arg)`` holds in the page, then until the whole page has settled.
 
-    Returns seconds (chart: input event reaching the page → first frame showing the change; page: → first frame
-    with the rerun over and no element stale; harness: the test's call → chart, which adds Playwright's own work
-    before the input, ~40 ms of actionability checks that are not part of a person's wait)."""
+    Returns seconds (chart: input event reaching the page → first frame showing the change, watched from before
+    the input (:data:`JS_WATCH`); page: → first frame with the rerun over and no element stale; harness: the
+    test's call → chart seen by the test, which adds Playwright's own work before the input, ~40 ms of
+    actionability checks that are not part of a person's wait, and its wait for a free main thread after it)."""
     pg.evaluate(JS_MARK_INPUT)
+    if pg.evaluate(f"() => !!(({condition})({json.dumps(arg)}))"):
+        raise RuntimeError(f"the condition holds before the input: {condition}({arg!r})")
+    pg.evaluate(JS_WATCH, [condition, arg])
     t0 = time.perf_counter()
     act()
-    chart = pg.wait_for_function(since_input(condition), arg=arg, timeout=120_000, polling="raf").json_value()
+    pg.wait_for_function("() => window.__sdHit !== null", timeout=120_000, polling="raf")
     harness = time.perf_counter() - t0
+    chart = pg.evaluate("() => Math.max(window.__sdHit - window.__sdInput, 1e-3)")
     page = pg.wait_for_function(since_input(JS_SETTLED), arg=None, timeout=120_000, polling="raf").json_value()
     wait_idle(pg, settle=0.3)
     return chart / 1000.0, page / 1000.0, harness

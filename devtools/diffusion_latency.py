@@ -48,10 +48,13 @@ def _slider(pg, label: str):
 
 
 def _move_t(pg) -> tuple[float, float, float]:
-    """→ (or ← at the top) on the t slider: +0.01; until the forward picture shows the new t."""
+    """→ (or ← at the top) on the t slider: one step (0.05); until the forward picture shows the new t."""
+    from scoredemo.app.scenes.diffusion import FORWARD_STEP, T_LABEL  # noqa: PLC0415 - the scene's own step
+
     now = float(pg.evaluate(JS_FORWARD_TITLE).split("=")[-1])
-    key, target = ("ArrowRight", round(now + 0.01, 2)) if now < 0.95 else ("ArrowLeft", round(now - 0.01, 2))
-    thumb = _slider(pg, "time t of the forward process")
+    up = now < 1.0 - FORWARD_STEP / 2
+    key, target = ("ArrowRight", now + FORWARD_STEP) if up else ("ArrowLeft", now - FORWARD_STEP)
+    thumb = _slider(pg, T_LABEL)
     thumb.focus()
     return _timed(pg, lambda: thumb.press(key), JS_FORWARD_TITLE_IS, f"p_t at t = {target:.2f}")
 

@@ -617,19 +617,18 @@ def marginal_fields(
     return out
 
 
-def marginal_field(key: DensityKey, kind: str, sigma_max: float, t: float) -> FieldData:
-    """p_t and its exact score at one time t (:func:`marginal_fields`)."""
-    return marginal_fields(key, kind, sigma_max, (float(t),))[0]
-
-
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
-def forward_samples(key: DensityKey, kind: str, sigma_max: float, t: float, n: int = 400, seed: int = 0) -> np.ndarray:
-    """x_t = α(t)·x₀ + σ(t)·z for n exact samples x₀ of p: the forward process itself (drawn over p_t)."""
+def forward_samples(
+    key: DensityKey, kind: str, sigma_max: float, times: tuple[float, ...], n: int = 400, seed: int = 0
+) -> np.ndarray:
+    """x_t = α(t)·x₀ + σ(t)·z for n exact samples x₀ of p and one z each, at every t of ``times``: (T, n, 2), the
+    forward process itself (drawn over p_t); the same x₀ and z at every t, so a point moves smoothly with t."""
     sde, _ = diffusion_sde(kind, sigma_max)
     x0 = true_samples(key, n, seed=seed + 11)
     z = np.random.default_rng(seed).standard_normal(x0.shape)
-    tt = jnp.float32(t)
-    return (float(sde.alpha(tt)) * x0 + float(sde.sigma(tt)) * z).astype(np.float32)
+    tt = jnp.asarray(np.asarray(times, np.float32))
+    alpha, sigma = np.asarray(sde.alpha(tt), np.float64), np.asarray(sde.sigma(tt), np.float64)
+    return (alpha[:, None, None] * x0[None] + sigma[:, None, None] * z[None]).astype(np.float32)
 
 
 @dataclasses.dataclass

@@ -63,6 +63,7 @@ from scoredemo.figures.fields import (
     per_picture_scale,
     quiver_dict,
     score_field_spec,
+    stepped_spec,
 )
 from scoredemo.figures.images import image_grid_spec, mosaic
 from scoredemo.figures.presenting import presented
@@ -108,6 +109,7 @@ __all__ = [
     "quiver_dict",
     "scatter_xy_spec",
     "score_field_spec",
+    "stepped_spec",
     "smooth",
     "style_layout",
     "typed_array",

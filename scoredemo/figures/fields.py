@@ -303,6 +303,35 @@ def score_field_spec(
     return dict(data=data, layout=layout)
 
 
+#: The layout keys a frame of :func:`stepped_spec` replaces (what differs between two values of the control).
+STEPPED_LAYOUT_KEYS = ("images", "annotations", "shapes", "xaxis", "yaxis")
+
+
+def stepped_spec(specs: Sequence[dict], names: Sequence[str], start: int, *, control: str, step: float) -> dict:
+    """One figure holding every spec of ``specs`` (the same traces, one spec per value of a page control) as a
+    Plotly frame named ``names[i]``; it opens on ``specs[start]``.
+
+    The browser can show any frame without the server (``Plotly.animate(gd, [name])``): the page's script does it
+    when the control labelled ``control`` moves (``layout.meta.frames``: the label, the step the names are rounded
+    to, the frame shown). The figure does not depend on the control's value, so the control's rerun re-sends an
+    identical chart, which the browser leaves as it is (Streamlit redraws a chart only when its spec changes)."""
+    if not specs or len(specs) != len(names):
+        raise ValueError(f"need one name per spec, got {len(specs)} specs and {len(names)} names")
+    digits = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step < 1 else 0
+
+    def meta(layout: dict, name: str) -> dict:
+        return dict(layout.get("meta") or {}, frames=dict(control=control, step=step, digits=digits, shown=name))
+
+    frames = []
+    for spec, name in zip(specs, names, strict=True):
+        lay = spec["layout"]
+        frame_layout = {k: lay[k] for k in STEPPED_LAYOUT_KEYS if k in lay}
+        frames.append(dict(name=str(name), data=spec["data"], layout=dict(frame_layout, meta=meta(lay, str(name)))))
+    base = copy.deepcopy(specs[start])
+    base["layout"]["meta"] = meta(base["layout"], str(names[start]))
+    return dict(data=base["data"], layout=base["layout"], frames=frames)
+
+
 def heatmap_spec(
     xs: np.ndarray,
     ys: np.ndarray,

@@ -9,6 +9,8 @@ the quality chart).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,14 @@ def _fractions(spec: dict) -> dict[str, float]:
         for t in spec["data"]
         if t.get("meta", {}).get("role") == "fraction" and t["meta"]["mode"] == 0
     }
+
+
+def _forward_id(at) -> str:
+    """The forward chart's element id: Streamlit derives it from the spec, and redraws a chart when it changes."""
+    for el in at.get("plotly_chart"):
+        if (json.loads(el.proto.spec).get("layout", {}).get("meta") or {}).get("kind") == "score-field":
+            return el.proto.id
+    raise AssertionError("no forward chart")
 
 
 def _table(at) -> dict[str, tuple[float, float]]:
@@ -78,14 +88,22 @@ def test_default_view_recovers_pi_and_shows_the_priors_lesson(count_compiles):
     # 2e-4 at worst over 300 points)
     pts = c["likelihood"]["data"][0]
     assert np.max(np.abs(np.asarray(pts["y"]) - np.asarray(pts["x"]))) < 5e-3
-    # moving t redraws only the forward picture and compiles nothing (t is traced)
+    # the forward picture holds every t as a frame (the browser shows the slider's at once): p_t widens with t
+    fw = c["score-field"]
+    frames = {fr["name"]: fr for fr in fw["frames"]}
+    assert list(frames) == [f"{i * 0.05:.2f}" for i in range(21)]
+    assert fw["layout"]["meta"]["frames"]["shown"] == "0.70"
+    assert frames["0.95"]["layout"]["annotations"][0]["text"] == "p_t at t = 0.95"
+    assert frames["0.95"]["layout"]["xaxis"]["range"][1] > frames["0.70"]["layout"]["xaxis"]["range"][1]
+    # moving t reruns the forward block only, compiles nothing (t is traced), and sends the chart unchanged (so
+    # the browser keeps the frame it shows); the numbers beside it follow t: σ(0.95) = 0.01·2000^0.95 = 13.9
     before = count_compiles()
-    old_title = c["score-field"]["layout"]["annotations"][0]["text"]
+    chart_id = _forward_id(at)
     at.slider(key="t").set_value(0.95).run()
     ok(at)
     c2 = charts(at)
-    assert c2["score-field"]["layout"]["annotations"][0]["text"] == "p_t at t = 0.95" != old_title
-    assert c2["score-field"]["layout"]["xaxis"]["range"][1] > c["score-field"]["layout"]["xaxis"]["range"][1]
+    assert _forward_id(at) == chart_id  # the same element: Streamlit's browser side does not redraw it
+    assert next(m.value for m in at.metric if m.label.startswith("σ(t)")) == f"{0.01 * 2000**0.95:.3g}"
     assert _fractions(c2["mode-fractions"]) == meter  # the runs did not change
     # switching the stochastic sampler to PC: the left animation and the meter change, the ODE does not
     at.selectbox(key="sampler").set_value("pc").run()
@@ -178,3 +196,11 @@ def test_quality_chart_follows_pi_only_when_asked():
     assert not any("(the default)" in c.value for c in at.caption)
     after = {t["name"]: list(np.asarray(t["y"], float)) for t in charts(at)["quality-vs-nfe"]["data"]}
     assert before.keys() == after.keys() and before != after
+
+
+def test_a_link_between_two_pictures_says_which_it_shows():
+    """?t=0.71 (links made before the slider moved in steps of 0.05): the nearer picture, and a note."""
+    at = scene("diffusion", t=0.71)
+    ok(at)
+    assert any("t = 0.71 lies between two pictures: showing t = 0.70" in c.value for c in at.caption)
+    assert next(m.value for m in at.metric if m.label.startswith("σ(t)")) == f"{0.01 * 2000**0.70:.3g}"

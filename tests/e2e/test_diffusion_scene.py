@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from devtools.apphost import JS_CHART, JS_EXCEPTIONS, animation_label, play_button, wait_idle
-from devtools.diffusion_latency import JS_FORWARD_TITLE, JS_METER_RUNS, _move_t, _switch_sampler
+from devtools.diffusion_latency import (
+    JS_FORWARD_TITLE,
+    JS_FORWARD_TITLE_IS,
+    JS_METER_RUNS,
+    _move_pi,
+    _move_t,
+    _switch_sampler,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +43,11 @@ def test_diffusion_scene_walk(app_url, chromium):
 
         assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.70"
         _move_t(pg)
-        assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.71"
+        assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.75"
         wait_idle(pg, timeout=300.0)  # the t move's rerun is over before the sampler's list is opened
+        # the browser showed the frame itself; the rerun re-sent the same chart, which keeps it
+        assert pg.evaluate(JS_FORWARD_TITLE) == "p_t at t = 0.75"
+        assert pg.get_by_text(f"{0.01 * 2000**0.75:.3g}", exact=True).count() >= 1  # σ(0.75), beside it
 
         assert pg.evaluate(JS_METER_RUNS) == ["reverse SDE", "ODE (heun)"]
         _switch_sampler(pg)
@@ -55,6 +65,10 @@ def test_diffusion_scene_walk(app_url, chromium):
             arg=[chart, start],
             timeout=30_000,
         )
+        # a π move draws a new forward chart (p_t depends on π): it opens on the slider's t, not the default
+        _move_pi(pg)
+        wait_idle(pg, timeout=300.0)
+        pg.wait_for_function(JS_FORWARD_TITLE_IS, arg="p_t at t = 0.75", timeout=10_000)
         assert pg.evaluate(JS_EXCEPTIONS) == []
         assert pg.locator('[data-testid="stException"]').count() == 0
     finally:

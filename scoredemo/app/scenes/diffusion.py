@@ -29,6 +29,11 @@ DEFAULT_TRAIN_STEPS = 3000
 DEFAULT_PI = 0.2
 MODEL_SIGMA_MIN = 0.01
 MODEL_LEVELS = 10
+#: The forward picture's times (the t slider's step): one Plotly frame each, so the browser shows a new t itself.
+FORWARD_STEP = 0.05
+FORWARD_TIMES = tuple(round(i * FORWARD_STEP, 2) for i in range(round(1 / FORWARD_STEP) + 1))
+DEFAULT_T = 0.7
+T_LABEL = "time t of the forward process"
 
 
 def model_key(dkey: K.DensityKey, steps: int, sigma_max: float, seed: int) -> K.TrainKey:
@@ -111,13 +116,16 @@ def render() -> None:
     sig = lambda u: float(sde.sigma(np.float32(u)))  # noqa: E731 - the marginal std at time u
     alpha = lambda u: float(sde.alpha(np.float32(u)))  # noqa: E731
 
-    # Visual order: the forward process on top, then the two animations, the meter, then quality vs cost. The
-    # forward field is drawn first (its t slider reruns only it); the runs next, the sweep last.
+    # Visual order: the forward process on top, then the two animations, the meter, then quality vs cost.
+    # Order of drawing: what answers a π move or a sampler switch first (the meter), then the forward picture (its
+    # t slider is a fragment: it reruns only itself), the animations, the other start's runs, the sweep last.
     forward_row, runs_row, meter_row, cost_row = st.container(), st.container(), st.container(), st.container()
-    with forward_row:
-        st.session_state[_FULL_RUN] = True
-        forward(page, dkey, kind, sigma_max, sig, alpha)
-    page.finish()  # after the forward block: its t slider is one of the page's controls
+
+    def draw_forward() -> None:
+        with forward_row:
+            st.session_state[_FULL_RUN] = True
+            forward(page, dkey, kind, sigma_max, sig, alpha)
+        page.finish()  # after the forward block: its t slider is one of the page's controls
 
     model = None
     tkey = model_key(dkey, train_steps, sigma_max, seed)
@@ -125,17 +133,17 @@ def render() -> None:
         with runs_row:
             st.markdown(extrapolation_note(kind, sde, sigma_max, t_min, tkey))
             if M.train_block(tkey, page_id=PAGE) is None:
+                draw_forward()
                 return
         model = tkey
 
     run_args = (dkey, kind, sigma_max, n_steps, n, seed, init, model)
     sde_run, ode_run = (panel_run(run_args, which, sampler, solver) for which, _, _ in PANELS)
     stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
-    # The meter answers a π move or a sampler switch: drawn before the animations (into its own slot, below them),
-    # and the other start's runs of the table after them, so the answer reaches the browser first.
     meter_chart, meter_table = meter_columns(meter_row)
     with meter_chart:
         meter(dens, sampler, solver, n_steps, sde_run, ode_run, names)
+    draw_forward()
     with runs_row:
         for run, what in ((sde_run, stoch), (ode_run, ode_name)):
             if run.n_finite < n or not run.finished:
@@ -157,49 +165,119 @@ def render() -> None:
 _FULL_RUN = "_diffusion_full_run"
 
 
+#: Shows the forward picture's frame of the t slider's value as soon as the slider moves, in the browser: no
+#: server round trip (the figure holds every t as a Plotly frame, see ``figures.stepped_spec``). It also puts a
+#: freshly drawn chart (a new density, π, σ_max) on the slider's frame. Installed once per tab; it watches the
+#: sliders' values and the charts' DOM, and does nothing while the frame shown is the slider's.
+FRAMES_JS = """<script>
+(() => {
+  if (window.__scoredemoFrames) return;
+  window.__scoredemoFrames = true;
+  const value = (label) => {
+    for (const input of document.querySelectorAll('input[type="range"]')) {
+      if (input.getAttribute('aria-label') === label) return Number(input.value);
+    }
+    return null;
+  };
+  let queued = false;
+  const sync = () => {
+    queued = false;
+    if (!window.Plotly) return;
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      const m = gd.layout && gd.layout.meta && gd.layout.meta.frames;
+      const hash = gd._transitionData && gd._transitionData._frameHash;
+      if (!m || !hash) continue;
+      const v = value(m.control);
+      if (v === null || !Number.isFinite(v)) continue;
+      const name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
+      if (m.shown === name || gd.__scoredemoAsked === name || !hash[name]) continue;
+      gd.__scoredemoAsked = name;
+      const done = () => { gd.__scoredemoAsked = null; schedule(); };
+      Promise.resolve(window.Plotly.animate(gd, [name], {mode: 'immediate', frame: {duration: 0, redraw: true},
+        transition: {duration: 0}})).then(done, done);
+    }
+  };
+  const schedule = () => { if (!queued) { queued = true; queueMicrotask(sync); } };
+  new MutationObserver(schedule).observe(document.body,
+    {subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'aria-valuetext']});
+  schedule();
+})();
+</script>"""
+
+
+@st.cache_data(max_entries=16, ttl=settings.CACHE_TTL, show_spinner=False)
+def forward_spec(dkey: K.DensityKey, kind: str, sigma_max: float) -> dict:
+    """The forward picture at every t of FORWARD_TIMES (p_t, its exact score, x_t of exact samples), one frame
+    each, opening at DEFAULT_T: it does not depend on t, so moving t re-sends the same chart."""
+    fields = B.marginal_fields(dkey, kind, sigma_max, FORWARD_TIMES)
+    xt = B.forward_samples(dkey, kind, sigma_max, FORWARD_TIMES)
+    specs = [
+        F.score_field_spec(
+            [F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"p_t at t = {t:.2f}", overlay=x)],
+            box=f.box,
+            height=520,
+            title="forward process: p_t and its score",
+        )
+        for t, f, x in zip(FORWARD_TIMES, fields, xt, strict=True)
+    ]
+    names = [f"{t:.2f}" for t in FORWARD_TIMES]
+    return F.stepped_spec(specs, names, FORWARD_TIMES.index(DEFAULT_T), control=T_LABEL, step=FORWARD_STEP)
+
+
+def forward_boxes(dkey: K.DensityKey, kind: str, sigma_max: float) -> tuple[float, float]:
+    """The forward picture's smallest and largest view (±box) over t."""
+    boxes = [fr["layout"]["xaxis"]["range"][1] for fr in forward_spec(dkey, kind, sigma_max)["frames"]]
+    return float(min(boxes)), float(max(boxes))
+
+
 @st.fragment
 def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
     """The forward process at the t slider: p_t with its exact score, and x_t of exact samples drawn over it.
 
-    The slider and this picture are one fragment: moving t reruns only them (a full rerun sent every chart of the
-    page again, and the browser redrew all six: ~0.5 s). Then a full rerun follows, so the share link and the
-    reset button hold the new t too; the picture is already on screen by then, and nothing else changes."""
+    The chart holds every t (FORWARD_TIMES) as a frame and the page's script shows the slider's frame at once, in
+    the browser. The slider, the chart and the numbers beside it are one fragment: moving t reruns only them (the
+    numbers catch up; the chart is re-sent unchanged, so the browser keeps the frame it shows). Then a full rerun
+    follows, so the share link holds the new t too."""
     full_run = st.session_state.pop(_FULL_RUN, False)
     left, right = st.columns([3, 2])
     with right:
-        t = page.slider("time t of the forward process", "t", 0.7, 0.0, 1.0, 0.01, container=st)
-    f = B.marginal_field(dkey, kind, sigma_max, float(t))
-    xt = B.forward_samples(dkey, kind, sigma_max, float(t))
-    panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"p_t at t = {t:.2f}", overlay=xt)
+        raw_t = page.slider(T_LABEL, "t", DEFAULT_T, 0.0, 1.0, FORWARD_STEP, container=st)
+    t = min(FORWARD_TIMES, key=lambda u: abs(u - float(raw_t)))  # a URL value between two frames: the nearer
+    lo, hi = forward_boxes(dkey, kind, sigma_max)
     with left:
         W.chart(
-            F.score_field_spec([panel], box=f.box, height=520, title="forward process: p_t and its score"),
+            forward_spec(dkey, kind, sigma_max),
             "forward",
-            alt=f"p_t at t = {t:.2f} with its score arrows and 400 samples x_t of the forward process; the view is "
-            f"±{f.box:g}.",
+            alt=f"p_t with its exact score arrows and 400 samples x_t of the forward process, at the t slider's "
+            f"time (one picture per t from 0 to 1 in steps of {FORWARD_STEP:g}); the view widens from ±{lo:g} to "
+            f"±{hi:g} as t grows.",
         )
+        st.html(FRAMES_JS, unsafe_allow_javascript=True, width="content")
     with right:
+        if abs(t - float(raw_t)) > 1e-6:  # a link's t between two pictures (the slider's step is FORWARD_STEP)
+            st.caption(f"t = {float(raw_t):g} lies between two pictures: showing t = {t:.2f}.")
         m1, m2 = st.columns(2)
         m1.metric("σ(t), the noise's std", f"{sig(t):.3g}")
         m2.metric("α(t), the signal's scale", f"{alpha(t):.3g}")
         if kind == "ve":
             st.markdown(
-                f"**VE**: x_t = x₀ + σ(t)·z with σ(t) = 0.01·({sigma_max:g}/0.01)^t, so p_t = p ∗ N(0, σ(t)² I): "
-                f"the modes keep their place and widen to std √(1 + σ(t)²) = {np.sqrt(1 + sig(t) ** 2):.2f}. "
-                f"At t = 1, σ = {sigma_max:g}: p₁ is close to N(0, {sigma_max:g}² I), the textbook prior."
+                f"**VE** at t = {t:.2f}: x_t = x₀ + σ(t)·z with σ(t) = 0.01·({sigma_max:g}/0.01)^t, so "
+                f"p_t = p ∗ N(0, σ(t)² I): the modes keep their place and widen to std √(1 + σ(t)²) = "
+                f"{np.sqrt(1 + sig(t) ** 2):.2f}. At t = 1, σ = {sigma_max:g}: p₁ is close to N(0, {sigma_max:g}² I), "
+                "the textbook prior."
             )
         else:
             st.markdown(
-                "**VP**: x_t = α(t)·x₀ + √(1 − α(t)²)·z with α(t) = exp(−½∫₀ᵗβ), β from 0.1 to 20: the modes "
-                f"slide towards 0 (here to α·5 = {5 * alpha(t):.2f}) while the noise grows to std 1. At t = 1, "
-                f"α = {alpha(1.0):.1e}: p₁ is N(0, I) up to that."
+                f"**VP** at t = {t:.2f}: x_t = α(t)·x₀ + √(1 − α(t)²)·z with α(t) = exp(−½∫₀ᵗβ), β from 0.1 to 20: "
+                f"the modes slide towards 0 (here to α·5 = {5 * alpha(t):.2f}) while the noise grows to std 1. At "
+                f"t = 1, α = {alpha(1.0):.1e}: p₁ is N(0, I) up to that."
             )
         st.caption(
             "The arrows are the exact ∇ log p_t (a Gaussian mixture again at every t); the red dots are exact "
             "samples of p pushed forward to time t. Move t: the score is known everywhere once t is large — that is "
             "where the samplers below start."
         )
-    if not full_run:  # a t move: the picture is on screen; now the share link and the reset registry catch up
+    if not full_run:  # a t move: the picture is on screen; now the share link catches up
         st.rerun(scope="app")
 
 
