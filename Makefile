@@ -31,7 +31,7 @@ run: $(VENV)/.req
 
 test: $(VENV)/.req-test browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not fuzz and not load and not slow"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25 -m "not fuzz and not load and not slow"
 
 lint: $(VENV)/.req-test
 	$(BIN)/ruff check .

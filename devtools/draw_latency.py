@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import Any
 
 from devtools.apphost import (
     JS_EXCEPTIONS,
-    JS_MARK_INPUT,
-    JS_SETTLED,
     AppServer,
     _r,
+    _timed,
     launch_chromium,
     percentile,
-    since_input,
     wait_idle,
 )
 
@@ -109,14 +106,8 @@ def lasso(pg: Any, points: list[tuple[float, float]], steps: int = 4) -> None:
 
 
 def _timed_draw(pg: Any, act, want: tuple[int, int]) -> tuple[float, float, float]:
-    pg.evaluate(JS_MARK_INPUT)
-    t0 = time.perf_counter()
-    act()
-    chart = pg.wait_for_function(since_input(JS_DRAWN_IS), arg=list(want), timeout=120_000, polling="raf")
-    harness = time.perf_counter() - t0
-    page = pg.wait_for_function(since_input(JS_SETTLED), arg=None, timeout=120_000, polling="raf")
-    wait_idle(pg, settle=0.3)
-    return chart.json_value() / 1000.0, page.json_value() / 1000.0, harness
+    """(chart, page, harness) seconds until the chart holds ``want`` (bumps, regions): :func:`apphost._timed`."""
+    return _timed(pg, act, JS_DRAWN_IS, list(want))
 
 
 def _square(cx: float, cy: float, half: float) -> list[tuple[float, float]]:
