@@ -94,6 +94,13 @@ SPECS = {
         _STEPS, {"annealed": _FRAC, "plain": 1 - _FRAC}, np.array([0.2, 0.8]), mode_names=["a", "b"], title="meter"
     ),
     "score_field_spec": lambda: F.score_field_spec([field_panel(), field_panel()], box=5.0, mode="magnitude"),
+    "stepped_spec": lambda: F.stepped_spec(
+        [F.score_field_spec([field_panel()], box=b, title=f"at {b:g}") for b in (4.0, 5.0)],
+        ["0.00", "0.05"],
+        1,
+        control="time t",
+        step=0.05,
+    ),
     "heatmap_spec": lambda: F.heatmap_spec(
         *grid_density(), box=5.0, kind="error-map", title="error", colorbar="‖s_θ − s‖", overlay=np.zeros((10, 2))
     ),
@@ -180,6 +187,21 @@ def test_lines_spec_styles_and_gaps():
     assert len(data[2]["x"]) == len(_W) - 1
     assert len(data[0]["error_y"]["array"]) == len(data[0]["x"])
     assert [t["meta"]["role"] for t in data] == ["measured", "predicted", "with a gap"]
+
+
+def test_stepped_spec_holds_one_frame_per_value_and_opens_on_start():
+    """Each frame carries its spec's traces and the layout that differs (images, titles, axes), named by its value;
+    the figure opens on ``start``, and ``meta.frames`` tells the page's script the control and the step."""
+    specs = [F.score_field_spec([field_panel()], box=b, title=f"at {b:g}") for b in (4.0, 5.0, 6.0)]
+    out = F.stepped_spec(specs, ["0.00", "0.05", "0.10"], 1, control="time t", step=0.05)
+    assert [f["name"] for f in out["frames"]] == ["0.00", "0.05", "0.10"]
+    assert [f["layout"]["xaxis"]["range"][1] for f in out["frames"]] == [4.0, 5.0, 6.0]
+    assert out["layout"]["xaxis"]["range"][1] == 5.0 and out["data"] == specs[1]["data"]
+    assert out["layout"]["meta"]["frames"] == {"control": "time t", "step": 0.05, "digits": 2, "shown": "0.05"}
+    assert out["frames"][2]["layout"]["meta"]["frames"]["shown"] == "0.10"
+    assert out["layout"]["meta"]["kind"] == "score-field"
+    with pytest.raises(ValueError, match="one name per spec"):
+        F.stepped_spec(specs, ["0.00"], 0, control="time t", step=0.05)
 
 
 def test_every_spec_builder_is_listed():

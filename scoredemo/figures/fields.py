@@ -327,9 +327,8 @@ def stepped_spec(specs: Sequence[dict], names: Sequence[str], start: int, *, con
         lay = spec["layout"]
         frame_layout = {k: lay[k] for k in STEPPED_LAYOUT_KEYS if k in lay}
         frames.append(dict(name=str(name), data=spec["data"], layout=dict(frame_layout, meta=meta(lay, str(name)))))
-    base = copy.deepcopy(specs[start])
-    base["layout"]["meta"] = meta(base["layout"], str(names[start]))
-    return dict(data=base["data"], layout=base["layout"], frames=frames)
+    first = specs[start]["layout"]  # shared, not copied: the template stays the one shared object
+    return dict(data=specs[start]["data"], layout=dict(first, meta=meta(first, str(names[start]))), frames=frames)
 
 
 def heatmap_spec(
