@@ -61,12 +61,13 @@ def test_fill_is_deterministic_bounded_and_has_the_region_s_mass(vertices):
 
 @pytest.mark.parametrize(
     ("vertices", "at_least"),
-    [(SQUARE, 0.97), (L_SHAPE, 0.95), (TRIANGLE, 0.94), (CIRCLE, 0.95)],
+    [(SQUARE, 0.90), (L_SHAPE, 0.84), (TRIANGLE, 0.89), (CIRCLE, 0.91)],
     ids=["square", "L", "triangle", "circle"],
 )
 def test_fill_mass_is_inside_the_polygon(vertices, at_least):
-    """Exact samples (seeded): the fraction inside the polygon. Measured 0.977 / 0.965 / 0.967 / 0.974 with 20 000
-    samples; the bounds sit ≥ 6 binomial standard errors (√(0.03·0.97/20 000) ≈ 0.0012) below those."""
+    """Exact samples (seeded): the fraction inside the polygon. Measured 0.920 / 0.857 / 0.913 / 0.928 with 20 000
+    samples (the border blurred over s = 0.8·h); the bounds sit ≥ 6 binomial standard errors
+    (√(0.1·0.9/20 000) ≈ 0.0021) below those."""
     mix = mixture(*R.fill_polygon(vertices))
     x = np.asarray(mix.sample(jax.random.PRNGKey(0), 20_000))
     assert R.inside_polygon(x, vertices).mean() >= at_least
@@ -74,9 +75,9 @@ def test_fill_mass_is_inside_the_polygon(vertices, at_least):
 
 @pytest.mark.parametrize("vertices", [SQUARE, TRIANGLE, CIRCLE], ids=["square", "triangle", "circle"])
 def test_fill_is_roughly_uniform_inside(vertices):
-    """Exact density (no sampling): at points ≥ 2 lattice spacings inside the border p varies by at most 8 %
-    (the lattice sum's ripple, ≈ 4·e^{−π²/2} ≈ 3 % each way), and its level is the region's mass over about its
-    area (the lattice cells cover a little less than the whole polygon, so up to 1.35× mass / area)."""
+    """Exact density (no sampling): at points ≥ 4 Gaussian scales inside the border p varies by at most 1 % (the
+    lattice sum's ripple is ≈ 4·e^{−1.28π²} ≈ 10⁻⁵; the rest is the border's blur; measured 0.02–0.1 %; it was
+    8 % with s = h/2), and its level is the region's mass over about its area (up to 1.35× mass / area)."""
     means, scales, weights = R.fill_polygon(vertices)
     mix = mixture(means, scales, weights)
     g = np.linspace(-4.0, 4.0, 121)
@@ -84,9 +85,27 @@ def test_fill_is_roughly_uniform_inside(vertices):
     deep = pts[R.inside_polygon(pts, vertices) & (R.border_distance(pts, vertices) >= 4.0 * scales[0])]
     assert len(deep) > 50
     p = np.exp(np.asarray(mix.log_prob(jnp.asarray(deep))))
-    assert p.max() / p.min() <= 1.08
+    assert p.max() / p.min() <= 1.01
     level = p.mean() * abs(R.polygon_area(vertices))
     assert 1.0 <= level <= 1.35
+
+
+def test_a_filled_square_has_one_peak_not_a_star_per_lattice_cell():
+    """The lattice's ripple must not make modes inside a region: the fill of a 4 × 4 square (49 Gaussians) has a
+    single local maximum of p on a fine grid, at its centre (with s = h/2 its 3 % ripple made 25: the direction
+    arrows drew a star on each)."""
+    mix = mixture(*R.fill_polygon(SQUARE))
+    g = np.linspace(-2.5, 2.5, 101)
+    lp = np.asarray(mix.log_prob(jnp.asarray(np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)))).reshape(101, 101)
+    inner = lp[1:-1, 1:-1]
+    peak = np.ones_like(inner, bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                peak &= inner > lp[1 + di : 100 + di, 1 + dj : 100 + dj]
+    where = np.argwhere(peak)
+    assert len(where) == 1, len(where)
+    assert np.allclose(g[1:-1][where[0][::-1]], 0.0, atol=0.1)
 
 
 def test_simplify_a_dense_lasso():
