@@ -20,6 +20,19 @@ from devtools.diffusion_latency import (
 
 pytestmark = pytest.mark.e2e
 
+#: Watches, frame by frame, the elements Streamlit marks as waiting for the rerun: how many frames had any, the
+#: lowest opacity one of them was drawn with and any transition they carried (``presenter.PAGE_CSS`` keeps them
+#: at opacity 1 with none; Streamlit's own is ``opacity 1s ease-in 0.5s`` towards 0.33).
+JS_WATCH_STALE = """() => { window.__stale = {frames: 0, minOpacity: 1, transitions: []}; const t0 = performance.now();
+    const tick = () => { for (const el of document.querySelectorAll('[data-stale="true"]')) {
+            const cs = getComputedStyle(el);
+            window.__stale.minOpacity = Math.min(window.__stale.minOpacity, Number(cs.opacity));
+            if (cs.transitionDuration !== '0s' && window.__stale.transitions.length < 3)
+                window.__stale.transitions.push(cs.transition); }
+        if (document.querySelector('[data-stale="true"]')) window.__stale.frames += 1;
+        if (performance.now() - t0 < 4000) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); }"""
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
 
@@ -65,9 +78,14 @@ def test_diffusion_scene_walk(app_url, chromium):
             arg=[chart, start],
             timeout=30_000,
         )
-        # a π move draws a new forward chart (p_t depends on π): it opens on the slider's t, not the default
+        # a π move draws a new forward chart (p_t depends on π): it opens on the slider's t, not the default;
+        # the elements waiting for its rerun keep their look (no fade: see presenter.PAGE_CSS)
+        pg.evaluate(JS_WATCH_STALE)
         _move_pi(pg)
         wait_idle(pg, timeout=300.0)
+        stale = pg.evaluate("() => window.__stale")
+        assert stale["frames"] > 0, "Streamlit no longer marks waiting elements data-stale: PAGE_CSS is dead"
+        assert stale["minOpacity"] == 1.0 and stale["transitions"] == []
         pg.wait_for_function(JS_FORWARD_TITLE_IS, arg="p_t at t = 0.75", timeout=10_000)
         assert pg.evaluate(JS_EXCEPTIONS) == []
         assert pg.locator('[data-testid="stException"]').count() == 0
