@@ -75,3 +75,16 @@ def test_every_preset_opens_its_scene_with_its_values(preset):
     assert not notes, notes
     for key, value in preset.params.items():  # the widget holds the preset's value
         assert str(at.session_state[key]).lower() == value.lower() or float(at.session_state[key]) == float(value)
+
+
+def test_page_css_targets_the_mark_streamlit_puts_on_waiting_elements():
+    """PAGE_CSS (no fade on elements waiting for a rerun) and the harness's "page settled" test both rely on
+    Streamlit's frontend marking those element containers ``data-stale``: fail loudly if an upgrade drops it."""
+    from pathlib import Path
+
+    import streamlit
+
+    bundles = list((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("index.*.js"))
+    assert bundles, "Streamlit's frontend bundle moved"
+    assert any('"data-stale"' in b.read_text(encoding="utf-8", errors="replace") for b in bundles)
+    assert '[data-stale="true"]' in presenter.PAGE_CSS and "opacity: 1 !important" in presenter.PAGE_CSS

@@ -185,16 +185,20 @@ FRAMES_JS = """<script>
     if (!window.Plotly) return;
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       const m = gd.layout && gd.layout.meta && gd.layout.meta.frames;
-      const hash = gd._transitionData && gd._transitionData._frameHash;
-      if (!m || !hash) continue;
+      if (!m) continue;
       const v = value(m.control);
       if (v === null || !Number.isFinite(v)) continue;
       const name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
-      if (m.shown === name || gd.__scoredemoAsked === name || !hash[name]) continue;
+      // Plotly's frame index (internal) only skips a chart whose frames are not loaded yet; without it, the
+      // public Plotly.animate is asked anyway, and a frame it refuses is not asked again
+      const hash = gd._transitionData && gd._transitionData._frameHash;
+      if (hash && !hash[name]) continue;
+      if (m.shown === name || gd.__scoredemoAsked === name || gd.__scoredemoRefused === name) continue;
       gd.__scoredemoAsked = name;
       const done = () => { gd.__scoredemoAsked = null; schedule(); };
+      const refused = () => { gd.__scoredemoAsked = null; gd.__scoredemoRefused = name; };
       Promise.resolve(window.Plotly.animate(gd, [name], {mode: 'immediate', frame: {duration: 0, redraw: true},
-        transition: {duration: 0}})).then(done, done);
+        transition: {duration: 0}})).then(done, refused);
     }
   };
   const schedule = () => { if (!queued) { queued = true; queueMicrotask(sync); } };
