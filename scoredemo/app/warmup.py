@@ -165,22 +165,22 @@ def _warm_diffusion() -> None:
     sampler and ODE solver of the page (the sampler and solver choices then compile nothing), the likelihood, and
     the quality chart's energy distances. The same builders as the page, on a throwaway density key (π = 0.5), so
     nothing here is a different function object or shape from what the page calls."""
-    from scoredemo.app import builders as B  # noqa: PLC0415 - builders imports trained, as we do
+    from scoredemo.app import diffusion_builders as DB  # noqa: PLC0415 - it imports trained, as we do
     from scoredemo.app.keys import density_key  # noqa: PLC0415
     from scoredemo.app.scenes.diffusion import STOCHASTIC  # noqa: PLC0415 - the scene's own sampler list
 
     key = density_key("ncsn-mixture", pi=0.5)
-    n = B.QUALITY_PARTICLES
+    n = DB.QUALITY_PARTICLES
     for kind in ("ve", "vp"):
         for sampler, solver in [(s, "euler") for s in STOCHASTIC] + [
             ("pf-ode", s) for s in ("heun", "euler", "adaptive")
         ]:
-            B._engine_run(key, kind, 20.0, sampler, solver, 2, n, 0, "prior", 1e-2, N_FRAMES, None)
-        B.likelihood_check(key, kind, 20.0, 0)
+            DB._engine_run(key, kind, 20.0, sampler, solver, 2, n, 0, "prior", 1e-2, N_FRAMES, None)
+        DB.likelihood_check(key, kind, 20.0, 0)
     ref = np.zeros((n, 2), np.float32)
-    runs = 4 * len(B.QUALITY_STEPS) + len(B.QUALITY_TOLERANCES) + len(B.QUALITY_ANNEALED_T)
-    for r in (runs, B.FLOOR_PAIRS):
-        B.energy_distances(np.zeros((r, n, 2), np.float32), ref)
+    runs = 4 * len(DB.QUALITY_STEPS) + len(DB.QUALITY_TOLERANCES) + len(DB.QUALITY_ANNEALED_T)
+    for r in (runs, DB.FLOOR_PAIRS):
+        DB.energy_distances(np.zeros((r, n, 2), np.float32), ref)
     gc.freeze()  # as after _warm_kernels: what was compiled lives as long as the server
 
 

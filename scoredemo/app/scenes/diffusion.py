@@ -9,6 +9,7 @@ import streamlit as st
 from scoredemo import figures as F
 from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
+from scoredemo.app import diffusion_builders as DB
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import widgets as W
@@ -111,7 +112,7 @@ def render() -> None:
     dkey = K.density_key(name, pi=pi)
     dens = K.get_density(dkey)
     names = MODE_NAMES.get(name, ["left mode", "right mode"])
-    sde, params = B.diffusion_sde(kind, sigma_max)
+    sde, params = DB.diffusion_sde(kind, sigma_max)
     t_min = float(params.t_min)
     sig = lambda u: float(sde.sigma(np.float32(u)))  # noqa: E731 - the marginal std at time u
     alpha = lambda u: float(sde.alpha(np.float32(u)))  # noqa: E731
@@ -213,8 +214,8 @@ FRAMES_JS = """<script>
 def forward_spec(dkey: K.DensityKey, kind: str, sigma_max: float) -> dict:
     """The forward picture at every t of FORWARD_TIMES (p_t, its exact score, x_t of exact samples), one frame
     each, opening at DEFAULT_T: it does not depend on t, so moving t re-sends the same chart."""
-    fields = B.marginal_fields(dkey, kind, sigma_max, FORWARD_TIMES)
-    xt = B.forward_samples(dkey, kind, sigma_max, FORWARD_TIMES)
+    fields = DB.marginal_fields(dkey, kind, sigma_max, FORWARD_TIMES)
+    xt = DB.forward_samples(dkey, kind, sigma_max, FORWARD_TIMES)
     specs = [
         F.score_field_spec(
             [F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"p_t at t = {t:.2f}", overlay=x)],
@@ -287,8 +288,8 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
 
 def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
     """p_t at DIFFUSION_BACKGROUNDS evenly spaced times, the one each frame shows, and each frame's view."""
-    bg_t = np.linspace(1.0, t_min, B.DIFFUSION_BACKGROUNDS)
-    fields = B.marginal_fields(dkey, kind, sigma_max, tuple(float(u) for u in bg_t))
+    bg_t = np.linspace(1.0, t_min, DB.DIFFUSION_BACKGROUNDS)
+    fields = DB.marginal_fields(dkey, kind, sigma_max, tuple(float(u) for u in bg_t))
     index = [int(np.argmin(np.abs(bg_t - u))) for u in times]
     return [(g.xs, g.ys, g.density) for g in fields], index, [fields[i].box for i in index]
 
@@ -297,12 +298,12 @@ def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_mi
 PANELS = (("stochastic", F.OKABE_ITO["vermillion"], "animation-sde"), ("ode", F.OKABE_ITO["blue"], "animation-ode"))
 
 
-def panel_run(run_args: tuple, which: str, sampler: str, solver: str) -> B.DiffusionRun:
+def panel_run(run_args: tuple, which: str, sampler: str, solver: str) -> DB.DiffusionRun:
     """The run of one animation: the stochastic sampler's (Euler–Maruyama steps) or the ODE's (its solver)."""
     dkey, kind, sigma_max, n_steps, n, seed, init, model = run_args
     if which == "stochastic":
-        return B.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
-    return B.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
+        return DB.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
+    return DB.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
 
 
 def animation(run_args: tuple, which: str, sampler: str, solver: str, what: str, color: str) -> F.Animation:
@@ -356,7 +357,7 @@ def animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_nam
     )
 
 
-def run_data(run: B.DiffusionRun) -> B.RunData:
+def run_data(run: DB.DiffusionRun) -> B.RunData:
     """A diffusion run in the downloads' format (steps = frame index, σ column = the frame's time t)."""
     frames = np.arange(len(run.frame_times))
     return B.RunData(
@@ -463,8 +464,8 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
     """Energy distance to exact samples against NFE for every sampler, and the ODE's log-likelihood vs exact."""
     # from exact samples of p₁ whatever the page's start: the chart compares the solvers, not the prior (the table
     # above shows what the textbook prior costs the ODE: a weight error no number of steps removes)
-    q = B.quality_vs_cost(dkey, kind, sigma_max, "exact-prior", seed, model=model)
-    lk = B.likelihood_check(dkey, kind, sigma_max, seed, model=model)
+    q = DB.quality_vs_cost(dkey, kind, sigma_max, "exact-prior", seed, model=model)
+    lk = DB.likelihood_check(dkey, kind, sigma_max, seed, model=model)
     left, right = st.columns([3, 2])
     series = [F.Series(name, x, y, style=j) for j, (name, (x, y)) in enumerate(q.curves.items())]
     lo = min(float(np.min(x)) for x, _ in q.curves.values())
@@ -498,7 +499,7 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
             "(annealed Langevin from uniform noise, 10 levels σ 20 → 1, ε = 0.05, NFE = 10·T; it ends on p_σ at "
             f"σ = 1, wider than p). The floor is the "
             f"energy distance between independent sets of {q.n_scored} exact samples, {q.floor:.4f} ± "
-            f"{q.floor_sd:.4f} over {B.FLOOR_PAIRS} pairs: below it the distance is sampling noise. "
+            f"{q.floor_sd:.4f} over {DB.FLOOR_PAIRS} pairs: below it the distance is sampling noise. "
             + reach_sentence(reach, target)
             + (
                 " From the textbook prior instead, the ODE's curves level off: its weights stay off by what the "
