@@ -285,8 +285,9 @@ def animation_block(
     spec = F.animation_spec(anim) if spec is None else spec
     build = anim if callable(anim) else lambda: anim
     chart(spec, key, alt=alt, stale=stale)
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
+    # one wrapping row of buttons at their natural width: in columns, a half-page animation cut the labels short
+    row = st.container(horizontal=True, wrap=True, key=f"{key}-downloads")
+    row.download_button(
         "⬇ Animation .html",
         data=lambda: F.animation_html(spec).encode(),
         file_name=f"{file_stem}.html",
@@ -295,25 +296,8 @@ def animation_block(
         on_click="ignore",
         help="The same animation as a single self-contained file: opens offline in any browser.",
     )
-    c2.download_button(
-        "⬇ Samples .npz",
-        data=lambda: samples_npz(run),  # built on click: compressing costs ~15 ms a rerun
-        file_name=f"{file_stem}.npz",
-        mime="application/octet-stream",
-        key=f"{key}-npz",
-        on_click="ignore",
-    )
-    c3.download_button(
-        "⬇ Samples .csv",
-        data=lambda: trajectories_csv(run.samples),
-        file_name=f"{file_stem}.csv",
-        mime="text/csv",
-        key=f"{key}-csv",
-        on_click="ignore",
-    )
-    g1, g2, _ = st.columns(3)
-    for col, fmt, mime, write in ((g1, "gif", "image/gif", export.to_gif), (g2, "mp4", "video/mp4", export.to_mp4)):
-        col.download_button(
+    for fmt, mime, write in (("gif", "image/gif", export.to_gif), ("mp4", "video/mp4", export.to_mp4)):
+        row.download_button(
             f"⬇ Animation .{fmt}",
             data=lambda write=write: write(build()),  # drawn on click: 1–4 s for 51 frames
             file_name=f"{file_stem}.{fmt}",
@@ -322,6 +306,22 @@ def animation_block(
             on_click="ignore",
             help="The same animation for slides, 800 × 800.",
         )
+    row.download_button(
+        "⬇ Samples .npz",
+        data=lambda: samples_npz(run),  # built on click: compressing costs ~15 ms a rerun
+        file_name=f"{file_stem}.npz",
+        mime="application/octet-stream",
+        key=f"{key}-npz",
+        on_click="ignore",
+    )
+    row.download_button(
+        "⬇ Samples .csv",
+        data=lambda: trajectories_csv(run.samples),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+    )
 
 
 def warn_divergence(run: B.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:

@@ -86,8 +86,15 @@ def test_learned_scene_layout_at_its_default_training(app_url, chromium, path):
     check_layout(app_url, chromium, path, f"{path}-default")
 
 
+#: Button labels the page cuts short (Streamlit ends an overflowing label with an ellipsis): their text.
+JS_CUT_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => [b, ...b.querySelectorAll('*')].some(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1))
+    .map(b => b.textContent.trim())"""
+
+
 def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORTS) -> None:
-    """Open ``url`` at each of ``viewports`` and check every chart's plot area, title and legend; screenshots are
+    """Open ``url`` at each of ``viewports`` and check every chart's plot area, title and legend, and that no button
+    label is cut short; screenshots are
     saved as layout-<name>-<width>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
@@ -102,6 +109,8 @@ def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORT
             alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
             assert "URL value" not in alerts, alerts  # ?train_steps=250 was taken, not refused
             page.screenshot(path=str(SHOTS / f"layout-{name}-{width}.png"), full_page=True)
+            for label in page.evaluate(JS_CUT_LABELS):
+                problems.append(f"{path} at {width}px: button label cut short: {label!r}")
             for chart in page.evaluate(JS_BOXES):
                 where = f"{path} at {width}px, chart {chart['kind']}"
                 for plot in chart["plots"]:
