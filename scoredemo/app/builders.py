@@ -1,5 +1,5 @@
-"""Cached builders: the only place the pages compute from the exact densities (fields, particle runs, reference
-samples). Learned models live in :mod:`scoredemo.app.trained`.
+"""Cached builders: with :mod:`scoredemo.app.diffusion_builders` (scene 11's), the only place the pages compute from
+the exact densities (fields, particle runs, reference samples). Learned models live in :mod:`scoredemo.app.trained`.
 
 Caching: builders take scalars only (names, numbers, strings and tuples of them), never arrays, and every cache has
 ``max_entries``. Compiled kernels (``st.cache_resource``) are shared by every session; particle runs and grids
