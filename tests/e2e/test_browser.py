@@ -17,6 +17,7 @@ import pytest
 from devtools.apphost import (
     JS_ANIMATION_TITLE_NOT,
     JS_CHART,
+    JS_TRUE_PI,
     AppServer,
     animation_label,
     drawn_traces,
@@ -140,7 +141,8 @@ def test_follow_the_score_play_and_noise(server, page):
 
 
 def test_learning_trains(server, page):
-    goto(page, server, "learning-the-score")  # default: at 250 steps the retrain's bar is gone before it is seen
+    # 750 steps: its bar stays long enough to be seen (at 250 it was gone first); the default 2000 took ~100 s here
+    goto(page, server, "learning-the-score?train_steps=750")
     chart(page, "loss")
     chart(page, "error-map")
     shot(page, "3-learning")
@@ -188,3 +190,67 @@ def test_annealed(server, page):
     el = chart(page, "animation")
     assert "σ" in animation_label(el)
     shot(page, "7-annealed")
+
+
+#: Counts, per chart kind (layout.meta.kind), the draws Plotly itself is asked for: a probe around Plotly.react
+#: installed the moment the page defines window.Plotly, so inside the app's own wrapper (presenter.CHART_JS).
+JS_COUNT_DRAWS = """(() => {
+  window.__draws = {};
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {configurable: true, get() { return plotly; }, set(P) {
+    plotly = P;
+    if (!P || P.__probe) return;
+    const react = P.react;
+    P.react = function (gd, fig, ...rest) {
+      const kind = fig && fig.layout && fig.layout.meta && fig.layout.meta.kind;
+      if (kind) window.__draws[kind] = (window.__draws[kind] || 0) + 1;
+      return react.call(this, gd, fig, ...rest);
+    };
+    P.__probe = true;
+  }});
+})();"""
+#: True once the meter draws a true π other than arg.
+JS_TRUE_PI_NOT = "p => { const f = " + JS_TRUE_PI + "; const v = f(); return v !== null && Math.abs(v - p) > 1e-6; }"
+
+
+def test_each_new_chart_is_drawn_once(server, chromium):
+    """A π move on scene 6 mounts a new meter: Plotly draws it once (Streamlit alone asks for two full draws of the
+    same figure, the second with the width it measured: see presenter.CHART_JS), and it shows the new π. A chart
+    whose size changes is still redrawn."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 2000})
+    pg = context.new_page()
+    try:
+        pg.add_init_script(JS_COUNT_DRAWS)
+        goto(pg, server, "mixing")
+        assert pg.evaluate("() => !!(window.Plotly && window.Plotly.__probe && window.Plotly.__scoredemoOnce)"), (
+            "the draw probe or the app's chart script is not installed around Plotly.react"
+        )
+        before = drawn_true_pi(chart(pg, "mode-fractions"))
+        pg.evaluate("() => { window.__draws = {}; window.__scoredemoSkipped = 0; }")
+        thumb = pg.locator('[data-testid="stSlider"]').first.get_by_role("slider")
+        thumb.focus()
+        thumb.press("ArrowRight")
+        pg.wait_for_function(JS_TRUE_PI_NOT, arg=before, timeout=60_000)
+        wait_idle(pg)
+        no_errors(pg)
+        draws, skipped = pg.evaluate("() => [window.__draws, window.__scoredemoSkipped]")
+        assert draws.get("mode-fractions") == 1, draws  # 2 without CHART_JS
+        assert skipped >= 1
+        assert abs(drawn_true_pi(chart(pg, "mode-fractions")) - before - 0.01) < 1e-6
+        # a new size is drawn: the meter follows a narrower window
+        width = pg.evaluate(JS_METER_WIDTH)
+        pg.set_viewport_size({"width": 1200, "height": 2000})
+        pg.wait_for_function(
+            f"w => {{ const f = {JS_METER_WIDTH}; const v = f(); return v !== null && v < w - 50; }}",
+            arg=width,
+            timeout=30_000,
+        )
+        assert pg.evaluate("() => window.__draws['mode-fractions']") >= 2
+    finally:
+        context.close()
+
+
+#: The meter's drawn width (Plotly's own), or null.
+JS_METER_WIDTH = """() => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    if (d.layout && d.layout.meta && d.layout.meta.kind === 'mode-fractions' && d._fullLayout)
+        return d._fullLayout.width; } return null; }"""
