@@ -120,10 +120,10 @@ PAGE_CSS = """<style>
 #: numpy arrays) are decoded afresh on every call, so it never finds "nothing changed". Measured on scene 11
 #: (Chromium, two cores): 40-60 ms for the mode-fraction meter, 200-250 ms for each animation, ~100 ms for the
 #: forward picture, every time one of them is new. This script answers that second call without drawing when it
-#: asks for the figure just drawn (a JSON copy of the data, frames and layout Plotly drew, and a size within a
-#: pixel of the one drawn): it records the measured size on the chart and resolves; and the call that follows, which
-#: hands Plotly back the very objects it holds, resolves too. Any other call (a chart resized,
-#: a different figure, a selection) draws as before. Without ``window.Plotly`` it does nothing.
+#: asks for the figure just drawn (a JSON copy of the data, frames and layout Plotly drew, taken before or after
+#: the draw, and a size within a pixel of the one drawn): it records the measured size on the chart and resolves;
+#: and the call that follows, which hands Plotly back the very objects it holds, resolves too. Any other call (a
+#: chart resized, a different figure, a selection) draws as before. Without ``window.Plotly`` it does nothing.
 #: tests/e2e/test_browser.py counts the draws, so an upgrade that changes either side fails there.
 CHART_JS = """<script>
 (() => {
@@ -132,12 +132,22 @@ CHART_JS = """<script>
   const near = (a, b) => typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) < 1;
   const text = (v) => JSON.stringify(v === undefined || (Array.isArray(v) && !v.length) ? null : v);  // no frames
   const sized = (layout) => { const o = {...layout}; delete o.width; delete o.height; return o; };
-  // the figure Plotly drew (it mutates it in place), whatever the size: Streamlit's second call passes a JSON copy
-  // of it (or the objects themselves), so it is compared as JSON
-  const same = (figure, first) =>
-    text(sized(figure.layout)) === text(sized(first.layout))
-    && (figure.data === first.data || text(figure.data) === text(first.data))
-    && (figure.frames === first.frames || text(figure.frames) === text(first.frames));
+  // the figure Plotly drew, whatever the size: Streamlit's second call passes a JSON copy of it, taken before or
+  // after Plotly drew it (Plotly fills in defaults in place), or the objects themselves; so it is compared as JSON
+  // with both
+  const same = (figure, first) => {
+    const layout = text(sized(figure.layout));
+    if (layout !== first.layout && layout !== text(sized(first.figure.layout))) return false;
+    if (figure.data !== first.figure.data) {
+      const data = text(figure.data);
+      if (data !== first.data && data !== text(first.figure.data)) return false;
+    }
+    return figure.frames === first.figure.frames || text(figure.frames) === text(first.figure.frames);
+  };
+  const skip = (gd) => {  // answered without drawing (counted for the tests)
+    window.__scoredemoSkipped = (window.__scoredemoSkipped || 0) + 1;
+    return Promise.resolve(gd);
+  };
   const install = () => {
     const P = window.Plotly;
     if (!P || typeof P.react !== 'function') return false;
@@ -150,20 +160,18 @@ CHART_JS = """<script>
       const held = gd._transitionData && gd._transitionData._frames;
       if (gd._fullLayout && figure.data === gd.data && layout === gd.layout && !('datarevision' in layout)
           && (!figure.frames || figure.frames === held)) {
-        // the very objects Plotly holds, handed back (Streamlit does so after every draw): nothing to draw
-        window.__scoredemoSkipped = (window.__scoredemoSkipped || 0) + 1;
-        return Promise.resolve(gd);
+        return skip(gd);  // the very objects Plotly holds, handed back (Streamlit does so after every draw)
       }
       const first = gd.__scoredemoFirst;
       gd.__scoredemoFirst = null;
       if (!gd._fullLayout) {  // a new chart, drawn at the container's width: remember what it draws
-        if (layout.width === undefined) gd.__scoredemoFirst = {data: figure.data, frames: figure.frames, layout};
+        if (layout.width === undefined)
+          gd.__scoredemoFirst = {figure, layout: text(sized(layout)), data: text(figure.data)};
       } else if (first && near(layout.width, gd._fullLayout.width) && near(layout.height, gd._fullLayout.height)
                  && same(figure, first)) {
         gd.layout.width = layout.width;  // what Streamlit measured, so it asks for no other size
         gd.layout.height = layout.height;
-        window.__scoredemoSkipped = (window.__scoredemoSkipped || 0) + 1;
-        return Promise.resolve(gd);
+        return skip(gd);
       }
       return react.call(this, gd, fig, ...rest);
     };

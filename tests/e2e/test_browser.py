@@ -238,19 +238,10 @@ def test_each_new_chart_is_drawn_once(server, chromium):
         assert skipped >= 1
         assert abs(drawn_true_pi(chart(pg, "mode-fractions")) - before - 0.01) < 1e-6
         # a new size is drawn: the meter follows a narrower window
-        width = pg.evaluate(JS_METER_WIDTH)
+        meter = chart(pg, "mode-fractions")
+        width = meter.evaluate("d => d._fullLayout.width")
         pg.set_viewport_size({"width": 1200, "height": 2000})
-        pg.wait_for_function(
-            f"w => {{ const f = {JS_METER_WIDTH}; const v = f(); return v !== null && v < w - 50; }}",
-            arg=width,
-            timeout=30_000,
-        )
+        pg.wait_for_function("([d, w]) => d._fullLayout.width < w - 50", arg=[meter, width], timeout=30_000)
         assert pg.evaluate("() => window.__draws['mode-fractions']") >= 2
     finally:
         context.close()
-
-
-#: The meter's drawn width (Plotly's own), or null.
-JS_METER_WIDTH = """() => { for (const d of document.querySelectorAll('.js-plotly-plot')) {
-    if (d.layout && d.layout.meta && d.layout.meta.kind === 'mode-fractions' && d._fullLayout)
-        return d._fullLayout.width; } return null; }"""
