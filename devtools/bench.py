@@ -98,6 +98,7 @@ class Sizes:
     sharded_steps: int = 200
     diffusion_particles: int = 4000
     diffusion_steps: int = 200
+    diffusion_whole_curves: bool = True  # False: each NFE ladder stops where it first reaches the target
     export_particles: int = 1000
     export_frames: int = 51
     export_size: int = 800
@@ -120,6 +121,7 @@ QUICK = Sizes(
     sharded_steps=10,
     diffusion_particles=1000,
     diffusion_steps=20,
+    diffusion_whole_curves=False,
     export_particles=200,
     export_frames=6,
     export_size=200,
@@ -268,6 +270,8 @@ def bench_diffusion(sizes: Sizes) -> dict[str, Any]:
         for steps in ladder:
             r = fn(key, mix, ve, x1, params, jnp.int32(steps))
             curve.append((int(r.nfe), round(ed(r.samples), 5)))
+            if not sizes.diffusion_whole_curves and curve[-1][1] <= target:
+                break
         curves[f"{sampler}/{solver}"] = curve
         nfe_to_target[f"{sampler}/{solver}"] = next((nfe for nfe, d in curve if d <= target), None)
     adaptive = []
@@ -275,6 +279,8 @@ def bench_diffusion(sizes: Sizes) -> dict[str, Any]:
         p = S.make_params("ve", rtol=tol, atol=tol)
         r = S.compiled_run("pf-ode", "adaptive", 2)(key, mix, ve, x1, p, jnp.int32(0))
         adaptive.append((tol, int(r.nfe), round(ed(r.samples), 5)))
+        if not sizes.diffusion_whole_curves and adaptive[-1][2] <= target:
+            break
     nfe_to_target["pf-ode/adaptive"] = next((nfe for _, nfe, d in adaptive if d <= target), None)
 
     steps = sizes.diffusion_steps

@@ -21,7 +21,6 @@ from devtools.apphost import (
     _r,
     _timed,
     launch_chromium,
-    open_options,
     percentile,
     wait_idle,
 )
@@ -60,19 +59,23 @@ def _move_t(pg) -> tuple[float, float, float]:
 
 
 def _move_pi(pg) -> tuple[float, float, float]:
-    """→ on the π slider (+0.01, ← near the top); until the meter's true line shows it."""
+    """→ on the π slider (one step, ← near the top); until the meter's true line shows it."""
+    from scoredemo.app.scenes.diffusion import PI_LABEL, PI_STEP  # noqa: PLC0415 - the scene's own step
+
     now = pg.evaluate(JS_TRUE_PI)
-    key, target = ("ArrowRight", round(now + 0.01, 2)) if now < 0.9 else ("ArrowLeft", round(now - 0.01, 2))
-    thumb = _slider(pg, "weight of the first mode")
+    up = now < 0.9
+    key, target = ("ArrowRight", round(now + PI_STEP, 2)) if up else ("ArrowLeft", round(now - PI_STEP, 2))
+    thumb = _slider(pg, PI_LABEL)
     thumb.focus()
     return _timed(pg, lambda: thumb.press(key), JS_TRUE_PI_IS, target)
 
 
 def _switch_sampler(pg) -> tuple[float, float, float]:
-    """Pick the other stochastic sampler in its select box; until the meter names it."""
-    box = pg.locator('[data-testid="stSelectbox"]').filter(has_text="stochastic sampler")
+    """Click the other stochastic sampler's radio button; until the meter names it."""
+    group = pg.locator('[data-testid="stRadio"]').filter(has_text="stochastic sampler")
     other = "pc" if SAMPLER_TITLES["reverse-sde"] in (pg.evaluate(JS_METER_RUNS) or []) else "reverse-sde"
-    option = open_options(pg, box, other)
+    option = group.get_by_text(other, exact=True)
+    option.wait_for(timeout=60_000)
     return _timed(pg, option.click, JS_METER_HAS_RUN, SAMPLER_TITLES[other])
 
 

@@ -36,6 +36,8 @@ QUALITY_SCORED = 640
 #: Points of the likelihood scatter (exact samples of p) and the adaptive solver's tolerance there.
 LIKELIHOOD_POINTS = 300
 LIKELIHOOD_TOL = 1e-5
+#: The adaptive solver's rtol = atol in the page's runs.
+RUN_TOL = 1e-5
 #: Per-frame backgrounds of a diffusion animation: p_t at this many evenly spaced times (each frame shows the nearest).
 DIFFUSION_BACKGROUNDS = 11
 
@@ -159,7 +161,7 @@ def diffusion_run(
     seed: int,
     init: str = "prior",
     *,
-    rtol: float = 1e-5,
+    rtol: float = RUN_TOL,
     model: TrainKey | None = None,
 ) -> DiffusionRun:
     """One sampler of :mod:`scoredemo.sde` from t = 1 to t_min with the exact score of p_t (or the learned
@@ -173,13 +175,39 @@ def diffusion_run(
         trajectory=np.round(traj, 3).astype(np.float32),
         frame_times=np.asarray(res.frame_times, np.float64),
         samples=traj[-1][ok],
-        fractions=metrics.mode_fractions_per_frame(get_density(key).mixture, traj),
+        fractions=_fractions(key, traj),
         nfe=int(res.nfe),
         n_steps=int(res.n_steps),
         finished=bool(res.finished),
         n_finite=int(ok.sum()),
         seconds=seconds,
     )
+
+
+def _fractions(key: DensityKey, trajectory: np.ndarray) -> np.ndarray:
+    """(F, M) fraction of the particles in each mode of the density per frame (the meter's numbers)."""
+    return metrics.mode_fractions_per_frame(get_density(key).mixture, trajectory)
+
+
+@st.cache_data(max_entries=512, ttl=CACHE_TTL, show_spinner=False)
+def run_fractions(
+    key: DensityKey,
+    kind: str,
+    sigma_max: float,
+    sampler: str,
+    solver: str,
+    n_steps: int,
+    n_particles: int,
+    seed: int,
+    init: str = "prior",
+) -> np.ndarray:
+    """The mode fractions of :func:`diffusion_run` with the same arguments (the same compiled run from the same
+    start: the same numbers), without its trajectory, so a cache of a few hundred stays small: the meter holds them
+    for every π of its slider (one Plotly frame each)."""
+    res, _ = _engine_run(
+        key, kind, sigma_max, sampler, solver, n_steps, n_particles, seed, init, RUN_TOL, N_FRAMES, None
+    )
+    return _fractions(key, np.asarray(res.trajectory, np.float32))
 
 
 @dataclasses.dataclass

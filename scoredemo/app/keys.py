@@ -31,7 +31,7 @@ def registry_names() -> list[str]:
     return [*DENSITIES, CUSTOM]
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)  # scene 11's meter alone visits 19 (one per π)
 def get_density(key: DensityKey) -> Density:
     """The Density for a key (registry densities via make_density; "custom": the drawing's text, expanded into
     Gaussians (``custom_density.expand``), one mode per bump or region, padded with zero-weight components to a

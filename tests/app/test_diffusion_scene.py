@@ -105,8 +105,25 @@ def test_default_view_recovers_pi_and_shows_the_priors_lesson(count_compiles):
     assert _forward_id(at) == chart_id  # the same element: Streamlit's browser side does not redraw it
     assert next(m.value for m in at.metric if m.label.startswith("σ(t)")) == f"{0.01 * 2000**0.95:.3g}"
     assert _fractions(c2["mode-fractions"]) == meter  # the runs did not change
+    # the meter holds every π of its slider as a frame (the browser shows the slider's at once), opening on the
+    # page's π; a π move's rerun draws exactly the frame the browser was already showing, and compiles nothing
+    mf = c["mode-fractions"]
+    pi_frames = {fr["name"]: fr for fr in mf["frames"]}
+    assert list(pi_frames) == [f"{0.05 * (i + 1):.2f}" for i in range(19)]
+    assert mf["layout"]["meta"]["frames"]["shown"] == "0.20"
+    assert _fractions(pi_frames["0.20"]) == meter
+    true_at = {k: [float(t["y"][0]) for t in fr["data"] if t["meta"]["role"] == "true"] for k, fr in pi_frames.items()}
+    assert true_at["0.50"] == [0.5, 0.5] and true_at["0.95"] == pytest.approx([0.95, 0.05])
+    at.slider(key="pi").set_value(0.5).run()
+    ok(at)
+    at_half = charts(at)["mode-fractions"]
+    assert at_half["layout"]["meta"]["frames"]["shown"] == "0.50"
+    assert _fractions(at_half) == _fractions(pi_frames["0.50"])  # the page's own runs at π = 0.5: the same numbers
+    assert [_fractions(fr) for fr in at_half["frames"]] == [_fractions(fr) for fr in mf["frames"]]
+    assert not any("Preparing the meter" in cap.value for cap in at.caption)
+    at.slider(key="pi").set_value(0.2).run()
     # switching the stochastic sampler to PC: the left animation and the meter change, the ODE does not
-    at.selectbox(key="sampler").set_value("pc").run()
+    at.radio(key="sampler").set_value("pc").run()
     ok(at)
     meter_pc = _fractions(charts(at)["mode-fractions"])
     assert set(meter_pc) == {"predictor–corrector", "ODE (heun)"} and meter_pc["ODE (heun)"] == ode

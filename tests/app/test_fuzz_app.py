@@ -351,7 +351,7 @@ def _non_finite(obj, where: str = ""):
 
 def _widgets(at: AppTest) -> dict[str, object]:
     out = {}
-    for group in (at.slider, at.number_input, at.selectbox, at.toggle, at.text_input):
+    for group in (at.slider, at.number_input, at.selectbox, at.radio, at.toggle, at.text_input):
         for w in group:
             if w.key:
                 out[w.key] = w

@@ -28,6 +28,11 @@ INIT_TITLES = {"prior": "the textbook prior N(0, σ_max² I)", "exact-prior": "e
 DEFAULT_TRAIN_STEPS = 3000
 #: π's default; the quality chart is computed at it unless asked for the page's π (its ~30 runs take seconds).
 DEFAULT_PI = 0.2
+#: π moves in steps of PI_STEP: the meter holds one Plotly frame per value (see :func:`meter_frames`), so the browser
+#: answers a π move itself, as it does a t move (the server's rerun follows with the rest of the page).
+PI_STEP = 0.05
+PI_VALUES = tuple(round(0.05 + i * PI_STEP, 2) for i in range(19))  # 0.05 … 0.95
+PI_LABEL = "π (weight of the first mode)"
 MODEL_SIGMA_MIN = 0.01
 MODEL_LEVELS = 10
 #: The forward picture's times (the t slider's step): one Plotly frame each, so the browser shows a new t itself.
@@ -69,7 +74,8 @@ def render() -> None:
     )
     st.sidebar.header("Density")
     name = page.select("density", "density", DENSITIES, DENSITIES[0], help="Two-mode densities of the registry.")
-    pi = page.slider("π (weight of the first mode)", "pi", DEFAULT_PI, 0.05, 0.95, 0.01)
+    pi = page.slider(PI_LABEL, "pi", DEFAULT_PI, PI_VALUES[0], PI_VALUES[-1], PI_STEP)
+    pi = next((v for v in PI_VALUES if abs(v - pi) < 1e-6), pi)  # the slider's 0.15000000000000002 is the step 0.15
     st.sidebar.header("Samplers")
     init = page.select(
         "start at t = 1",
@@ -79,7 +85,7 @@ def render() -> None:
         help="prior: the textbook N(0, σ_max² I) (VE) or N(0, I) (VP), only close to p₁; "
         "exact-prior: exact samples of p₁ (known here).",
     )
-    sampler = page.select(
+    sampler = page.radio(
         "stochastic sampler (left)",
         "sampler",
         STOCHASTIC,
@@ -87,7 +93,7 @@ def render() -> None:
         help="reverse-sde: Euler–Maruyama on the reverse SDE (1 score per step); pc: reverse-diffusion predictor + "
         "one Langevin corrector step (snr 0.16; 2 scores per step).",
     )
-    solver = page.select(
+    solver = page.radio(
         "ODE solver (right)",
         "solver",
         SOLVERS,
@@ -143,7 +149,14 @@ def render() -> None:
     stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
     meter_chart, meter_table = meter_columns(meter_row)
     with meter_chart:
-        meter(dens, sampler, solver, n_steps, sde_run, ode_run, names)
+        meter_slot, meter_note = st.empty(), st.empty()
+    # the meter at every π (frames) once they are known for this setting; until then the page's own two runs
+    framed = frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, sampler, solver, model)
+    with meter_slot.container():
+        if framed is not None and framed in st.session_state.get(_FRAMED, ()):
+            meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, frames=meter_frames(framed))
+        else:
+            meter(dens, sampler, solver, n_steps, sde_run, ode_run, names)
     draw_forward()
     with runs_row:
         for run, what in ((sde_run, stoch), (ode_run, ode_name)):
@@ -160,6 +173,20 @@ def render() -> None:
     with cost_row:
         st.subheader("Quality against cost, and the likelihood by the ODE")
         quality_and_likelihood(quality_key(dkey, name, pi, model), kind, sigma_max, init, seed, model, t_min)
+    if framed is not None and framed not in st.session_state.get(_FRAMED, ()):
+        # last, so the whole page is on screen first; each step's caption lets a new move stop this run (Streamlit
+        # stops a script where it sends something), and what is computed stays cached
+        said = "Preparing the meter at every π, so that moving π answers at once: {}/" + str(len(PI_VALUES))
+        meter_note.caption(said.format(0))
+        for i, _ in enumerate(meter_frames(framed, each=True), 1):
+            meter_note.caption(said.format(i))
+        meter_note.empty()
+        with meter_slot.container():
+            meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, frames=meter_frames(framed))
+        framed_now = st.session_state.setdefault(_FRAMED, set())
+        if len(framed_now) > 64:  # bounded; a forgotten setting only costs its frames' cache look-ups again
+            framed_now.clear()
+        framed_now.add(framed)
 
 
 #: Set by the page's full run just before it draws the forward block (see :func:`forward`).
@@ -375,19 +402,58 @@ def meter_columns(row) -> tuple:
         return tuple(st.columns([3, 2]))
 
 
-def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names) -> None:
-    """The mode-fraction meter against π over the runs' time (in solver steps)."""
+#: Session state: the settings (:func:`frames_setting`) whose meter frames are all computed in this session.
+_FRAMED = "_diffusion_framed"
+
+
+def frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, sampler, solver, model) -> tuple | None:
+    """What the meter's π frames depend on (everything but π), or None when the meter has none: a learned score
+    (its model is trained at the page's π) or a π from a link that is not on the slider's steps."""
+    if model is not None or pi not in PI_VALUES:
+        return None
+    return (name, kind, float(sigma_max), int(n_steps), int(n), int(seed), init, sampler, solver)
+
+
+def meter_frames(setting: tuple, *, each: bool = False):
+    """The meter's numbers at every π of the slider: {π: (true weights, stochastic fractions, ODE fractions)}, from
+    :func:`DB.run_fractions` (the numbers of the page's own runs at that π). ``each``: a generator instead, one π at a
+    time (the ODE's runs are shared by both stochastic samplers)."""
+    name, kind, sigma_max, n_steps, n, seed, init, sampler, solver = setting
+
+    def one(p: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = K.density_key(name, pi=p)
+        return (
+            np.asarray(K.get_density(key).true_weights),
+            DB.run_fractions(key, kind, sigma_max, sampler, "euler", n_steps, n, seed, init),
+            DB.run_fractions(key, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init),
+        )
+
+    if each:
+        return (one(p) for p in PI_VALUES)
+    return {p: one(p) for p in PI_VALUES}
+
+
+def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: dict | None = None) -> None:
+    """The mode-fraction meter against π over the runs' time (in solver steps). With ``frames`` (:func:`meter_frames`)
+    it holds the meter of every π as a Plotly frame and opens on the page's π, whose frame is the page's own runs."""
     pi = float(dens.true_weights[0])
     steps = np.round((1.0 - sde_run.frame_times) / (1.0 - sde_run.frame_times[-1]) * n_steps)
+    stoch, ode = SAMPLER_TITLES[sampler], f"ODE ({solver})"
+
+    def spec(weights, sde_fractions, ode_fractions) -> dict:
+        runs = {stoch: sde_fractions, ode: ode_fractions}
+        return F.mode_fraction_spec(steps, runs, weights, mode_names=names, title="mode-fraction meter")
+
+    if frames is None:
+        fig, key = spec(dens.true_weights, sde_run.fractions, ode_run.fractions), "meter-draft"
+    else:
+        specs = [spec(*frames[p]) for p in PI_VALUES]
+        start = min(range(len(PI_VALUES)), key=lambda i: abs(PI_VALUES[i] - pi))
+        fig = F.stepped_spec(specs, [f"{p:.2f}" for p in PI_VALUES], start, control=PI_LABEL, step=PI_STEP)
+        key = "meter"
     W.chart(
-        F.mode_fraction_spec(
-            steps,
-            {SAMPLER_TITLES[sampler]: sde_run.fractions, f"ODE ({solver})": ode_run.fractions},
-            dens.true_weights,
-            mode_names=names,
-            title="mode-fraction meter",
-        ),
-        "meter",
+        fig,
+        key,
         alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
         f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
         f"(dashed); the true π is {alt_text.pct(pi)}.",
