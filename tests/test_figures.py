@@ -202,6 +202,17 @@ def test_stepped_spec_holds_one_frame_per_value_and_opens_on_start():
     assert out["layout"]["meta"]["kind"] == "score-field"
     with pytest.raises(ValueError, match="one name per spec"):
         F.stepped_spec(specs, ["0.00"], 0, control="time t", step=0.05)
+    # with a radio choice too: frames named "<value>|<option>", and the meta names the radio group
+    two = F.stepped_spec(specs[:2], ["0.00|a", "0.00|b"], 1, control="time t", step=0.05, choice="pick")
+    assert two["layout"]["meta"]["frames"] == {
+        "control": "time t",
+        "step": 0.05,
+        "digits": 2,
+        "choice": "pick",
+        "shown": "0.00|b",
+    }
+    with pytest.raises(ValueError, match="every frame is named"):
+        F.stepped_spec(specs, ["0.00", "0.05", "0.10"], 0, control="time t", step=0.05, choice="pick")
 
 
 def test_every_spec_builder_is_listed():

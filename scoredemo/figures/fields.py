@@ -307,20 +307,27 @@ def score_field_spec(
 STEPPED_LAYOUT_KEYS = ("images", "annotations", "shapes", "xaxis", "yaxis")
 
 
-def stepped_spec(specs: Sequence[dict], names: Sequence[str], start: int, *, control: str, step: float) -> dict:
+def stepped_spec(
+    specs: Sequence[dict], names: Sequence[str], start: int, *, control: str, step: float, choice: str | None = None
+) -> dict:
     """One figure holding every spec of ``specs`` (the same traces, one spec per value of a page control) as a
     Plotly frame named ``names[i]``; it opens on ``specs[start]``.
 
     The browser can show any frame without the server (``Plotly.animate(gd, [name])``): the page's script does it
     when the control labelled ``control`` moves (``layout.meta.frames``: the label, the step the names are rounded
-    to, the frame shown). The figure does not depend on the control's value, so the control's rerun re-sends an
-    identical chart, which the browser leaves as it is (Streamlit redraws a chart only when its spec changes)."""
+    to, the frame shown). With ``choice`` (the label of a radio group), a frame is named ``"<value>|<option>"`` and
+    the script shows the frame of the slider's value and the radio's selected option. The figure does not depend on
+    the controls' values but for the frame it opens on, which is the one the browser already shows when the
+    control's rerun re-sends it."""
     if not specs or len(specs) != len(names):
         raise ValueError(f"need one name per spec, got {len(specs)} specs and {len(names)} names")
+    if choice is not None and not all("|" in str(n) for n in names):
+        raise ValueError("with a choice, every frame is named '<value>|<option>'")
     digits = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step < 1 else 0
+    controls = dict(control=control, step=step, digits=digits) | ({"choice": choice} if choice is not None else {})
 
     def meta(layout: dict, name: str) -> dict:
-        return dict(layout.get("meta") or {}, frames=dict(control=control, step=step, digits=digits, shown=name))
+        return dict(layout.get("meta") or {}, frames=dict(controls, shown=name))
 
     frames = []
     for spec, name in zip(specs, names, strict=True):

@@ -107,26 +107,34 @@ def test_default_view_recovers_pi_and_shows_the_priors_lesson(count_compiles):
     assert _fractions(c2["mode-fractions"]) == meter  # the runs did not change
     # the meter holds every π of its slider as a frame (the browser shows the slider's at once), opening on the
     # page's π; a π move's rerun draws exactly the frame the browser was already showing, and compiles nothing
+    # and every stochastic sampler (the radio's option), opening on the page's; a π move's or a sampler switch's
+    # rerun draws exactly the frame the browser was already showing, and compiles nothing
     mf = c["mode-fractions"]
     pi_frames = {fr["name"]: fr for fr in mf["frames"]}
-    assert list(pi_frames) == [f"{0.05 * (i + 1):.2f}" for i in range(19)]
-    assert mf["layout"]["meta"]["frames"]["shown"] == "0.20"
-    assert _fractions(pi_frames["0.20"]) == meter
+    assert list(pi_frames) == [f"{0.05 * (i + 1):.2f}|{s}" for i in range(19) for s in ("reverse-sde", "pc")]
+    assert mf["layout"]["meta"]["frames"]["shown"] == "0.20|reverse-sde"
+    assert mf["layout"]["meta"]["frames"]["choice"] == "stochastic sampler (left)"
+    assert _fractions(pi_frames["0.20|reverse-sde"]) == meter
     true_at = {k: [float(t["y"][0]) for t in fr["data"] if t["meta"]["role"] == "true"] for k, fr in pi_frames.items()}
-    assert true_at["0.50"] == [0.5, 0.5] and true_at["0.95"] == pytest.approx([0.95, 0.05])
+    assert true_at["0.50|pc"] == [0.5, 0.5] and true_at["0.95|reverse-sde"] == pytest.approx([0.95, 0.05])
     at.slider(key="pi").set_value(0.5).run()
     ok(at)
     at_half = charts(at)["mode-fractions"]
-    assert at_half["layout"]["meta"]["frames"]["shown"] == "0.50"
-    assert _fractions(at_half) == _fractions(pi_frames["0.50"])  # the page's own runs at π = 0.5: the same numbers
+    assert at_half["layout"]["meta"]["frames"]["shown"] == "0.50|reverse-sde"
+    # the page's own runs at π = 0.5: the same numbers
+    assert _fractions(at_half) == _fractions(pi_frames["0.50|reverse-sde"])
     assert [_fractions(fr) for fr in at_half["frames"]] == [_fractions(fr) for fr in mf["frames"]]
     assert not any("Preparing the meter" in cap.value for cap in at.caption)
     at.slider(key="pi").set_value(0.2).run()
-    # switching the stochastic sampler to PC: the left animation and the meter change, the ODE does not
+    # switching the stochastic sampler to PC: the left animation and the meter change, the ODE does not; the meter
+    # shows its PC frame, which held these numbers already
     at.radio(key="sampler").set_value("pc").run()
     ok(at)
-    meter_pc = _fractions(charts(at)["mode-fractions"])
+    mf_pc = charts(at)["mode-fractions"]
+    meter_pc = _fractions(mf_pc)
+    assert mf_pc["layout"]["meta"]["frames"]["shown"] == "0.20|pc"
     assert set(meter_pc) == {"predictor–corrector", "ODE (heun)"} and meter_pc["ODE (heun)"] == ode
+    assert meter_pc == _fractions(pi_frames["0.20|pc"])
     assert abs(meter_pc["predictor–corrector"] - 0.2) < 4 * SE
     assert count_compiles() == before
 

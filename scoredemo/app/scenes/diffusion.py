@@ -33,6 +33,8 @@ DEFAULT_PI = 0.2
 PI_STEP = 0.05
 PI_VALUES = tuple(round(0.05 + i * PI_STEP, 2) for i in range(19))  # 0.05 … 0.95
 PI_LABEL = "π (weight of the first mode)"
+#: The stochastic sampler's radio: the meter also holds a frame per sampler, so the browser answers a switch itself.
+SAMPLER_LABEL = "stochastic sampler (left)"
 MODEL_SIGMA_MIN = 0.01
 MODEL_LEVELS = 10
 #: The forward picture's times (the t slider's step): one Plotly frame each, so the browser shows a new t itself.
@@ -86,7 +88,7 @@ def render() -> None:
         "exact-prior: exact samples of p₁ (known here).",
     )
     sampler = page.radio(
-        "stochastic sampler (left)",
+        SAMPLER_LABEL,
         "sampler",
         STOCHASTIC,
         "reverse-sde",
@@ -151,7 +153,7 @@ def render() -> None:
     with meter_chart:
         meter_slot, meter_note = st.empty(), st.empty()
     # the meter at every π (frames) once they are known for this setting; until then the page's own two runs
-    framed = frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, sampler, solver, model)
+    framed = frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, solver, model)
     with meter_slot.container():
         if framed is not None and framed in st.session_state.get(_FRAMED, ()):
             meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, frames=meter_frames(framed))
@@ -176,7 +178,9 @@ def render() -> None:
     if framed is not None and framed not in st.session_state.get(_FRAMED, ()):
         # last, so the whole page is on screen first; each step's caption lets a new move stop this run (Streamlit
         # stops a script where it sends something), and what is computed stays cached
-        said = "Preparing the meter at every π, so that moving π answers at once: {}/" + str(len(PI_VALUES))
+        said = "Preparing the meter at every π and sampler, so that moving them answers at once: {}/" + str(
+            len(PI_VALUES)
+        )
         meter_note.caption(said.format(0))
         for i, _ in enumerate(meter_frames(framed, each=True), 1):
             meter_note.caption(said.format(i))
@@ -194,9 +198,10 @@ _FULL_RUN = "_diffusion_full_run"
 
 
 #: Shows the forward picture's frame of the t slider's value as soon as the slider moves, in the browser: no
-#: server round trip (the figure holds every t as a Plotly frame, see ``figures.stepped_spec``). It also puts a
-#: freshly drawn chart (a new density, π, σ_max) on the slider's frame. Installed once per tab; it watches the
-#: sliders' values and the charts' DOM, and does nothing while the frame shown is the slider's.
+#: server round trip (the figure holds every t as a Plotly frame, see ``figures.stepped_spec``); the meter's frames
+#: are named by π and the stochastic sampler's radio choice. It also puts a freshly drawn chart (a new density, π,
+#: σ_max) on the controls' frame. Installed once per tab; it watches the sliders' values, the radios' selection and
+#: the charts' DOM, and does nothing while the frame shown is the controls'.
 FRAMES_JS = """<script>
 (() => {
   if (window.__scoredemoFrames) return;
@@ -204,6 +209,14 @@ FRAMES_JS = """<script>
   const value = (label) => {
     for (const input of document.querySelectorAll('input[type="range"]')) {
       if (input.getAttribute('aria-label') === label) return Number(input.value);
+    }
+    return null;
+  };
+  const option = (label) => {  // the selected option of the radio group labelled ``label``
+    for (const group of document.querySelectorAll('[role="radiogroup"]')) {
+      if (group.getAttribute('aria-label') !== label) continue;
+      const picked = group.querySelector('label[data-selected="true"]');
+      return picked ? picked.textContent.trim() : null;
     }
     return null;
   };
@@ -216,7 +229,12 @@ FRAMES_JS = """<script>
       if (!m) continue;
       const v = value(m.control);
       if (v === null || !Number.isFinite(v)) continue;
-      const name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
+      let name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
+      if (m.choice) {
+        const o = option(m.choice);
+        if (o === null) continue;
+        name += '|' + o;
+      }
       // Plotly's frame index (internal) only skips a chart whose frames are not loaded yet; without it, the
       // public Plotly.animate is asked anyway, and a frame it refuses is not asked again
       const hash = gd._transitionData && gd._transitionData._frameHash;
@@ -231,7 +249,7 @@ FRAMES_JS = """<script>
   };
   const schedule = () => { if (!queued) { queued = true; queueMicrotask(sync); } };
   new MutationObserver(schedule).observe(document.body,
-    {subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'aria-valuetext']});
+    {subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'aria-valuetext', 'data-selected']});
   schedule();
 })();
 </script>"""
@@ -406,50 +424,60 @@ def meter_columns(row) -> tuple:
 _FRAMED = "_diffusion_framed"
 
 
-def frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, sampler, solver, model) -> tuple | None:
-    """What the meter's π frames depend on (everything but π), or None when the meter has none: a learned score
-    (its model is trained at the page's π) or a π from a link that is not on the slider's steps."""
+def frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, solver, model) -> tuple | None:
+    """What the meter's frames (one per π and stochastic sampler) depend on, or None when the meter has none: a
+    learned score (its model is trained at the page's π) or a π from a link that is not on the slider's steps."""
     if model is not None or pi not in PI_VALUES:
         return None
-    return (name, kind, float(sigma_max), int(n_steps), int(n), int(seed), init, sampler, solver)
+    return (name, kind, float(sigma_max), int(n_steps), int(n), int(seed), init, solver)
+
+
+def frame_name(pi: float, sampler: str) -> str:
+    """The meter's frame of (π, stochastic sampler): the slider's value and the radio's option, as FRAMES_JS names
+    it (``figures.stepped_spec`` with a choice)."""
+    return f"{pi:.2f}|{sampler}"
 
 
 def meter_frames(setting: tuple, *, each: bool = False):
-    """The meter's numbers at every π of the slider: {π: (true weights, stochastic fractions, ODE fractions)}, from
-    :func:`DB.run_fractions` (the numbers of the page's own runs at that π). ``each``: a generator instead, one π at a
-    time (the ODE's runs are shared by both stochastic samplers)."""
-    name, kind, sigma_max, n_steps, n, seed, init, sampler, solver = setting
+    """The meter's numbers at every π of the slider and both stochastic samplers: {(π, sampler): (true weights,
+    stochastic fractions, ODE fractions)}, from :func:`DB.run_fractions` (the numbers of the page's own runs at that
+    π). ``each``: a generator instead, one π at a time (the ODE's run is shared by both samplers)."""
+    name, kind, sigma_max, n_steps, n, seed, init, solver = setting
 
-    def one(p: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def one(p: float) -> dict:
         key = K.density_key(name, pi=p)
-        return (
-            np.asarray(K.get_density(key).true_weights),
-            DB.run_fractions(key, kind, sigma_max, sampler, "euler", n_steps, n, seed, init),
-            DB.run_fractions(key, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init),
-        )
+        weights = np.asarray(K.get_density(key).true_weights)
+        ode = DB.run_fractions(key, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init)
+        return {
+            (p, s): (weights, DB.run_fractions(key, kind, sigma_max, s, "euler", n_steps, n, seed, init), ode)
+            for s in STOCHASTIC
+        }
 
     if each:
         return (one(p) for p in PI_VALUES)
-    return {p: one(p) for p in PI_VALUES}
+    return {k: v for p in PI_VALUES for k, v in one(p).items()}
 
 
 def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: dict | None = None) -> None:
     """The mode-fraction meter against π over the runs' time (in solver steps). With ``frames`` (:func:`meter_frames`)
-    it holds the meter of every π as a Plotly frame and opens on the page's π, whose frame is the page's own runs."""
+    it holds the meter of every π and stochastic sampler as a Plotly frame and opens on the page's, whose frame is
+    the page's own runs."""
     pi = float(dens.true_weights[0])
     steps = np.round((1.0 - sde_run.frame_times) / (1.0 - sde_run.frame_times[-1]) * n_steps)
-    stoch, ode = SAMPLER_TITLES[sampler], f"ODE ({solver})"
+    ode = f"ODE ({solver})"
 
-    def spec(weights, sde_fractions, ode_fractions) -> dict:
-        runs = {stoch: sde_fractions, ode: ode_fractions}
+    def spec(stochastic, weights, sde_fractions, ode_fractions) -> dict:
+        runs = {SAMPLER_TITLES[stochastic]: sde_fractions, ode: ode_fractions}
         return F.mode_fraction_spec(steps, runs, weights, mode_names=names, title="mode-fraction meter")
 
     if frames is None:
-        fig, key = spec(dens.true_weights, sde_run.fractions, ode_run.fractions), "meter-draft"
+        fig, key = spec(sampler, dens.true_weights, sde_run.fractions, ode_run.fractions), "meter-draft"
     else:
-        specs = [spec(*frames[p]) for p in PI_VALUES]
-        start = min(range(len(PI_VALUES)), key=lambda i: abs(PI_VALUES[i] - pi))
-        fig = F.stepped_spec(specs, [f"{p:.2f}" for p in PI_VALUES], start, control=PI_LABEL, step=PI_STEP)
+        order = list(frames)
+        start = order.index(min(order, key=lambda k: (abs(k[0] - pi), k[1] != sampler)))
+        specs = [spec(s, *frames[(p, s)]) for p, s in order]
+        frame_names = [frame_name(p, s) for p, s in order]
+        fig = F.stepped_spec(specs, frame_names, start, control=PI_LABEL, step=PI_STEP, choice=SAMPLER_LABEL)
         key = "meter"
     W.chart(
         fig,
