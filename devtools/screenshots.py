@@ -1,5 +1,6 @@
 """Refresh the README's pictures: every scene at its defaults in Debian's Chromium, 1600×1000, after the page has
-settled (``python -m devtools.screenshots [OUT_DIR]``; default assets/). Learned scenes train on arrival first."""
+settled (``python -m devtools.screenshots [OUT_DIR] [SCENE_NUMBER ...]``; default assets/ and every scene). Learned
+scenes train on arrival first."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else ROOT / "assets"
+    only = {int(a) for a in args[1:]}
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
@@ -23,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         for i, (_, _, path, _) in enumerate(SCENES, start=1):
+            if only and i not in only:
+                continue
             page.goto(f"{srv.url}/{'' if i == 1 else path}")  # the first scene is the default page: no path
             page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300000)
             wait_idle(page, timeout=300.0)

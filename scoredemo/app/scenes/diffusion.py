@@ -379,11 +379,14 @@ def animation_spec(run_args: tuple, which: str, sampler: str, solver: str, what:
 def animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_name, names) -> None:
     """The same start pushed back by a stochastic sampler (left) and the ODE (right), each over p_t of its frame."""
     n_steps = run_args[3]
-    cols = st.columns(2)
-    for col, (which, color, key), run, what in zip(cols, PANELS, (sde_run, ode_run), (stoch, ode_name), strict=True):
+    # the headings in a row of their own: one that wraps to two lines does not push its chart below the other
+    heads, cols = st.columns(2), st.columns(2)
+    for head, col, (which, color, key), run, what in zip(
+        heads, cols, PANELS, (sde_run, ode_run), (stoch, ode_name), strict=True
+    ):
         steps = f"{run.n_steps} adaptive steps" if "adaptive" in what else f"{n_steps} steps"
+        head.markdown(f"**{what[0].upper() + what[1:]}**, {steps}, {run.nfe} score evaluations per particle")
         with col:
-            st.markdown(f"**{what[0].upper() + what[1:]}**, {steps}, {run.nfe} score evaluations per particle")
             alt = alt_text.particles(
                 what, len(run.trajectory[0]), run.n_steps, run.fractions[-1], dens.true_weights, names
             )
