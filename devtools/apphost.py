@@ -366,11 +366,12 @@ JS_IDLE = (
     + """ && document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').length > 0"""
 )
 
-#: Records, in the page's own clock, when the user's last input (pointer down or key down) reached the page: the
-#: moment a person's wait starts. Install once per page load (``pg.evaluate(JS_MARK_INPUT)``).
+#: Records, in the page's own clock, when the user's last input (pointer down, pointer up or key down) reached the
+#: page: the moment a person's wait starts (a click acts on release, a lasso ends with it: the drag before is the
+#: gesture, not the wait). Install once per page load (``pg.evaluate(JS_MARK_INPUT)``).
 JS_MARK_INPUT = """() => { if (window.__sdInputHooked) return; window.__sdInputHooked = true;
     const mark = () => { window.__sdInput = performance.now(); };
-    window.addEventListener('pointerdown', mark, true); window.addEventListener('keydown', mark, true); }"""
+    for (const ev of ['pointerdown', 'pointerup', 'keydown']) window.addEventListener(ev, mark, true); }"""
 
 
 def since_input(condition: str) -> str:

@@ -72,23 +72,16 @@ class Mixture:
         return dataclasses.replace(self, scales=scales)
 
     def component_log_probs(self, x: Array) -> Array:
-        """log w_k + log q_k(x) for a batch: (N, 2) -> (N, K)."""
-        diff = x[:, None, :] - self.means[None, :, :]
-        d2 = jnp.sum(diff * diff, axis=-1)
-        var = self.scales**2
-        log_norm = self.log_weights - _LOG_2PI - jnp.log(var)
-        if not self.curved:
-            return log_norm - 0.5 * d2 / var
-        # ρ = ‖x − μ‖ with a gradient-safe square root at ρ = 0 (log q is smooth in ρ² there).
-        positive = d2 > 0
-        rho = jnp.where(positive, jnp.sqrt(jnp.where(positive, d2, 1.0)), 0.0)
-        z = rho * self.radii / var
-        return log_norm - 0.5 * (rho - self.radii) ** 2 / var + jnp.log(jax.lax.bessel_i0e(z))
+        """log w_k + log q_k(x) for a batch: (N, 2) -> (N, K) (computed on coordinate rows, see below)."""
+        return self._component_log_probs_rows(x.T).T
 
     def log_prob(self, x: Array, sigma: Array | float = 0.0) -> Array:
-        """log p_σ(x) for a batch (N, 2) -> (N,); σ = 0 is the clean density."""
+        """log p_σ(x) for a batch (N, 2) -> (N,); σ = 0 is the clean density.
+
+        On coordinate rows, as the score: on (N, 2) rows with (N, K) intermediates it took 37 ms against 5 ms for
+        10 400 points of a 256-Gaussian drawing (scene 1's field, measured)."""
         mix = self if _is_zero(sigma) else self.perturb(sigma)
-        return jax.nn.logsumexp(mix.component_log_probs(x), axis=-1)
+        return jax.nn.logsumexp(mix._component_log_probs_rows(x.T), axis=0)
 
     def score(self, x: Array, sigma: Array | float = 0.0) -> Array:
         """s(x) = ∇ₓ log p_σ(x) for a batch (N, 2) -> (N, 2).

@@ -69,3 +69,19 @@ def test_loss_wander_is_one_for_noise_and_large_for_a_wandering_loss():
     assert metrics.loss_wander(walk) > 2.0
     assert np.isnan(metrics.loss_wander(noise[:300]))  # fewer than 4 windows in the second half
     assert np.isfinite(metrics.loss_wander(np.r_[noise, np.nan]))  # NaNs (skipped steps) are ignored
+
+
+def test_picture_program_is_the_field_program_where_each_is_drawn():
+    """log p_σ on the density points and s_σ on the arrow points: the same numbers as the one-set field program
+    (float32 round-off: 1e-5 relative)."""
+    dens = make_density("eight-gaussians")
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.uniform(-6, 6, (300, 2)), jnp.float32)
+    arrows = jnp.asarray(rng.uniform(-6, 6, (40, 2)), jnp.float32)
+    for sigma in (0.0, 0.7):
+        lp, s = metrics.picture_program()(dens.mixture, x, arrows, jnp.float32(sigma))
+        lp_all, _ = metrics.field_program()(dens.mixture, x, jnp.float32(sigma))
+        _, s_all = metrics.field_program()(dens.mixture, arrows, jnp.float32(sigma))
+        assert lp.shape == (300,) and s.shape == (40, 2)
+        np.testing.assert_allclose(np.asarray(lp), np.asarray(lp_all), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(s), np.asarray(s_all), rtol=1e-5, atol=1e-5)

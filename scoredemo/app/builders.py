@@ -22,7 +22,7 @@ import streamlit as st
 
 from scoredemo import digit_models, digits, metrics, theory
 from scoredemo.app import trained
-from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel, score_kernel
+from scoredemo.app.kernels import grid_kernel, kernel, picture_kernel, sample_kernel, score_kernel
 from scoredemo.app.keys import CUSTOM, DensityKey, TrainKey, get_density
 from scoredemo.app.settings import (
     CACHE_TTL,
@@ -70,10 +70,10 @@ def field(
     xs, ys, pts = metrics.grid_points(box, n_grid)
     half = box / n_arrows  # arrows sit at cell centres (not on the border)
     _, _, apts = metrics.grid_points(box - half, n_arrows)
-    # one call on both point sets: one compiled shape per (grid, arrows) pair, shared by every density of a size
-    lp, s = grid_kernel()(compute_mixture(key), jnp.asarray(np.concatenate([pts, apts])), jnp.float32(sigma))
-    lp = np.asarray(lp, np.float64)[: len(pts)].reshape(n_grid, n_grid)
-    s = np.asarray(s, np.float64)[len(pts) :]
+    # one call for both point sets: one compiled program per (grid, arrows) pair, shared by every density of a size
+    lp, s = picture_kernel()(compute_mixture(key), jnp.asarray(pts), jnp.asarray(apts), jnp.float32(sigma))
+    lp = np.asarray(lp, np.float64).reshape(n_grid, n_grid)
+    s = np.asarray(s, np.float64)
     return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
 
 

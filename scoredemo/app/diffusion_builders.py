@@ -15,7 +15,7 @@ import streamlit as st
 from scoredemo import metrics
 from scoredemo.app import trained
 from scoredemo.app.builders import FieldData, InitSpec, check_run_limits, particles, true_samples
-from scoredemo.app.kernels import grid_kernel
+from scoredemo.app.kernels import picture_kernel
 from scoredemo.app.keys import DensityKey, TrainKey, get_density
 from scoredemo.app.settings import CACHE_TTL, N_ARROWS, N_FRAMES, N_GRID
 from scoredemo.densities import Density
@@ -75,10 +75,10 @@ def marginal_fields(
         box = float(box)
         xs, ys, pts = metrics.grid_points(box, N_GRID)
         _, _, apts = metrics.grid_points(box - box / n_arrows, n_arrows)
-        both = np.concatenate([pts, apts]) / a
-        lp, s = grid_kernel()(dens.mixture, jnp.asarray(both, jnp.float32), jnp.float32(g))
-        lp = np.asarray(lp, np.float64)[: len(pts)].reshape(N_GRID, N_GRID) - 2.0 * np.log(a)
-        s = np.asarray(s, np.float64)[len(pts) :] / a
+        x, arrows = (jnp.asarray(q / a, jnp.float32) for q in (pts, apts))
+        lp, s = picture_kernel()(dens.mixture, x, arrows, jnp.float32(g))
+        lp = np.asarray(lp, np.float64).reshape(N_GRID, N_GRID) - 2.0 * np.log(a)
+        s = np.asarray(s, np.float64) / a
         out.append(FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box))
     return out
 

@@ -25,6 +25,12 @@ def grid_kernel() -> Callable[..., Any]:
     return metrics.field_program()
 
 
+def picture_kernel() -> Callable[..., Any]:
+    """(target, points, arrow points, σ) -> (log p_σ(points), s_σ(arrow points)): ``metrics.picture_program``, the
+    program of every density picture with score arrows."""
+    return metrics.picture_program()
+
+
 def score_kernel() -> Callable[..., Any]:
     """(target, points, σ) -> s_σ for any target (a mixture or a learned model): ``metrics.score_program``."""
     return metrics.score_program()

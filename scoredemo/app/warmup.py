@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import metrics
-from scoredemo.app.kernels import grid_kernel, kernel, sample_kernel
+from scoredemo.app.kernels import kernel, picture_kernel, sample_kernel
 from scoredemo.app.keys import TrainKey
 from scoredemo.app.scenes import SCENES
 from scoredemo.app.settings import N_ARROWS, N_FRAMES, N_GRID
@@ -73,8 +73,8 @@ def _warm_kernels() -> None:
         params = make_params(0.01, noise=1.0, sigmas=kw.get("sigmas", (0.0,)), steps_per_level=1)
         pos = uniform_init(rng, n, dens.box)
         jax.block_until_ready(kernel(sampler, N_FRAMES)(rng, dens.mixture, pos, params, jnp.int32(2)))
-        pts = np.zeros((N_GRID * N_GRID + N_ARROWS * N_ARROWS, 2), np.float32)
-        jax.block_until_ready(grid_kernel()(dens.mixture, jnp.asarray(pts), jnp.float32(0.0)))
+        pts, arrows = (jnp.zeros((m * m, 2), jnp.float32) for m in (N_GRID, N_ARROWS))
+        jax.block_until_ready(picture_kernel()(dens.mixture, pts, arrows, jnp.float32(0.0)))
         for m in (N_FRAMES * n, n, 2000):  # a run's frames, its final samples, the reference samples
             metrics.assign_modes(dens.mixture, np.zeros((m, 2), np.float32))
         jax.block_until_ready(sample_kernel()(dens.mixture, rng, 2000))

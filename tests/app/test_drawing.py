@@ -127,11 +127,20 @@ def test_click_grid_and_overlays():
     roles = [t.get("meta", {}).get("role") for t in out["data"]]
     assert roles == ["click-grid", None, "drawn-bumps", "drawn-region"]
     assert out["layout"]["dragmode"] == "lasso" and out["layout"]["xaxis"]["fixedrange"]
+    assert out["layout"]["clickmode"] == "event+select"  # as Streamlit sets it later: no second draw
     assert spec["layout"]["xaxis"] == {"range": [-8, 8]}  # the input is not modified
     from scoredemo import figures as F
 
     grid = F.decode_arrays(out["data"][0])
-    assert len(grid["x"]) == int(round(16 / D.GRID_STEP + 1)) ** 2 and grid["hoverinfo"] == "none"
+    assert grid["hoverinfo"] == "none" and grid["marker"]["opacity"] == 0
+    # a click anywhere on the ±8 view lands within 0.36 of a grid point (the snap), with at most 1100 points (each
+    # costs the browser a draw and a selection pass); checked on a fine sample of the view; integers are on it
+    pts = np.stack([np.asarray(grid["x"]), np.asarray(grid["y"])], -1)
+    g = np.linspace(-8, 8, 97)
+    probe = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    snap = np.min(np.linalg.norm(probe[:, None, :] - pts[None, :, :], axis=-1), axis=1)
+    assert len(pts) <= 1100 and snap.max() <= 0.36, (len(pts), snap.max())
+    assert {(-5.0, -5.0), (5.0, 5.0), (-4.0, 0.0)} <= {tuple(map(float, p)) for p in pts}
 
 
 # ------------------------------------------------------------------------------------------ URL encoding fuzz
