@@ -25,8 +25,9 @@ from scoredemo.figures._style import OKABE_ITO, typed_array
 #: Spacing of the invisible click grid (data units): a click snaps to the nearest grid point (at most 0.36 away),
 #: so the lecture's points (integers, halves) can be clicked exactly. Each grid point costs the browser ~0.1 ms per
 #: draw of the chart and per click's selection pass (measured on scene 1: the 1089 points on the ±8 view are ~100
-#: of a ~165 ms Plotly draw). A step of 0.75 (484 points) was measured too: the click's redraw 0.37 s median
-#: against CLICK_AT_HALF below, but it moved clicks off the integers, so the step stays 0.5.
+#: of a ~165 ms Plotly draw). A step of 0.75 (484 points) was measured too: click redraw 0.37 s median against
+#: 0.38 at 0.5 in the same conditions (devtools.draw_latency), within the runs' noise, and it moved clicks off the
+#: integers, so the step stays 0.5.
 GRID_STEP = 0.5
 #: Undo keeps this many earlier drawings.
 UNDO_DEPTH = 30
