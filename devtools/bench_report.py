@@ -141,6 +141,7 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
             f"server peak RSS {w['server_peak_rss_mb']:.0f} MB; goal warm p95 ≤ {w['target']:g} s: "
             f"{'met' if w['met'] else 'NOT met'}; goal cold ≤ {w.get('cold_target', APP_COLD_TARGET_S):g} s: "
             f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
+            *(_scene_latency_line(w[k]) for k in ("diffusion_scene", "drawing") if k in w),
         ]
     if name == "page_weight" and w.get("scoredemo") is not None:
         from devtools.page_weight import format_report  # noqa: PLC0415 - pure formatting
@@ -205,3 +206,16 @@ def _analysis_lines(work: dict[str, Any]) -> list[str]:
             f"({sh['speedup']:.2f}x); samples identical to the unsharded run: {sh['identical']}"
         )
     return lines
+
+
+def _scene_latency_line(m: dict) -> str:
+    """One line for a scene's latency harness (``bench._scene_latency``): each interaction's median / p95."""
+    parts = [
+        f"{k[:-2].replace('_', ' ')} {v['median']:.3f} / {v['p95']:.3f} s"
+        for k, v in m.items()
+        if k.endswith("_s") and isinstance(v, dict) and "median" in v and "settled" not in k and v["median"] is not None
+    ]
+    return (
+        f"  {m['what']} (median / p95): " + ", ".join(parts) + f"; {m['compilations_during_interactions']} "
+        f"compilations; goal p95 ≤ {m['target']:g} s: {'met' if m['met'] else 'NOT met'}"
+    )
