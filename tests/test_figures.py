@@ -211,6 +211,11 @@ def test_stepped_spec_holds_one_frame_per_value_and_opens_on_start():
         "choice": "pick",
         "shown": "0.00|b",
     }
+    assert [F.frame_name(0.2, 0.05), F.frame_name(0.15000000000000002, 0.05, "pc"), F.frame_name(3, 1)] == [
+        "0.20",
+        "0.15|pc",
+        "3",
+    ]
     with pytest.raises(ValueError, match="every frame is named"):
         F.stepped_spec(specs, ["0.00", "0.05", "0.10"], 0, control="time t", step=0.05, choice="pick")
 

@@ -307,6 +307,18 @@ def score_field_spec(
 STEPPED_LAYOUT_KEYS = ("images", "annotations", "shapes", "xaxis", "yaxis")
 
 
+def _step_digits(step: float) -> int:
+    """Decimals a control's value is named with: those of its step (0.05 -> 2)."""
+    return max(0, -int(np.floor(np.log10(step) + 1e-9))) if step < 1 else 0
+
+
+def frame_name(value: float, step: float, option: str | None = None) -> str:
+    """The name of the :func:`stepped_spec` frame the page's script shows for a control's ``value`` (rounded to the
+    step's decimals) and, for a figure with a choice, the radio's ``option``: "0.20" or "0.20|pc"."""
+    name = f"{value:.{_step_digits(step)}f}"
+    return name if option is None else f"{name}|{option}"
+
+
 def stepped_spec(
     specs: Sequence[dict], names: Sequence[str], start: int, *, control: str, step: float, choice: str | None = None
 ) -> dict:
@@ -323,8 +335,9 @@ def stepped_spec(
         raise ValueError(f"need one name per spec, got {len(specs)} specs and {len(names)} names")
     if choice is not None and not all("|" in str(n) for n in names):
         raise ValueError("with a choice, every frame is named '<value>|<option>'")
-    digits = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step < 1 else 0
-    controls = dict(control=control, step=step, digits=digits) | ({"choice": choice} if choice is not None else {})
+    controls = dict(control=control, step=step, digits=_step_digits(step)) | (
+        {"choice": choice} if choice is not None else {}
+    )
 
     def meta(layout: dict, name: str) -> dict:
         return dict(layout.get("meta") or {}, frames=dict(controls, shown=name))

@@ -270,7 +270,7 @@ def forward_spec(dkey: K.DensityKey, kind: str, sigma_max: float) -> dict:
         )
         for t, f, x in zip(FORWARD_TIMES, fields, xt, strict=True)
     ]
-    names = [f"{t:.2f}" for t in FORWARD_TIMES]
+    names = [F.frame_name(t, FORWARD_STEP) for t in FORWARD_TIMES]
     return F.stepped_spec(specs, names, FORWARD_TIMES.index(DEFAULT_T), control=T_LABEL, step=FORWARD_STEP)
 
 
@@ -435,12 +435,6 @@ def frames_setting(name, pi, kind, sigma_max, n_steps, n, seed, init, solver, mo
     return (name, kind, float(sigma_max), int(n_steps), int(n), int(seed), init, solver)
 
 
-def frame_name(pi: float, sampler: str) -> str:
-    """The meter's frame of (π, stochastic sampler): the slider's value and the radio's option, as FRAMES_JS names
-    it (``figures.stepped_spec`` with a choice)."""
-    return f"{pi:.2f}|{sampler}"
-
-
 def meter_frames(setting: tuple, *, each: bool = False):
     """The meter's numbers at every π of the slider and both stochastic samplers: {(π, sampler): (true weights,
     stochastic fractions, ODE fractions)}, from :func:`DB.run_fractions` (the numbers of the page's own runs at that
@@ -479,7 +473,7 @@ def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: di
         order = list(frames)
         start = order.index(min(order, key=lambda k: (abs(k[0] - pi), k[1] != sampler)))
         specs = [spec(s, *frames[(p, s)]) for p, s in order]
-        frame_names = [frame_name(p, s) for p, s in order]
+        frame_names = [F.frame_name(p, PI_STEP, s) for p, s in order]
         fig = F.stepped_spec(specs, frame_names, start, control=PI_LABEL, step=PI_STEP, choice=SAMPLER_LABEL)
         key = "meter"
     W.chart(
