@@ -1,8 +1,10 @@
 """Drawing a density on scene 1's chart: clicks drop or grow bumps, a lasso or box fills a region; undo, clear and
 presets. The drawing is the custom density's text (``?components=``, :mod:`scoredemo.app.custom_density`).
 
-How a drawing gesture reaches the text: the chart is drawn with ``st.plotly_chart(on_select="rerun")`` over an
-invisible grid of markers (so a click lands anywhere). Streamlit keeps the chart's last selection in
+How a drawing gesture reaches the text: the chart is drawn with ``st.plotly_chart(on_select="rerun")``. A lasso or
+box is Plotly's own selection; a click anywhere on the plot is turned into a zero-size box selection at the clicked
+point by the page script :data:`CLICK_JS` (Plotly only selects clicks on markers, and a grid of invisible markers
+under the chart cost the browser more than a third of each redraw). Streamlit keeps the chart's last selection in
 ``session_state[<chart key>]`` and sends a new one only when it differs, so each selection is applied once at the
 top of the next run (:func:`consume_selection`, before the table and text widgets are drawn) and the chart then
 gets a new key: a fresh chart with no selection, ready for the next click (also a click on the same spot).
@@ -22,13 +24,9 @@ from scoredemo.app import custom_density as CD
 from scoredemo.app import presenter
 from scoredemo.figures._style import OKABE_ITO, typed_array
 
-#: Spacing of the invisible click grid (data units): a click snaps to the nearest grid point (at most 0.36 away),
-#: so the lecture's points (integers, halves) can be clicked exactly. Each grid point costs the browser ~0.1 ms per
-#: draw of the chart and per click's selection pass (measured on scene 1: the 1089 points on the ±8 view are ~100
-#: of a ~165 ms Plotly draw). A step of 0.75 (484 points) was measured too: click redraw 0.37 s median against
-#: 0.38 at 0.5 in the same conditions (devtools.draw_latency), within the runs' noise, and it moved clicks off the
-#: integers, so the step stays 0.5.
-GRID_STEP = 0.5
+#: A click is placed on this grid (data units): the lecture's points (integers, halves) are easy to hit (within
+#: ±0.125, ~5 px of a 640-px chart of the ±8 view) and a drawing's text stays short.
+CLICK_STEP = 0.25
 #: Undo keeps this many earlier drawings.
 UNDO_DEPTH = 30
 TOOLS = {"click: drop a bump": "pan", "lasso: fill a region": "lasso", "box: fill a rectangle": "select"}
@@ -66,9 +64,10 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
     """Apply one Streamlit Plotly selection (``{"points": [...], "box": [...], "lasso": [...]}``, as
     ``st.plotly_chart(on_select=...)`` returns it) to the drawing ``text`` (assumed valid).
 
-    A lasso (its x/y path) or a box (its x/y ranges) adds a filled region; otherwise each selected point (a click
-    on the grid, or shift-clicks) drops or grows a bump. A refused gesture (an outline that crosses itself or
-    encloses no area, a full drawing, a malformed selection) leaves the text unchanged and says why.
+    A lasso (its x/y path) or a box (its x/y ranges) adds a filled region; a box of zero width and height (a
+    click, as :data:`CLICK_JS` sends it) or each selected point drops or grows a bump at that point, placed on the
+    :data:`CLICK_STEP` grid. A refused gesture (an outline that crosses itself or encloses no area, a full drawing,
+    a malformed selection) leaves the text unchanged and says why.
     """
     try:
         drawing = CD.parse_drawing(text)
@@ -76,6 +75,9 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
         return Edit(None, f"the current drawing cannot be edited ({err}); fix the table first")
     try:
         lasso, box, points = (list(selection.get(k) or []) for k in ("lasso", "box", "points"))
+        click = _click_of(box[-1]) if box and not lasso else None
+        if click is not None:
+            box, points = [], [click]
         if lasso:
             xs, ys = _floats(lasso[-1]["x"]), _floats(lasso[-1]["y"])
             if len(xs) != len(ys):
@@ -88,7 +90,8 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
             new, done = drawing, []
             for p in points:
                 try:
-                    new, msg = CD.add_bump(new, float(p["x"]), float(p["y"]), scale, weight)
+                    x, y = (float(np.round(float(p[k]) / CLICK_STEP) * CLICK_STEP) for k in ("x", "y"))
+                    new, msg = CD.add_bump(new, x, y, scale, weight)
                 except ValueError as err:
                     if not done:
                         raise
@@ -115,33 +118,62 @@ def _floats(values: Any) -> np.ndarray:
     return a
 
 
-def click_grid(box: float, step: float = GRID_STEP) -> dict:
-    """The invisible markers a click lands on: a square grid over [−box, box]² (hover and selection on, nothing
-    shown; ``meta.role = "click-grid"``)."""
-    g = np.arange(-box, box + 1e-9, step)
-    gx, gy = np.meshgrid(g, g)
-    clear = dict(marker=dict(opacity=0))
-    return dict(
-        type="scatter",
-        mode="markers",
-        x=typed_array(gx.ravel()),
-        y=typed_array(gy.ravel()),
-        marker=dict(size=6, opacity=0),  # opacity, not a transparent colour: Plotly styles the points ~30 % faster
-        selected=clear,
-        unselected=clear,
-        hoverinfo="none",
-        showlegend=False,
-        name="click grid",
-        meta={"role": "click-grid"},
-    )
+def _click_of(box: Mapping[str, Any]) -> dict | None:
+    """The point of a zero-size box (how :data:`CLICK_JS` sends a click), else None (a real box: Plotly starts a
+    box selection only after a drag of a few pixels)."""
+    xs, ys = _floats(box["x"]), _floats(box["y"])
+    if np.ptp(xs) == 0 and np.ptp(ys) == 0:
+        return {"x": float(xs[0]), "y": float(ys[0])}
+    return None
 
 
-def drawable(spec: dict, drawing: CD.Drawing | None, *, box: float, tool: str) -> dict:
-    """A score-field spec made drawable: the click grid under it, the drawn bumps (crosses) and region outlines
-    on top (not hoverable, so clicks reach the grid), axes fixed (dragging draws, never pans), and the tool's
-    drag mode (``pan`` = click, ``lasso``, ``select`` = box)."""
+#: The browser half of a click (installed once per page by :func:`chart`): a press and release within 4 px on the
+#: plot area of a drawable chart (``layout.meta.drawable``) in click mode (``dragmode`` "pan") is sent as Plotly's
+#: own ``plotly_selected`` event with one zero-size box at the clicked point, in data units from the plot area's
+#: rectangle and the layout's fixed axis ranges (``constrain="domain"``: the rectangle is exactly the range).
+#: Streamlit's selection handler turns it into ``{"box": [{"x": [x, x], "y": [y, y]}]}`` and reruns. A click
+#: without a selection to send would otherwise need markers under it: a grid of 1 089 invisible markers cost
+#: ~90 of a ~165 ms Plotly draw and a ~60 ms selection pass per click (measured in Chromium on two cores). Relies on
+#: the graph div's ``emit`` and the drag cover's ``nsewdrag`` class (plotly.js as bundled by Streamlit 1.67);
+#: tests/e2e/test_drawing.py clicks in a real browser, so an upgrade that breaks either fails there. Without it,
+#: lasso, box and the component table still draw.
+CLICK_JS = """<script>
+(() => {
+  if (window.__scoredemoClicks) return;
+  window.__scoredemoClicks = true;
+  let down = null;
+  const drawable = (el) => {
+    const gd = el && el.closest ? el.closest('.js-plotly-plot') : null;
+    return gd && gd.layout && gd.layout.meta && gd.layout.meta.drawable ? gd : null;
+  };
+  document.addEventListener('pointerdown', (e) => {
+    const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');
+    const gd = cover ? drawable(e.target) : null;
+    down = gd ? {gd, cover: e.target, x: e.clientX, y: e.clientY} : null;
+  }, true);
+  document.addEventListener('pointerup', (e) => {
+    const d = down;
+    down = null;
+    if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
+    const gd = d.gd, lay = gd.layout;
+    if (!d.cover.isConnected || lay.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
+    const r = d.cover.getBoundingClientRect(), xr = lay.xaxis && lay.xaxis.range, yr = lay.yaxis && lay.yaxis.range;
+    if (!xr || !yr || !r.width || !r.height) return;
+    const x = xr[0] + (e.clientX - r.left) / r.width * (xr[1] - xr[0]);
+    const y = yr[1] - (e.clientY - r.top) / r.height * (yr[1] - yr[0]);
+    const box = {type: 'rect', xref: 'x', yref: 'y', x0: x, x1: x, y0: y, y1: y};
+    gd.emit('plotly_selected', {points: [], selections: [box]});
+  }, true);
+})();
+</script>"""
+
+
+def drawable(spec: dict, drawing: CD.Drawing | None, *, tool: str) -> dict:
+    """A score-field spec made drawable (``layout.meta.drawable``, for :data:`CLICK_JS`): the drawn bumps (crosses)
+    and region outlines on top (not hoverable), axes fixed (dragging draws, never pans), and the tool's drag mode
+    (``pan`` = click, ``lasso``, ``select`` = box)."""
     out = copy.copy(spec)
-    data = [click_grid(box), *spec["data"]]
+    data = list(spec["data"])
     if drawing is not None and len(drawing.bumps):
         b = drawing.bumps
         data.append(
@@ -177,9 +209,11 @@ def drawable(spec: dict, drawing: CD.Drawing | None, *, box: float, tool: str) -
         layout[ax] = dict(layout.get(ax, {}), fixedrange=True)
     layout["dragmode"] = tool
     layout["hovermode"] = "closest"
-    # what Streamlit sets on a selectable chart after its first draw: set from the start, the second call asks for
-    # the figure just drawn and presenter.CHART_JS skips it (measured: a second full draw, ~150 ms, per gesture)
-    layout["clickmode"] = "event+select"
+    layout["meta"] = {**layout.get("meta", {}), "drawable": True}
+    # what Streamlit sets on a selectable chart after its first draw ("event" while a drag selects, else
+    # "event+select"): set from the start, the second call asks for the figure just drawn and presenter.CHART_JS
+    # skips it (measured: a second full draw, ~150 ms, per gesture)
+    layout["clickmode"] = "event" if tool in ("lasso", "select") else "event+select"
     out["data"], out["layout"] = data, layout
     return out
 
@@ -309,11 +343,13 @@ def notes() -> None:
         st.caption(f"✎ {message[:1].upper() + message[1:]}.")
 
 
-def chart(spec: dict, drawing: CD.Drawing | None, *, box: float, tool: str, alt: str | None, config: dict) -> None:
-    """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``."""
-    spec = drawable(spec, drawing, box=box, tool=tool)
+def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:
+    """The drawable chart (its own key, renewed after each gesture) and its click script; presenter scaling as
+    ``widgets.chart``."""
+    spec = drawable(spec, drawing, tool=tool)
     if presenter.active():
         spec = F.presented(spec, presenter.SCALE)
+    st.html(CLICK_JS, unsafe_allow_javascript=True, width="content")
     st.plotly_chart(
         F.SpecFigure(spec),
         key=chart_key(),

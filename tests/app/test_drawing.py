@@ -73,6 +73,26 @@ def test_a_click_drops_a_bump_and_a_second_click_grows_it():
     assert D.apply_selection("", selection(points=[(1.0, 1.0)]), scale=0.5, weight=1.0).text == "1, 1, 0.5, 1"
 
 
+def _click(x: float, y: float) -> dict:
+    """A click as drawing.CLICK_JS sends it (and Streamlit turns it into a box): both ranges of zero size."""
+    return selection(box=[{"xref": "x", "yref": "y", "x": [x, x], "y": [y, y]}])
+
+
+def test_a_click_arrives_as_a_zero_size_box_and_lands_on_the_click_step():
+    edit = D.apply_selection("", _click(2.9, -2.1), scale=0.5, weight=1.0)
+    assert edit.text == "3, -2, 0.5, 1" and "dropped" in edit.message
+    assert D.apply_selection("", _click(3.13, 0.37), scale=0.5, weight=1.0).text == "3.25, 0.25, 0.5, 1"
+    assert "grew" in D.apply_selection(edit.text, _click(3.2, -1.8), scale=0.5, weight=1.0).message
+    # every point of the view is within half a step (per axis) of where its click lands
+    xs = np.linspace(-8, 8, 641)
+    texts = [D.apply_selection("", _click(x, 0.0), scale=0.5, weight=1.0).text for x in xs]
+    landed = np.array([CD.validate_drawing(t).bumps[0, 0] for t in texts])
+    assert np.max(np.abs(landed - xs)) <= D.CLICK_STEP / 2 + 1e-9
+    # a box of any size is a region, not a click
+    real_box = selection(box=[{"x": [1.0, 1.5], "y": [0.0, 0.5]}])
+    assert "filled with" in D.apply_selection("", real_box, scale=0.5, weight=1.0).message
+
+
 def test_lasso_and_box_fill_a_region():
     edit = D.apply_selection("0, 0, 0.5, 1", selection(lasso=[SQUARE]), scale=0.5, weight=3.0)
     d = CD.validate_drawing(edit.text)
@@ -120,27 +140,19 @@ def test_hundreds_of_clicks_stop_at_the_cap():
     assert "the most it can hold" in D.apply_selection(four, selection(lasso=[SQUARE]), scale=1, weight=1).message
 
 
-def test_click_grid_and_overlays():
+def test_overlays_and_click_mode():
     d = CD.validate_drawing("0, 0, 0.5, 1; fill 1: -5 -5, -1 -5, -1 -1")
-    spec = {"data": [{"type": "quiver"}], "layout": {"xaxis": {"range": [-8, 8]}, "yaxis": {}}}
-    out = D.drawable(spec, d, box=8.0, tool="lasso")
+    spec = {"data": [{"type": "quiver"}], "layout": {"xaxis": {"range": [-8, 8]}, "yaxis": {}, "meta": {"kind": "k"}}}
+    out = D.drawable(spec, d, tool="lasso")
     roles = [t.get("meta", {}).get("role") for t in out["data"]]
-    assert roles == ["click-grid", None, "drawn-bumps", "drawn-region"]
+    assert roles == [None, "drawn-bumps", "drawn-region"]  # no markers under the field: clicks come by CLICK_JS
+    assert all(t.get("hoverinfo") == "skip" for t in out["data"][1:])  # the overlays never take a click
     assert out["layout"]["dragmode"] == "lasso" and out["layout"]["xaxis"]["fixedrange"]
-    assert out["layout"]["clickmode"] == "event+select"  # as Streamlit sets it later: no second draw
-    assert spec["layout"]["xaxis"] == {"range": [-8, 8]}  # the input is not modified
-    from scoredemo import figures as F
-
-    grid = F.decode_arrays(out["data"][0])
-    assert grid["hoverinfo"] == "none" and grid["marker"]["opacity"] == 0
-    # a click anywhere on the ±8 view lands within 0.36 of a grid point (the snap), with at most 1100 points (each
-    # costs the browser a draw and a selection pass); checked on a fine sample of the view; integers are on it
-    pts = np.stack([np.asarray(grid["x"]), np.asarray(grid["y"])], -1)
-    g = np.linspace(-8, 8, 97)
-    probe = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
-    snap = np.min(np.linalg.norm(probe[:, None, :] - pts[None, :, :], axis=-1), axis=1)
-    assert len(pts) <= 1100 and snap.max() <= 0.36, (len(pts), snap.max())
-    assert {(-5.0, -5.0), (5.0, 5.0), (-4.0, 0.0)} <= {tuple(map(float, p)) for p in pts}
+    assert out["layout"]["meta"] == {"kind": "k", "drawable": True}  # what CLICK_JS looks for
+    # clickmode as Streamlit sets it after the first draw, per drag mode: no second draw
+    assert out["layout"]["clickmode"] == "event"
+    assert D.drawable(spec, d, tool="pan")["layout"]["clickmode"] == "event+select"
+    assert spec["layout"]["xaxis"] == {"range": [-8, 8]} and spec["layout"]["meta"] == {"kind": "k"}  # not modified
 
 
 # ------------------------------------------------------------------------------------------ URL encoding fuzz

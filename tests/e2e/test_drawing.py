@@ -54,6 +54,13 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
         pg.wait_for_function("() => new URL(location.href).searchParams.get('components').endsWith('3, 3, 0.5, 2')")
         wait_idle(pg, settle=0.5)
         assert drawn(pg) == (2, 0)
+        # a click off the lecture's grid lands on the nearest CLICK_STEP point; it is 0.095 (~4 px at 1280x720) from
+        # the rounding boundaries, so the page script's pixel-to-data conversion must be that accurate; then undone
+        click_at(pg, -5.47, 6.03)
+        wait_drawn(pg, 3, 0)
+        assert components(pg).endswith("; -5.5, 6, 0.5, 1"), components(pg)
+        pg.get_by_role("button", name="↶ Undo").click()
+        wait_drawn(pg, 2, 0)
 
         # lasso: mouse moves around a region fill it
         choose_tool(pg, "lasso")

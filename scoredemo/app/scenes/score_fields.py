@@ -73,7 +73,7 @@ def render() -> None:
     n_regions = 0 if drawn is None else len(drawn.regions)
     with picture:
         D.notes()
-        D.chart(spec, drawn, box=f.box, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
+        D.chart(spec, drawn, tool=st.session_state.get("_draw_tool_mode", "pan"), alt=alt, config=_config())
         W.draw_intro()  # as W.chart does: the intro's text and formula after the chart
         st.caption(
             f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)}"
