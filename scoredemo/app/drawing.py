@@ -3,11 +3,12 @@ presets. The drawing is the custom density's text (``?components=``, :mod:`score
 
 How a drawing gesture reaches the text: the chart is drawn with ``st.plotly_chart(on_select="rerun")``. A lasso or
 box is Plotly's own selection; a click anywhere on the plot is turned into a zero-size box selection at the clicked
-point by the page script :data:`CLICK_JS` (Plotly only selects clicks on markers, and a grid of invisible markers
-under the chart cost the browser more than a third of each redraw). Streamlit keeps the chart's last selection in
-``session_state[<chart key>]`` and sends a new one only when it differs, so each selection is applied once at the
-top of the next run (:func:`consume_selection`, before the table and text widgets are drawn) and the chart then
-gets a new key: a fresh chart with no selection, ready for the next click (also a click on the same spot).
+point by the page script ``presenter.CLICK_JS`` (Plotly only selects clicks on markers, and a grid of invisible
+markers under the chart cost the browser more than a third of each redraw). Streamlit keeps the chart's last
+selection in ``session_state[<chart key>]`` and sends a new one only when it differs, so each selection is applied
+once at the top of the next run (:func:`consume_selection`, before the table and text widgets are drawn) and the
+chart then gets a new key: a fresh chart with no selection, ready for the next click (also a click on the same
+spot).
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
     ``st.plotly_chart(on_select=...)`` returns it) to the drawing ``text`` (assumed valid).
 
     A lasso (its x/y path) or a box (its x/y ranges) adds a filled region; a box of zero width and height (a
-    click, as :data:`CLICK_JS` sends it) or each selected point drops or grows a bump at that point, placed on the
-    :data:`CLICK_STEP` grid. A refused gesture (an outline that crosses itself or encloses no area, a full drawing,
-    a malformed selection) leaves the text unchanged and says why.
+    click, as ``presenter.CLICK_JS`` sends it) or each selected point drops or grows a bump at that point, placed
+    on the :data:`CLICK_STEP` grid. A refused gesture (an outline that crosses itself or encloses no area, a full
+    drawing, a malformed selection) leaves the text unchanged and says why.
     """
     try:
         drawing = CD.parse_drawing(text)
@@ -119,59 +120,18 @@ def _floats(values: Any) -> np.ndarray:
 
 
 def _click_of(box: Mapping[str, Any]) -> dict | None:
-    """The point of a zero-size box (how :data:`CLICK_JS` sends a click), else None (a real box: Plotly starts a
-    box selection only after a drag of a few pixels)."""
+    """The point of a zero-size box (how ``presenter.CLICK_JS`` sends a click), else None (a real box: Plotly
+    starts a box selection only after a drag of a few pixels)."""
     xs, ys = _floats(box["x"]), _floats(box["y"])
     if np.ptp(xs) == 0 and np.ptp(ys) == 0:
         return {"x": float(xs[0]), "y": float(ys[0])}
     return None
 
 
-#: The browser half of a click (installed once per page by :func:`chart`): a press and release within 4 px on the
-#: plot area of a drawable chart (``layout.meta.drawable``) in click mode (``dragmode`` "pan") is sent as Plotly's
-#: own ``plotly_selected`` event with one zero-size box at the clicked point, in data units from the plot area's
-#: rectangle and the layout's fixed axis ranges (``constrain="domain"``: the rectangle is exactly the range).
-#: Streamlit's selection handler turns it into ``{"box": [{"x": [x, x], "y": [y, y]}]}`` and reruns. A click
-#: without a selection to send would otherwise need markers under it: a grid of 1 089 invisible markers cost
-#: ~90 of a ~165 ms Plotly draw and a ~60 ms selection pass per click (measured in Chromium on two cores). Relies on
-#: the graph div's ``emit`` and the drag cover's ``nsewdrag`` class (plotly.js as bundled by Streamlit 1.67);
-#: tests/e2e/test_drawing.py clicks in a real browser, so an upgrade that breaks either fails there. Without it,
-#: lasso, box and the component table still draw.
-CLICK_JS = """<script>
-(() => {
-  if (window.__scoredemoClicks) return;
-  window.__scoredemoClicks = true;
-  let down = null;
-  const drawable = (el) => {
-    const gd = el && el.closest ? el.closest('.js-plotly-plot') : null;
-    return gd && gd.layout && gd.layout.meta && gd.layout.meta.drawable ? gd : null;
-  };
-  document.addEventListener('pointerdown', (e) => {
-    const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');
-    const gd = cover ? drawable(e.target) : null;
-    down = gd ? {gd, cover: e.target, x: e.clientX, y: e.clientY} : null;
-  }, true);
-  document.addEventListener('pointerup', (e) => {
-    const d = down;
-    down = null;
-    if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
-    const gd = d.gd, lay = gd.layout;
-    if (!d.cover.isConnected || lay.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
-    const r = d.cover.getBoundingClientRect(), xr = lay.xaxis && lay.xaxis.range, yr = lay.yaxis && lay.yaxis.range;
-    if (!xr || !yr || !r.width || !r.height) return;
-    const x = xr[0] + (e.clientX - r.left) / r.width * (xr[1] - xr[0]);
-    const y = yr[1] - (e.clientY - r.top) / r.height * (yr[1] - yr[0]);
-    const box = {type: 'rect', xref: 'x', yref: 'y', x0: x, x1: x, y0: y, y1: y};
-    gd.emit('plotly_selected', {points: [], selections: [box]});
-  }, true);
-})();
-</script>"""
-
-
 def drawable(spec: dict, drawing: CD.Drawing | None, *, tool: str) -> dict:
-    """A score-field spec made drawable (``layout.meta.drawable``, for :data:`CLICK_JS`): the drawn bumps (crosses)
-    and region outlines on top (not hoverable), axes fixed (dragging draws, never pans), and the tool's drag mode
-    (``pan`` = click, ``lasso``, ``select`` = box)."""
+    """A score-field spec made drawable (``layout.meta.drawable``, for ``presenter.CLICK_JS``): the drawn bumps
+    (crosses) and region outlines on top (not hoverable), axes fixed (dragging draws, never pans), and the tool's
+    drag mode (``pan`` = click, ``lasso``, ``select`` = box)."""
     out = copy.copy(spec)
     data = list(spec["data"])
     if drawing is not None and len(drawing.bumps):
@@ -344,12 +304,10 @@ def notes() -> None:
 
 
 def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:
-    """The drawable chart (its own key, renewed after each gesture) and its click script; presenter scaling as
-    ``widgets.chart``."""
+    """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``."""
     spec = drawable(spec, drawing, tool=tool)
     if presenter.active():
         spec = F.presented(spec, presenter.SCALE)
-    st.html(CLICK_JS, unsafe_allow_javascript=True, width="content")
     st.plotly_chart(
         F.SpecFigure(spec),
         key=chart_key(),

@@ -74,7 +74,8 @@ def setup() -> bool:
     """Called by app.py before anything is drawn: seeds the session from the URL, sets the page config (the
     sidebar collapsed on the projector), draws the switch at the top of the sidebar, keeps ``?present=1`` in the
     URL, and adds the page's CSS (:data:`PAGE_CSS`; in presenter mode also the high-contrast one) and its chart
-    script (:data:`CHART_JS`). Returns whether presenter mode is on."""
+    scripts (:data:`CHART_JS`, :data:`CLICK_JS`; one element, so no gap of its own). Returns whether presenter mode
+    is on."""
     if STATE not in st.session_state:
         st.session_state[STATE] = url_flag(st.query_params.get_all(PARAM))
     on = bool(st.session_state[STATE])
@@ -93,7 +94,7 @@ def setup() -> bool:
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
     st.html(PAGE_CSS)
-    st.html(CHART_JS, unsafe_allow_javascript=True, width="content")
+    st.html(CHART_JS + CLICK_JS, unsafe_allow_javascript=True, width="content")
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -179,6 +180,48 @@ CHART_JS = """<script>
     return true;
   };
   if (!install()) { const id = setInterval(() => { if (install()) clearInterval(id); }, 25); }
+})();
+</script>"""
+
+
+#: The browser half of a click on scene 1's drawable chart (installed with :data:`CHART_JS` on every page; it acts
+#: only on a chart with ``layout.meta.drawable``, see ``drawing.drawable``): a press and release within 4 px on the
+#: plot area in click mode (``dragmode`` "pan") is sent as Plotly's own ``plotly_selected`` event with one
+#: zero-size box at the clicked point, in data units from the plot area's rectangle and the layout's fixed axis
+#: ranges (``constrain="domain"``: the rectangle is exactly the range). Streamlit's selection handler turns it into
+#: ``{"box": [{"x": [x, x], "y": [y, y]}]}`` and reruns (read back by ``drawing.apply_selection``). A click
+#: without a selection to send would otherwise need markers under it: a grid of 1 089 invisible markers cost
+#: ~90 of a ~165 ms Plotly draw and a ~60 ms selection pass per click (measured in Chromium on two cores). Relies on
+#: the graph div's ``emit`` and the drag cover's ``nsewdrag`` class (plotly.js as bundled by Streamlit 1.67);
+#: tests/e2e/test_drawing.py clicks in a real browser, so an upgrade that breaks either fails there. Without it,
+#: lasso, box and the component table still draw.
+CLICK_JS = """<script>
+(() => {
+  if (window.__scoredemoClicks) return;
+  window.__scoredemoClicks = true;
+  let down = null;
+  const drawable = (el) => {
+    const gd = el && el.closest ? el.closest('.js-plotly-plot') : null;
+    return gd && gd.layout && gd.layout.meta && gd.layout.meta.drawable ? gd : null;
+  };
+  document.addEventListener('pointerdown', (e) => {
+    const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');
+    const gd = cover ? drawable(e.target) : null;
+    down = gd ? {gd, cover: e.target, x: e.clientX, y: e.clientY} : null;
+  }, true);
+  document.addEventListener('pointerup', (e) => {
+    const d = down;
+    down = null;
+    if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
+    const gd = d.gd, lay = gd.layout;
+    if (!d.cover.isConnected || lay.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
+    const r = d.cover.getBoundingClientRect(), xr = lay.xaxis && lay.xaxis.range, yr = lay.yaxis && lay.yaxis.range;
+    if (!xr || !yr || !r.width || !r.height) return;
+    const x = xr[0] + (e.clientX - r.left) / r.width * (xr[1] - xr[0]);
+    const y = yr[1] - (e.clientY - r.top) / r.height * (yr[1] - yr[0]);
+    const box = {type: 'rect', xref: 'x', yref: 'y', x0: x, x1: x, y0: y, y1: y};
+    gd.emit('plotly_selected', {points: [], selections: [box]});
+  }, true);
 })();
 </script>"""
 

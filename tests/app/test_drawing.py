@@ -74,7 +74,7 @@ def test_a_click_drops_a_bump_and_a_second_click_grows_it():
 
 
 def _click(x: float, y: float) -> dict:
-    """A click as drawing.CLICK_JS sends it (and Streamlit turns it into a box): both ranges of zero size."""
+    """A click as presenter.CLICK_JS sends it (and Streamlit turns it into a box): both ranges of zero size."""
     return selection(box=[{"xref": "x", "yref": "y", "x": [x, x], "y": [y, y]}])
 
 
