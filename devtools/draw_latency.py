@@ -71,18 +71,18 @@ def to_pixels(pg: Any, points: list[tuple[float, float]]) -> list[tuple[float, f
     return [tuple(p) for p in pg.evaluate(JS_TO_PIXELS, [list(p) for p in points])]
 
 
-#: The plotly.js drag mode each sidebar tool sets.
+#: The tool each sidebar choice sets on the chart (``layout.meta.tool``, named after Plotly's drag modes).
 DRAGMODE = {"click": "pan", "lasso": "lasso", "box": "select"}
 
 
 def choose_tool(pg: Any, label_start: str) -> None:
-    """Pick a drawing tool in the sidebar ("click", "lasso", "box") and wait until the chart is drawn in its
-    drag mode (the chart is replaced on a tool change)."""
+    """Pick a drawing tool in the sidebar ("click", "lasso", "box") and wait until the chart is drawn with it
+    (the chart is replaced on a tool change)."""
     pg.locator('[data-testid="stRadio"] label').filter(has_text=label_start).first.click()
     wait_idle(pg, settle=0.3)
     want = DRAGMODE[label_start]
     pg.wait_for_function(
-        "m => { const d = " + JS_FIELD_DIV + "; return !!d && d._fullLayout.dragmode === m; }",
+        "m => { const d = " + JS_FIELD_DIV + "; return !!d && d.layout.meta.tool === m; }",
         arg=want,
         timeout=120_000,
     )

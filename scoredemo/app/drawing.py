@@ -1,14 +1,15 @@
 """Drawing a density on scene 1's chart: clicks drop or grow bumps, a lasso or box fills a region; undo, clear and
 presets. The drawing is the custom density's text (``?components=``, :mod:`scoredemo.app.custom_density`).
 
-How a drawing gesture reaches the text: the chart is drawn with ``st.plotly_chart(on_select="rerun")``. A lasso or
-box is Plotly's own selection; a click anywhere on the plot is turned into a zero-size box selection at the clicked
-point by the page script ``presenter.CLICK_JS`` (Plotly only selects clicks on markers, and a grid of invisible
-markers under the chart cost the browser more than a third of each redraw). Streamlit keeps the chart's last
-selection in ``session_state[<chart key>]`` and sends a new one only when it differs, so each selection is applied
-once at the top of the next run (:func:`consume_selection`, before the table and text widgets are drawn) and the
-chart then gets a new key: a fresh chart with no selection, ready for the next click (also a click on the same
-spot).
+How a drawing gesture reaches the text: the chart is drawn with ``st.plotly_chart(on_select="rerun")`` in
+Plotly's "pan" mode on fixed axes, so Plotly does nothing with a press or a drag; the page script
+``presenter.DRAW_JS`` turns a click, a lasso or a box on the plot into Plotly's own selection event (a click as a
+zero-size box at the pointer), which Streamlit sends as the chart's selection. (Plotly's own tools select clicks
+only on markers and restyle every arrow of the field during a lasso; both cost more than a third of each redraw.)
+Streamlit keeps the chart's last selection in ``session_state[<chart key>]`` and sends a new one only when it
+differs, so each selection is applied once at the top of the next run (:func:`consume_selection`, before the
+table and text widgets are drawn) and the chart then gets a new key: a fresh chart with no selection, ready for
+the next click (also a click on the same spot).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scoredemo.figures._style import OKABE_ITO, typed_array
 CLICK_STEP = 0.25
 #: Undo keeps this many earlier drawings.
 UNDO_DEPTH = 30
+#: The sidebar's tools and their names in ``layout.meta.tool`` (Plotly's drag-mode names).
 TOOLS = {"click: drop a bump": "pan", "lasso: fill a region": "lasso", "box: fill a rectangle": "select"}
 #: Starting points from the lecture (the text of each drawing).
 PRESETS = {
@@ -66,7 +68,7 @@ def apply_selection(text: str, selection: Mapping[str, Any], *, scale: float, we
     ``st.plotly_chart(on_select=...)`` returns it) to the drawing ``text`` (assumed valid).
 
     A lasso (its x/y path) or a box (its x/y ranges) adds a filled region; a box of zero width and height (a
-    click, as ``presenter.CLICK_JS`` sends it) or each selected point drops or grows a bump at that point, placed
+    click, as ``presenter.DRAW_JS`` sends it) or each selected point drops or grows a bump at that point, placed
     on the :data:`CLICK_STEP` grid. A refused gesture (an outline that crosses itself or encloses no area, a full
     drawing, a malformed selection) leaves the text unchanged and says why.
     """
@@ -120,7 +122,7 @@ def _floats(values: Any) -> np.ndarray:
 
 
 def _click_of(box: Mapping[str, Any]) -> dict | None:
-    """The point of a zero-size box (how ``presenter.CLICK_JS`` sends a click), else None (a real box: Plotly
+    """The point of a zero-size box (how ``presenter.DRAW_JS`` sends a click), else None (a real box: Plotly
     starts a box selection only after a drag of a few pixels)."""
     xs, ys = _floats(box["x"]), _floats(box["y"])
     if np.ptp(xs) == 0 and np.ptp(ys) == 0:
@@ -129,9 +131,9 @@ def _click_of(box: Mapping[str, Any]) -> dict | None:
 
 
 def drawable(spec: dict, drawing: CD.Drawing | None, *, tool: str) -> dict:
-    """A score-field spec made drawable (``layout.meta.drawable``, for ``presenter.CLICK_JS``): the drawn bumps
-    (crosses) and region outlines on top (not hoverable), axes fixed (dragging draws, never pans), and the tool's
-    drag mode (``pan`` = click, ``lasso``, ``select`` = box)."""
+    """A score-field spec made drawable (``layout.meta.drawable``, for ``presenter.DRAW_JS``): the drawn bumps
+    (crosses) and region outlines on top (not hoverable), axes fixed (dragging draws, never pans), and the tool in
+    ``layout.meta.tool`` (``pan`` = click, ``lasso``, ``select`` = box: the names of Plotly's drag modes)."""
     out = copy.copy(spec)
     data = list(spec["data"])
     if drawing is not None and len(drawing.bumps):
@@ -167,13 +169,12 @@ def drawable(spec: dict, drawing: CD.Drawing | None, *, tool: str) -> dict:
     layout = copy.copy(spec["layout"])
     for ax in ("xaxis", "yaxis"):
         layout[ax] = dict(layout.get(ax, {}), fixedrange=True)
-    layout["dragmode"] = tool
+    layout["dragmode"] = "pan"  # on fixed axes: Plotly leaves every gesture to presenter.DRAW_JS
     layout["hovermode"] = "closest"
-    layout["meta"] = {**layout.get("meta", {}), "drawable": True}
-    # what Streamlit sets on a selectable chart after its first draw ("event" while a drag selects, else
-    # "event+select"): set from the start, the second call asks for the figure just drawn and presenter.CHART_JS
-    # skips it (measured: a second full draw, ~150 ms, per gesture)
-    layout["clickmode"] = "event" if tool in ("lasso", "select") else "event+select"
+    layout["meta"] = {**layout.get("meta", {}), "drawable": True, "tool": tool}
+    # what Streamlit sets on a selectable chart in "pan" mode after its first draw: set from the start, the second
+    # call asks for the figure just drawn and presenter.CHART_JS skips it (measured: a second full draw, ~150 ms)
+    layout["clickmode"] = "event+select"
     out["data"], out["layout"] = data, layout
     return out
 

@@ -74,7 +74,7 @@ def setup() -> bool:
     """Called by app.py before anything is drawn: seeds the session from the URL, sets the page config (the
     sidebar collapsed on the projector), draws the switch at the top of the sidebar, keeps ``?present=1`` in the
     URL, and adds the page's CSS (:data:`PAGE_CSS`; in presenter mode also the high-contrast one) and its chart
-    scripts (:data:`CHART_JS`, :data:`CLICK_JS`; one element, so no gap of its own). Returns whether presenter mode
+    scripts (:data:`CHART_JS`, :data:`DRAW_JS`; one element, so no gap of its own). Returns whether presenter mode
     is on."""
     if STATE not in st.session_state:
         st.session_state[STATE] = url_flag(st.query_params.get_all(PARAM))
@@ -94,7 +94,7 @@ def setup() -> bool:
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
     st.html(PAGE_CSS)
-    st.html(CHART_JS + CLICK_JS, unsafe_allow_javascript=True, width="content")
+    st.html(CHART_JS + DRAW_JS, unsafe_allow_javascript=True, width="content")
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -184,43 +184,88 @@ CHART_JS = """<script>
 </script>"""
 
 
-#: The browser half of a click on scene 1's drawable chart (installed with :data:`CHART_JS` on every page; it acts
-#: only on a chart with ``layout.meta.drawable``, see ``drawing.drawable``): a press and release within 4 px on the
-#: plot area in click mode (``dragmode`` "pan") is sent as Plotly's own ``plotly_selected`` event with one
-#: zero-size box at the clicked point, in data units from the plot area's rectangle and the layout's fixed axis
-#: ranges (``constrain="domain"``: the rectangle is exactly the range). Streamlit's selection handler turns it into
-#: ``{"box": [{"x": [x, x], "y": [y, y]}]}`` and reruns (read back by ``drawing.apply_selection``). A click
-#: without a selection to send would otherwise need markers under it: a grid of 1 089 invisible markers cost
-#: ~90 of a ~165 ms Plotly draw and a ~60 ms selection pass per click (measured in Chromium on two cores). Relies on
-#: the graph div's ``emit`` and the drag cover's ``nsewdrag`` class (plotly.js as bundled by Streamlit 1.67);
-#: tests/e2e/test_drawing.py clicks in a real browser, so an upgrade that breaks either fails there. Without it,
-#: lasso, box and the component table still draw.
-CLICK_JS = """<script>
+#: The browser half of drawing on scene 1's chart (installed with :data:`CHART_JS` on every page; it acts only on a
+#: chart with ``layout.meta.drawable``, see ``drawing.drawable``, whose Plotly drag mode is "pan" on fixed axes, so
+#: Plotly itself does nothing with a drag). A gesture on the plot area is sent as Plotly's own ``plotly_selected``
+#: event, which Streamlit's selection handler turns into its selection and a rerun (read back by
+#: ``drawing.apply_selection``): with ``meta.tool`` "pan", a press and release within 4 px is one zero-size box at
+#: the pointer (``{"box": [{"x": [x, x], "y": [y, y]}]}``); with "lasso", the dragged outline as a path
+#: (``{"lasso": [{"x": [...], "y": [...]}]}``); with "select", the dragged rectangle (``{"box": [...]}``), both
+#: drawn as a dashed outline while dragging. Points are in data units from the plot area's rectangle and the
+#: layout's fixed axis ranges (``constrain="domain"``: the rectangle is exactly the range), clamped to it.
+#: Why not Plotly's own tools: a click selects only markers (a grid of 1 089 invisible ones cost ~90 of a ~165 ms
+#: draw and a ~60 ms selection pass per click), and Plotly's lasso and box test and restyle every arrow of the
+#: field on every move and at the release (35–120 ms after the release before the selection was sent; measured in
+#: Chromium on two cores). Relies on the graph div's ``emit`` and the drag cover's ``nsewdrag`` class (plotly.js as
+#: bundled by Streamlit 1.67); tests/e2e/test_drawing.py clicks and drags in a real browser, so an upgrade that
+#: breaks either fails there. Without it, the chart's toolbar lasso and box (Plotly's own) and the component table
+#: still draw.
+DRAW_JS = """<script>
 (() => {
-  if (window.__scoredemoClicks) return;
-  window.__scoredemoClicks = true;
+  if (window.__scoredemoDraw) return;
+  window.__scoredemoDraw = true;
+  const NS = 'http://www.w3.org/2000/svg';
   let down = null;
   const drawable = (el) => {
     const gd = el && el.closest ? el.closest('.js-plotly-plot') : null;
     return gd && gd.layout && gd.layout.meta && gd.layout.meta.drawable ? gd : null;
   };
+  const clamp = (v, a, b) => Math.min(Math.max(v, a), b);
+  const end = () => { if (down && down.svg) down.svg.remove(); down = null; };
   document.addEventListener('pointerdown', (e) => {
+    end();
     const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');
     const gd = cover ? drawable(e.target) : null;
-    down = gd ? {gd, cover: e.target, x: e.clientX, y: e.clientY} : null;
+    if (!gd || gd.layout.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
+    const r = e.target.getBoundingClientRect();
+    down = {gd, r, tool: gd.layout.meta.tool || 'pan', pts: [[e.clientX, e.clientY]], svg: null, path: null};
+    if (down.tool !== 'pan') {
+      const svg = document.createElementNS(NS, 'svg');
+      svg.setAttribute('style', `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;`
+        + `height:${r.height}px;pointer-events:none;z-index:1000;overflow:visible`);
+      const path = document.createElementNS(NS, 'path');
+      path.setAttribute('style', 'fill:rgba(0,0,0,0.06);stroke:#000;stroke-width:1.5;stroke-dasharray:5,3');
+      svg.appendChild(path);
+      document.body.appendChild(svg);
+      down.svg = svg;
+      down.path = path;
+    }
   }, true);
+  const local = (d, x, y) => [clamp(x, d.r.left, d.r.right) - d.r.left, clamp(y, d.r.top, d.r.bottom) - d.r.top];
+  const outline = (d) => {  // the gesture's corners in plot-area pixels
+    const p = d.pts.map(([x, y]) => local(d, x, y));
+    if (d.tool === 'lasso') return p;
+    const [a, b] = [p[0], p[p.length - 1]];
+    return [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]];
+  };
+  document.addEventListener('pointermove', (e) => {
+    const d = down;
+    if (!d || !d.svg) return;
+    d.pts.push([e.clientX, e.clientY]);
+    d.path.setAttribute('d', 'M' + outline(d).map((q) => q.join(',')).join('L') + 'Z');
+  }, true);
+  document.addEventListener('pointercancel', end, true);
   document.addEventListener('pointerup', (e) => {
     const d = down;
-    down = null;
-    if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
+    if (!d) return;
+    d.pts.push([e.clientX, e.clientY]);
+    end();
     const gd = d.gd, lay = gd.layout;
-    if (!d.cover.isConnected || lay.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
-    const r = d.cover.getBoundingClientRect(), xr = lay.xaxis && lay.xaxis.range, yr = lay.yaxis && lay.yaxis.range;
-    if (!xr || !yr || !r.width || !r.height) return;
-    const x = xr[0] + (e.clientX - r.left) / r.width * (xr[1] - xr[0]);
-    const y = yr[1] - (e.clientY - r.top) / r.height * (yr[1] - yr[0]);
-    const box = {type: 'rect', xref: 'x', yref: 'y', x0: x, x1: x, y0: y, y1: y};
-    gd.emit('plotly_selected', {points: [], selections: [box]});
+    const xr = lay.xaxis && lay.xaxis.range, yr = lay.yaxis && lay.yaxis.range;
+    if (!gd.isConnected || lay.dragmode !== 'pan' || !xr || !yr || !d.r.width || !d.r.height) return;
+    const data = ([px, py]) => [xr[0] + px / d.r.width * (xr[1] - xr[0]), yr[1] - py / d.r.height * (yr[1] - yr[0])];
+    const moved = Math.max(...d.pts.map(([x, y]) => Math.hypot(x - d.pts[0][0], y - d.pts[0][1])));
+    let sel = null;
+    if (d.tool === 'pan' && moved <= 4) {
+      const [x, y] = data(local(d, e.clientX, e.clientY));
+      sel = {type: 'rect', x0: x, x1: x, y0: y, y1: y};
+    } else if (d.tool === 'select' && moved > 4) {
+      const q = outline(d).map(data);
+      sel = {type: 'rect', x0: q[0][0], x1: q[2][0], y0: q[0][1], y1: q[2][1]};
+    } else if (d.tool === 'lasso' && moved > 4) {
+      sel = {type: 'path', path: 'M' + outline(d).map(data).map((q) => q.join(',')).join('L') + 'Z'};
+    }
+    if (sel) gd.emit('plotly_selected', {points: [], selections: [{xref: 'x', yref: 'y', ...sel}]});
   }, true);
 })();
 </script>"""

@@ -74,7 +74,7 @@ def test_a_click_drops_a_bump_and_a_second_click_grows_it():
 
 
 def _click(x: float, y: float) -> dict:
-    """A click as presenter.CLICK_JS sends it (and Streamlit turns it into a box): both ranges of zero size."""
+    """A click as presenter.DRAW_JS sends it (and Streamlit turns it into a box): both ranges of zero size."""
     return selection(box=[{"xref": "x", "yref": "y", "x": [x, x], "y": [y, y]}])
 
 
@@ -145,13 +145,12 @@ def test_overlays_and_click_mode():
     spec = {"data": [{"type": "quiver"}], "layout": {"xaxis": {"range": [-8, 8]}, "yaxis": {}, "meta": {"kind": "k"}}}
     out = D.drawable(spec, d, tool="lasso")
     roles = [t.get("meta", {}).get("role") for t in out["data"]]
-    assert roles == [None, "drawn-bumps", "drawn-region"]  # no markers under the field: clicks come by CLICK_JS
+    assert roles == [None, "drawn-bumps", "drawn-region"]  # no markers under the field: clicks come by DRAW_JS
     assert all(t.get("hoverinfo") == "skip" for t in out["data"][1:])  # the overlays never take a click
-    assert out["layout"]["dragmode"] == "lasso" and out["layout"]["xaxis"]["fixedrange"]
-    assert out["layout"]["meta"] == {"kind": "k", "drawable": True}  # what CLICK_JS looks for
-    # clickmode as Streamlit sets it after the first draw, per drag mode: no second draw
-    assert out["layout"]["clickmode"] == "event"
-    assert D.drawable(spec, d, tool="pan")["layout"]["clickmode"] == "event+select"
+    # Plotly pans on fixed axes (it does nothing with a gesture); the tool is for DRAW_JS
+    assert out["layout"]["dragmode"] == "pan" and out["layout"]["xaxis"]["fixedrange"]
+    assert out["layout"]["meta"] == {"kind": "k", "drawable": True, "tool": "lasso"}  # what DRAW_JS looks for
+    assert out["layout"]["clickmode"] == "event+select"  # as Streamlit sets it after the first draw: no second draw
     assert spec["layout"]["xaxis"] == {"range": [-8, 8]} and spec["layout"]["meta"] == {"kind": "k"}  # not modified
 
 
@@ -267,7 +266,7 @@ def test_scene1_click_lasso_undo_clear_and_presets():
     at.radio(key="draw_tool").set_value("lasso: fill a region").run()
     _select(at, selection(lasso=[SQUARE]))
     assert _drawn(at) == (4, 1) and "fill 2.5: -6 3, -3 3, -3 6, -6 6" in at.session_state["components"]
-    assert charts(at)["score-field"]["layout"]["dragmode"] == "lasso"
+    assert charts(at)["score-field"]["layout"]["meta"]["tool"] == "lasso"
     # a refused gesture: a warning, the drawing is kept
     before = at.session_state["components"]
     _select(at, selection(lasso=[{"x": [0, 2, 2, 0], "y": [0, 2, 0, 2]}]))

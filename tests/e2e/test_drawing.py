@@ -1,5 +1,6 @@
-"""Real-browser test of drawing on scene 1 (issue 13 §1): a mouse click on the chart drops a bump, a lasso drawn
-with mouse moves fills a region, a figure-eight lasso is refused with a note; each time the URL and the page's
+"""Real-browser test of drawing on scene 1 (issue 13 §1): a mouse click on the chart drops a bump (also off the
+lecture's grid), a lasso drawn with mouse moves fills a region, a figure-eight lasso is refused with a note, a box
+drag fills a rectangle; each time the URL and the page's
 count of the drawing say so. Screenshots at 1280×720 and 1920×1080 go to test-output/screenshots/drawn-*.png (and
 to $SCOREDEMO_SHOTS if set)."""
 
@@ -9,10 +10,12 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 
 from devtools.apphost import JS_EXCEPTIONS, wait_idle
 from devtools.draw_latency import JS_DRAWN_IS, JS_FIELD_DIV, choose_tool, click_at, drawn, lasso
+from scoredemo.app import custom_density as CD
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +81,13 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
         assert "crosses itself" in pg.locator('[data-testid="stAlert"]', has_text="kept as it was").inner_text()
         wait_idle(pg, settle=0.5)
         assert components(pg) == before and drawn(pg) == (2, 1)
+
+        # box: a drag from one corner to the other fills that rectangle
+        choose_tool(pg, "box")
+        lasso(pg, [(1.0, -6.0), (3.0, -4.0), (5.0, -2.0)], steps=6)
+        wait_drawn(pg, 2, 2)
+        corners = CD.parse_drawing(components(pg)).regions[-1][1]
+        np.testing.assert_allclose(corners, [[1, -6], [5, -6], [5, -2], [1, -2]], atol=0.051)  # rounded to 0.1
         assert pg.evaluate(JS_EXCEPTIONS) == []
     finally:
         pg.close()
