@@ -20,6 +20,7 @@ from devtools.apphost import (
     percentile,
     wait_idle,
 )
+from scoredemo.app import drawing as D
 
 # Every read of plotly.js internals here goes through the graph div's private ``_fullLayout`` (axes' ``l2p`` and
 # ``_offset``) and ``_fullData`` (``meta.role``, ``_length``), as bundled by Streamlit 1.67.0.
@@ -71,8 +72,8 @@ def to_pixels(pg: Any, points: list[tuple[float, float]]) -> list[tuple[float, f
     return [tuple(p) for p in pg.evaluate(JS_TO_PIXELS, [list(p) for p in points])]
 
 
-#: The tool each sidebar choice sets on the chart (``layout.meta.tool``, named after Plotly's drag modes).
-DRAGMODE = {"click": "pan", "lasso": "lasso", "box": "select"}
+#: The tool each sidebar choice sets on the chart (``layout.meta.tool``), by the first word of its label.
+TOOL_OF = {label.split(":")[0]: tool for label, tool in D.TOOLS.items()}
 
 
 def choose_tool(pg: Any, label_start: str) -> None:
@@ -80,7 +81,7 @@ def choose_tool(pg: Any, label_start: str) -> None:
     (the chart is replaced on a tool change)."""
     pg.locator('[data-testid="stRadio"] label').filter(has_text=label_start).first.click()
     wait_idle(pg, settle=0.3)
-    want = DRAGMODE[label_start]
+    want = TOOL_OF[label_start]
     pg.wait_for_function(
         "m => { const d = " + JS_FIELD_DIV + "; return !!d && d.layout.meta.tool === m; }",
         arg=want,
