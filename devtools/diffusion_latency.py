@@ -21,8 +21,10 @@ from devtools.apphost import (
     _r,
     _timed,
     launch_chromium,
+    open_settled,
     percentile,
     wait_idle,
+    wait_warm,
 )
 
 #: The forward picture's panel title ("p_t at t = 0.70"), or null.
@@ -97,15 +99,11 @@ def measure_diffusion_latency(n_interactions: int = 10, *, server: AppServer | N
                 pg = browser.new_page(viewport={"width": 1600, "height": 1800})
                 pg.goto(srv.url)  # scene 1 starts the warm-up (which compiles this scene's programs last)
                 wait_idle(pg, timeout=300.0)
-                # until the sidebar says the warm-up is over (a quiet compile log is not enough: one compile of
-                # the diffrax programs can take longer than any quiet period on a busy machine)
-                pg.get_by_text("Server ready").wait_for(timeout=1_200_000)
-                srv.wait_compiles_quiet(quiet=3.0, timeout=600.0)
+                # until the warm-up is over (one compile of the diffrax programs can take longer than any quiet
+                # period of the compile log on a busy machine)
+                wait_warm(pg, srv)
                 t0 = time.perf_counter()
-                pg.goto(f"{srv.url}/diffusion")
-                pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300_000)
-                first_chart = time.perf_counter() - t0
-                wait_idle(pg, timeout=300.0)
+                first_chart = open_settled(pg, f"{srv.url}/diffusion", timeout=300.0)
                 opened = time.perf_counter() - t0
                 # one untimed round of each (its π value is then new to the caches, as every timed one is)
                 _move_t(pg), _move_pi(pg), _switch_sampler(pg)

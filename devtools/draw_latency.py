@@ -17,8 +17,10 @@ from devtools.apphost import (
     _r,
     _timed,
     launch_chromium,
+    open_settled,
     percentile,
     wait_idle,
+    wait_warm,
 )
 from scoredemo.app import drawing as D
 
@@ -134,12 +136,8 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
             browser = launch_chromium(p)
             try:
                 pg = browser.new_page(viewport={"width": 1600, "height": 1400})
-                pg.goto(f"{srv.url}/?density=custom&components=" + "0,0,0.5,1")
-                pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180_000)
-                wait_idle(pg)
-                # until the warm-up is over (its background training competes for the 2 cores otherwise)
-                pg.get_by_text("Server ready").wait_for(timeout=1_200_000)
-                srv.wait_compiles_quiet()
+                open_settled(pg, f"{srv.url}/?density=custom&components=" + "0,0,0.5,1")
+                wait_warm(pg, srv)  # its background training competes for the 2 cores otherwise
                 # untimed: one click, one region, then back to a single bump
                 b, r = drawn(pg)
                 _timed_draw(pg, lambda: click_at(pg, 5.0, 5.0), (b + 1, r))

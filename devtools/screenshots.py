@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from devtools.apphost import AppServer, launch_chromium, wait_idle
+from devtools.apphost import AppServer, launch_chromium, open_settled
 from scoredemo.app.scenes import SCENES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, (_, _, path, _) in enumerate(SCENES, start=1):
             if only and i not in only:
                 continue
-            page.goto(f"{srv.url}/{'' if i == 1 else path}")  # the first scene is the default page: no path
-            page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300000)
-            wait_idle(page, timeout=300.0)
+            open_settled(page, f"{srv.url}/{'' if i == 1 else path}", timeout=300.0)  # scene 1 is the default page
             page.wait_for_timeout(500)
             target = out / f"scene{i}-{path}.png"
             page.screenshot(path=str(target))

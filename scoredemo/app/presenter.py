@@ -1,5 +1,7 @@
 """Presenter mode and the lecture bar: the projector switch (``?present=1``), previous/next scene links in lecture
-order, the scene's presets, the keyboard, and the "share this view" link with its QR code.
+order, the scene's presets, the keyboard, and the "share this view" link with its QR code; and the page scripts
+that run in the browser (:data:`CHART_JS` on every page, :data:`DRAW_JS` for scene 1's drawing, :data:`FRAMES_JS`
+for scene 11's stepped charts).
 
 Presenter mode lives in the session (``st.session_state["_present"]``, seeded from the URL when a session opens)
 and is written back to the URL on every run, so it survives scene changes (Streamlit drops the query string when
@@ -267,6 +269,64 @@ DRAW_JS = """<script>
     }
     if (sel) gd.emit('plotly_selected', {points: [], selections: [{xref: 'x', yref: 'y', ...sel}]});
   }, true);
+})();
+</script>"""
+
+
+#: Shows the forward picture's frame of the t slider's value as soon as the slider moves, in the browser: no
+#: server round trip (the figure holds every t as a Plotly frame, see ``figures.stepped_spec``); the meter's frames
+#: are named by π and the stochastic sampler's radio choice. It also puts a freshly drawn chart (a new density, π,
+#: σ_max) on the controls' frame. Installed once per tab; it watches the sliders' values, the radios' selection and
+#: the charts' DOM, and does nothing while the frame shown is the controls'.
+FRAMES_JS = """<script>
+(() => {
+  if (window.__scoredemoFrames) return;
+  window.__scoredemoFrames = true;
+  const value = (label) => {
+    for (const input of document.querySelectorAll('input[type="range"]')) {
+      if (input.getAttribute('aria-label') === label) return Number(input.value);
+    }
+    return null;
+  };
+  const option = (label) => {  // the selected option of the radio group labelled ``label``
+    for (const group of document.querySelectorAll('[role="radiogroup"]')) {
+      if (group.getAttribute('aria-label') !== label) continue;
+      const picked = group.querySelector('label[data-selected="true"]');
+      return picked ? picked.textContent.trim() : null;
+    }
+    return null;
+  };
+  let queued = false;
+  const sync = () => {
+    queued = false;
+    if (!window.Plotly) return;
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      const m = gd.layout && gd.layout.meta && gd.layout.meta.frames;
+      if (!m) continue;
+      const v = value(m.control);
+      if (v === null || !Number.isFinite(v)) continue;
+      let name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
+      if (m.choice) {
+        const o = option(m.choice);
+        if (o === null) continue;
+        name += '|' + o;
+      }
+      // Plotly's frame index (internal) only skips a chart whose frames are not loaded yet; without it, the
+      // public Plotly.animate is asked anyway, and a frame it refuses is not asked again
+      const hash = gd._transitionData && gd._transitionData._frameHash;
+      if (hash && !hash[name]) continue;
+      if (m.shown === name || gd.__scoredemoAsked === name || gd.__scoredemoRefused === name) continue;
+      gd.__scoredemoAsked = name;
+      const done = () => { gd.__scoredemoAsked = null; schedule(); };
+      const refused = () => { gd.__scoredemoAsked = null; gd.__scoredemoRefused = name; };
+      Promise.resolve(window.Plotly.animate(gd, [name], {mode: 'immediate', frame: {duration: 0, redraw: true},
+        transition: {duration: 0}})).then(done, refused);
+    }
+  };
+  const schedule = () => { if (!queued) { queued = true; queueMicrotask(sync); } };
+  new MutationObserver(schedule).observe(document.body,
+    {subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'aria-valuetext', 'data-selected']});
+  schedule();
 })();
 </script>"""
 

@@ -221,6 +221,10 @@ def status_lines(states: dict[str, str]) -> list[str]:
     return [f"{_ICONS.get(state, ':material/error:')} {label}: {state}" for label, state in states.items()]
 
 
+#: What the sidebar says once every warm-up task is ready (the browser harnesses wait for it).
+READY = "Server ready"
+
+
 def show_status() -> None:
     """The server's readiness in the sidebar (so a teacher knows when the room can open the link); it refreshes
     itself every 2 s until everything is ready, then stays still. Once every task is ready it is one caption (the
@@ -228,14 +232,14 @@ def show_status() -> None:
     states = status()
     pending = any(state in ("waiting", "working") for state in states.values()) or not states
     if not pending and all(state == "ready" for state in states.values()):
-        st.sidebar.caption(":material/check: Server ready", help="  \n".join(status_lines(states)))
+        st.sidebar.caption(f":material/check: {READY}", help="  \n".join(status_lines(states)))
         return
 
     @st.fragment(run_every=2.0 if pending else None)
     def _box() -> None:
         states = status()
         done = bool(states) and all(s not in ("waiting", "working") for s in states.values())
-        with st.expander("Server ready" if done else "Server warming up…", expanded=not done):
+        with st.expander(READY if done else "Server warming up…", expanded=not done):
             st.caption("  \n".join(status_lines(states)) or "starting…")
 
     with st.sidebar:

@@ -21,6 +21,7 @@ from devtools.apphost import (
     AppServer,
     animation_label,
     drawn_traces,
+    open_settled,
     play_button,
     wait_idle,
 )
@@ -77,11 +78,7 @@ def drawn_true_pi(meter) -> float:
 
 
 def goto(pg, base: str, path: str) -> float:
-    t0 = time.perf_counter()
-    pg.goto(f"{base}/{path}")
-    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180000)
-    first_chart = time.perf_counter() - t0
-    wait_idle(pg)
+    first_chart = open_settled(pg, f"{base}/{path}")
     no_errors(pg)
     return first_chart
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import JS_CHART, JS_EXCEPTIONS, animation_label, play_button, wait_idle
+from devtools.apphost import JS_CHART, JS_EXCEPTIONS, animation_label, open_settled, play_button, wait_idle
 from devtools.diffusion_latency import (
     JS_FORWARD_TITLE,
     JS_FORWARD_TITLE_IS,
@@ -47,9 +47,7 @@ def test_diffusion_scene_walk(app_url, chromium):
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg = chromium.new_page(viewport={"width": 1280, "height": 720})
     try:
-        pg.goto(f"{app_url}/diffusion")
-        pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300_000)
-        wait_idle(pg, timeout=300.0)
+        open_settled(pg, f"{app_url}/diffusion", timeout=300.0)
         assert pg.evaluate(JS_EXCEPTIONS) == []
         kinds = pg.evaluate(
             "() => [...document.querySelectorAll('.js-plotly-plot')].map(d => d.layout && d.layout.meta"
@@ -102,9 +100,7 @@ def test_diffusion_scene_walk(app_url, chromium):
         pg.close()
     wide = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
-        wide.goto(f"{app_url}/diffusion")
-        wide.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=300_000)
-        wait_idle(wide, timeout=300.0)
+        open_settled(wide, f"{app_url}/diffusion", timeout=300.0)
         assert wide.evaluate(JS_EXCEPTIONS) == []
         wide.screenshot(path=str(SHOTS / "diffusion-1920.png"), full_page=True)
         wide.screenshot(path=str(SHOTS / "diffusion-1920-top.png"))

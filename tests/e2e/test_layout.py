@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import wait_idle
+from devtools.apphost import open_settled
 from scoredemo.app.scenes import SCENES
 
 pytestmark = pytest.mark.e2e
@@ -102,9 +102,7 @@ def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORT
     for width, height in viewports:
         page = chromium.new_page(viewport={"width": width, "height": height})
         try:
-            page.goto(f"{app_url}/{url}")
-            page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240000)
-            wait_idle(page, timeout=240.0)
+            open_settled(page, f"{app_url}/{url}", timeout=240.0)
             assert page.locator('[data-testid="stException"]').count() == 0
             alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
             assert "URL value" not in alerts, alerts  # ?train_steps=250 was taken, not refused

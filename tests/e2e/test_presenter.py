@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import JS_CHART, animation_label, wait_idle
+from devtools.apphost import JS_CHART, animation_label, open_settled, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +27,7 @@ def page(app_url, chromium):
 
 
 def open_scene(pg, path: str) -> None:
-    pg.goto(f"{pg.base_url}/{path}")
-    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180000)
-    wait_idle(pg)
+    open_settled(pg, f"{pg.base_url}/{path}")
     assert pg.locator('[data-testid="stException"]').count() == 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.apphost import open_options, wait_idle
+from devtools.apphost import open_options, open_settled, wait_idle
 from scoredemo.figures.presenting import IMAGE_FORMATS
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +42,7 @@ def open_scene(chromium, url: str, viewport: dict) -> object:
     """A fresh context (no session shared with another test) on ``url``, settled."""
     ctx = chromium.new_context(viewport=viewport, accept_downloads=True)
     pg = ctx.new_page()
-    pg.goto(url)
-    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180000)
-    wait_idle(pg)
+    open_settled(pg, url)
     assert pg.locator('[data-testid="stException"]').count() == 0
     return pg
 

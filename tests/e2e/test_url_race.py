@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.apphost import wait_idle
+from devtools.apphost import open_settled, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +33,7 @@ def alerts(pg) -> str:
 @pytest.mark.parametrize("query", ["?density=ring&radius=3.3", "?density=two-modes&separation=7.7"])
 def test_fast_keyboard_moves_leave_no_false_url_note(server_and_page, query):
     base, pg = server_and_page
-    pg.goto(f"{base}/{query}")
-    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180000)
-    wait_idle(pg)
+    open_settled(pg, f"{base}/{query}")
     thumb = pg.locator('[data-testid="stSlider"]', has_text="noise σ").get_by_role("slider")
     thumb.focus()
     for _ in range(6):  # faster than a rerun on a density not yet cached
@@ -49,7 +47,5 @@ def test_fast_keyboard_moves_leave_no_false_url_note(server_and_page, query):
 
 def test_a_bad_url_value_still_gets_its_note(server_and_page):
     base, pg = server_and_page
-    pg.goto(f"{base}/?sigma=7")
-    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=180000)
-    wait_idle(pg)
+    open_settled(pg, f"{base}/?sigma=7")
     assert "URL value sigma=7 is outside [0, 3]; using sigma=0 (the default)" in alerts(pg)

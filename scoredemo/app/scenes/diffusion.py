@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
-from scoredemo.app import alt_text, settings
+from scoredemo.app import alt_text, presenter, settings
 from scoredemo.app import builders as B
 from scoredemo.app import diffusion_builders as DB
 from scoredemo.app import keys as K
@@ -197,64 +197,6 @@ def render() -> None:
 _FULL_RUN = "_diffusion_full_run"
 
 
-#: Shows the forward picture's frame of the t slider's value as soon as the slider moves, in the browser: no
-#: server round trip (the figure holds every t as a Plotly frame, see ``figures.stepped_spec``); the meter's frames
-#: are named by π and the stochastic sampler's radio choice. It also puts a freshly drawn chart (a new density, π,
-#: σ_max) on the controls' frame. Installed once per tab; it watches the sliders' values, the radios' selection and
-#: the charts' DOM, and does nothing while the frame shown is the controls'.
-FRAMES_JS = """<script>
-(() => {
-  if (window.__scoredemoFrames) return;
-  window.__scoredemoFrames = true;
-  const value = (label) => {
-    for (const input of document.querySelectorAll('input[type="range"]')) {
-      if (input.getAttribute('aria-label') === label) return Number(input.value);
-    }
-    return null;
-  };
-  const option = (label) => {  // the selected option of the radio group labelled ``label``
-    for (const group of document.querySelectorAll('[role="radiogroup"]')) {
-      if (group.getAttribute('aria-label') !== label) continue;
-      const picked = group.querySelector('label[data-selected="true"]');
-      return picked ? picked.textContent.trim() : null;
-    }
-    return null;
-  };
-  let queued = false;
-  const sync = () => {
-    queued = false;
-    if (!window.Plotly) return;
-    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-      const m = gd.layout && gd.layout.meta && gd.layout.meta.frames;
-      if (!m) continue;
-      const v = value(m.control);
-      if (v === null || !Number.isFinite(v)) continue;
-      let name = (Math.round(v / m.step) * m.step).toFixed(m.digits);
-      if (m.choice) {
-        const o = option(m.choice);
-        if (o === null) continue;
-        name += '|' + o;
-      }
-      // Plotly's frame index (internal) only skips a chart whose frames are not loaded yet; without it, the
-      // public Plotly.animate is asked anyway, and a frame it refuses is not asked again
-      const hash = gd._transitionData && gd._transitionData._frameHash;
-      if (hash && !hash[name]) continue;
-      if (m.shown === name || gd.__scoredemoAsked === name || gd.__scoredemoRefused === name) continue;
-      gd.__scoredemoAsked = name;
-      const done = () => { gd.__scoredemoAsked = null; schedule(); };
-      const refused = () => { gd.__scoredemoAsked = null; gd.__scoredemoRefused = name; };
-      Promise.resolve(window.Plotly.animate(gd, [name], {mode: 'immediate', frame: {duration: 0, redraw: true},
-        transition: {duration: 0}})).then(done, refused);
-    }
-  };
-  const schedule = () => { if (!queued) { queued = true; queueMicrotask(sync); } };
-  new MutationObserver(schedule).observe(document.body,
-    {subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'aria-valuetext', 'data-selected']});
-  schedule();
-})();
-</script>"""
-
-
 @st.cache_data(max_entries=16, ttl=settings.CACHE_TTL, show_spinner=False)
 def forward_spec(dkey: K.DensityKey, kind: str, sigma_max: float) -> dict:
     """The forward picture at every t of FORWARD_TIMES (p_t, its exact score, x_t of exact samples), one frame
@@ -302,7 +244,7 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
             f"time (one picture per t from 0 to 1 in steps of {FORWARD_STEP:g}); the view widens from ±{lo:g} to "
             f"±{hi:g} as t grows.",
         )
-        st.html(FRAMES_JS, unsafe_allow_javascript=True, width="content")
+        st.html(presenter.FRAMES_JS, unsafe_allow_javascript=True, width="content")
     with right:
         if abs(t - float(raw_t)) > 1e-6:  # a link's t between two pictures (the slider's step is FORWARD_STEP)
             st.caption(f"t = {float(raw_t):g} lies between two pictures: showing t = {t:.2f}.")
