@@ -127,9 +127,10 @@ def diffusion_start(key: DensityKey, kind: str, sigma_max: float, n_particles: i
     return np.asarray(S.init_position(init_key, sde, n_particles, init=init, mixture=get_density(key).mixture))
 
 
-def _engine_run(key, kind, sigma_max, sampler, solver, n_steps, n_particles, seed, init, rtol, n_frames, model):
-    """The engine's compiled run (device arrays) and its wall time; the start depends on (seed, init, sizes) only,
-    so every sampler of a page starts from the same particles."""
+def engine_run(key, kind, sigma_max, sampler, solver, n_steps, n_particles, seed, init, rtol, n_frames, model):
+    """The engine's compiled run (device arrays) and its wall time, uncached: the page's cached builders below and
+    the warm-up (which compiles each sampler's program with it) go through it. The start depends on (seed, init,
+    sizes) only, so every sampler of a page starts from the same particles."""
     from scoredemo import sde as S  # noqa: PLC0415
 
     check_run_limits(n_particles, n_steps)
@@ -166,7 +167,7 @@ def diffusion_run(
 ) -> DiffusionRun:
     """One sampler of :mod:`scoredemo.sde` from t = 1 to t_min with the exact score of p_t (or the learned
     noise-conditional score of ``model`` through (★)), N_FRAMES frames."""
-    res, seconds = _engine_run(
+    res, seconds = engine_run(
         key, kind, sigma_max, sampler, solver, n_steps, n_particles, seed, init, rtol, N_FRAMES, model
     )
     traj = np.asarray(res.trajectory, np.float32)
@@ -204,7 +205,7 @@ def run_fractions(
     """The mode fractions of :func:`diffusion_run` with the same arguments (the same compiled run from the same
     start: the same numbers), without its trajectory, so a cache of a few hundred stays small: the meter holds them
     for every π of its slider (one Plotly frame each)."""
-    res, _ = _engine_run(
+    res, _ = engine_run(
         key, kind, sigma_max, sampler, solver, n_steps, n_particles, seed, init, RUN_TOL, N_FRAMES, None
     )
     return _fractions(key, np.asarray(res.trajectory, np.float32))
@@ -252,7 +253,7 @@ def quality_vs_cost(
 
     def run(name: str, sampler: str, solver: str, steps: int, tol: float) -> None:
         # the animations' program (N_FRAMES frames, same particle count): nothing new to compile
-        res, _ = _engine_run(key, kind, sigma_max, sampler, solver, steps, n, seed, init, tol, N_FRAMES, model)
+        res, _ = engine_run(key, kind, sigma_max, sampler, solver, steps, n, seed, init, tol, N_FRAMES, model)
         rows.append((name, float(res.nfe), np.asarray(res.samples, np.float32)))
 
     for name, sampler, solver in (

@@ -214,6 +214,16 @@ DRAW_JS = """<script>
   };
   const clamp = (v, a, b) => Math.min(Math.max(v, a), b);
   const end = () => { if (down && down.svg) down.svg.remove(); down = null; };
+  // the pointer says what a press will do: add (a click drops a bump) or outline (lasso, box); Plotly's own cursor
+  // (a move cross in pan mode) is put back when its toolbar takes the drag mode over
+  const CURSOR = {pan: 'copy', lasso: 'crosshair', select: 'crosshair'};
+  document.addEventListener('pointerover', (e) => {
+    const t = e.target;
+    if (!t.classList || !t.classList.contains('nsewdrag')) return;
+    const gd = drawable(t);
+    if (!gd || gd.layout.dragmode !== 'pan') t.style.removeProperty('cursor');
+    else t.style.setProperty('cursor', CURSOR[gd.layout.meta.tool] || 'copy', 'important');
+  }, true);
   document.addEventListener('pointerdown', (e) => {
     end();
     const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');

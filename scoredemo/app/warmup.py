@@ -175,7 +175,7 @@ def _warm_diffusion() -> None:
         for sampler, solver in [(s, "euler") for s in STOCHASTIC] + [
             ("pf-ode", s) for s in ("heun", "euler", "adaptive")
         ]:
-            DB._engine_run(key, kind, 20.0, sampler, solver, 2, n, 0, "prior", 1e-2, N_FRAMES, None)
+            DB.engine_run(key, kind, 20.0, sampler, solver, 2, n, 0, "prior", 1e-2, N_FRAMES, None)
         DB.likelihood_check(key, kind, 20.0, 0)
     ref = np.zeros((n, 2), np.float32)
     runs = 4 * len(DB.QUALITY_STEPS) + len(DB.QUALITY_TOLERANCES) + len(DB.QUALITY_ANNEALED_T)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from devtools.apphost import JS_EXCEPTIONS, wait_idle
-from devtools.draw_latency import JS_DRAWN_IS, JS_FIELD_DIV, choose_tool, click_at, drawn, lasso
+from devtools.draw_latency import JS_DRAWN_IS, JS_FIELD_DIV, choose_tool, click_at, drawn, lasso, to_pixels
 from scoredemo.app import custom_density as CD
 
 pytestmark = pytest.mark.e2e
@@ -32,6 +32,15 @@ def wait_drawn(pg, bumps: int, regions: int) -> None:
     wait_idle(pg, settle=0.5)
 
 
+def cursor_over(pg) -> str:
+    """The pointer's cursor over the score field's plot area at (1, 1) in data units, reached from outside the
+    chart (the page script sets it when the pointer enters the plot area)."""
+    (px, py) = to_pixels(pg, [(1.0, 1.0)])[0]
+    pg.mouse.move(1, 1)
+    pg.mouse.move(px, py, steps=3)
+    return pg.evaluate("() => getComputedStyle(" + JS_FIELD_DIV + ".querySelector('.nsewdrag')).cursor")
+
+
 def count_caption(pg) -> str:
     return pg.locator('[data-testid="stCaptionContainer"]', has_text="Drawn:").first.inner_text()
 
@@ -46,6 +55,7 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
         wait_idle(pg)
         assert drawn(pg) == (1, 0)
         assert "1 bump and 0 filled regions" in count_caption(pg)
+        assert cursor_over(pg) == "copy"  # the click tool: a press adds
 
         # click: a new bump where the mouse was
         click_at(pg, 3.0, 3.0)
@@ -67,6 +77,7 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
 
         # lasso: mouse moves around a region fill it
         choose_tool(pg, "lasso")
+        assert cursor_over(pg) == "crosshair"
         lasso(pg, [(-6.0, -6.0), (-2.0, -6.0), (-2.0, -2.0), (-6.0, -2.0)], steps=6)
         wait_drawn(pg, 2, 1)
         assert "; fill 1: " in components(pg)
