@@ -157,7 +157,6 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
                         break
                     x, y = -6.0 + 1.5 * (i % 9), -6.5 + 1.5 * (i // 9)
                     clicks.append(_timed_draw(pg, lambda x=x, y=y: click_at(pg, x, y), (b + 1, r)))
-                    print(f"click {i}: {clicks[-1]}", file=sys.stderr)
                 choose_tool(pg, "lasso")
                 for i in range(n_interactions):
                     b, r = drawn(pg)
@@ -173,7 +172,6 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
                     except PlaywrightTimeout:  # a lasso the page did not apply: counted, and the run goes on
                         missed.append(f"lasso {i}: drawn {drawn(pg)}, wanted {(b, r + 1)}")
                         choose_tool(pg, "lasso")
-                    print(f"lasso {i}: {regions[-1] if regions else None}", file=sys.stderr)
                 compiles = srv.compiles()[before:]
                 errors = pg.evaluate(JS_EXCEPTIONS)
             finally:
