@@ -43,8 +43,8 @@ PRESETS = {
 }
 HELP = (
     "*Click* on the chart drops a bump (a Gaussian with the scale and weight below) where you click; clicking "
-    "again on a bump (within its scale) makes it heavier by that weight instead. *Lasso* or *box* (here or in the "
-    "chart's toolbar): drag around a region to fill it with a near-uniform density (many small Gaussians; the "
+    "again on a bump (within its scale) makes it heavier by that weight instead. *Lasso* or *box* (pick it here): drag "
+    "around a region to fill it with a near-uniform density (many small Gaussians; the "
     f"weight is the region's total mass). Limits: {CD.CAP_TEXT}."
 )
 SHORT_HELP = (

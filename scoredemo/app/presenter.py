@@ -215,7 +215,7 @@ DRAW_JS = """<script>
   const clamp = (v, a, b) => Math.min(Math.max(v, a), b);
   const end = () => { if (down && down.svg) down.svg.remove(); down = null; };
   // the pointer says what a press will do: add (a click drops a bump) or outline (lasso, box); Plotly's own cursor
-  // (a move cross in pan mode) is put back when its toolbar takes the drag mode over
+  // is put back if the chart ever leaves pan mode (its toolbar has no drag-mode buttons: fixed axes, no lasso/box)
   const CURSOR = {pan: 'copy', lasso: 'crosshair', select: 'crosshair'};
   document.addEventListener('pointerover', (e) => {
     const t = e.target;

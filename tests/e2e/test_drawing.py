@@ -41,6 +41,14 @@ def cursor_over(pg) -> str:
     return pg.evaluate("() => getComputedStyle(" + JS_FIELD_DIV + ".querySelector('.nsewdrag')).cursor")
 
 
+def toolbar_titles(pg) -> list[str]:
+    """The titles of the score field's modebar buttons (the pointer is over the chart, so the bar is drawn)."""
+    return pg.evaluate(
+        "() => Array.from(" + JS_FIELD_DIV + ".closest('.js-plotly-plot').querySelectorAll('.modebar-btn'))"
+        ".map(b => b.getAttribute('data-title'))"
+    )
+
+
 def count_caption(pg) -> str:
     return pg.locator('[data-testid="stCaptionContainer"]', has_text="Drawn:").first.inner_text()
 
@@ -56,6 +64,11 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
         assert drawn(pg) == (1, 0)
         assert "1 bump and 0 filled regions" in count_caption(pg)
         assert cursor_over(pg) == "copy"  # the click tool: a press adds
+        # the toolbar keeps the camera but has no lasso or box of Plotly's own (they took the drag mode from the
+        # page script, and a click then did nothing): the sidebar's drawing tool is the one way to pick a gesture
+        titles = toolbar_titles(pg)
+        assert any(t.startswith("Download plot") for t in titles), titles
+        assert not any("Select" in t for t in titles), titles
 
         # click: a new bump where the mouse was
         click_at(pg, 3.0, 3.0)

@@ -87,10 +87,9 @@ def render() -> None:
 
 
 def _config() -> dict:
-    """The shared chart config, with the lasso and box tools kept in the toolbar (drawing needs them)."""
+    """The shared chart config: its toolbar has no lasso or box (the sidebar's drawing tool does both, through
+    presenter.DRAW_JS; Plotly's own took the drag mode, so a click then did nothing)."""
     cfg = dict(W.CHART_CONFIG)
-    removed = cfg.get("modeBarButtonsToRemove", [])
-    cfg["modeBarButtonsToRemove"] = [b for b in removed if b not in ("select2d", "lasso2d")]
     cfg["toImageButtonOptions"] = {**cfg.get("toImageButtonOptions", {}), "filename": "scoredemo-drawn-density"}
     return cfg
 
