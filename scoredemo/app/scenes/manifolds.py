@@ -48,7 +48,8 @@ def render() -> None:
         "∇ log p is undefined: across the ring the arrows grow without bound, like 1/thickness. "
         "Sliced score matching then struggles: on a thin ring its training loss keeps wandering instead of "
         "settling, and after the same training the score it has learned is far worse.",
-        r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \qquad "
+        # \quad, not \qquad: with it the formula was 22 px wider than the page at 1280 px with the sidebar open
+        r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \quad "
         r"\mathbb{E}_{p_w}\|\nabla_x \log p_w(x)\| \;\propto\; \frac{1}{w} \xrightarrow[w \to 0]{} \infty",
     )
     page = Page(PAGE)

@@ -25,9 +25,10 @@ def render() -> None:
         "samples of the left mode of ½N((−d/2, 0), I) + ½N((d/2, 0), I). To reach the right mode it must climb the "
         "barrier ΔU of −log p between them, and the time that takes grows like exp(ΔU) — exp(d²/8), roughly: each "
         "extra unit of separation multiplies it.",
-        r"\tau \approx \frac{2\pi}{\sqrt{U''(x_{\min})\,|U''(x_{\mathrm{saddle}})|}}\; e^{\Delta U}, \qquad "
-        r"U = -\log p, \qquad \Delta U \approx \frac{d^2}{8} - \log 2 "
-        r"\quad (\text{time} = \varepsilon \cdot \text{steps})",
+        # two lines: on one, the formula was 100 px wider than the page at 1280 px with the sidebar open
+        r"\begin{gathered}\tau \approx \frac{2\pi}{\sqrt{U''(x_{\min})\,|U''(x_{\mathrm{saddle}})|}}\; e^{\Delta U}, "
+        r"\qquad U = -\log p, \\ \Delta U \approx \frac{d^2}{8} - \log 2 "
+        r"\quad (\text{time} = \varepsilon \cdot \text{steps})\end{gathered}",
     )
     page = Page(PAGE)
     st.sidebar.header("Controls")

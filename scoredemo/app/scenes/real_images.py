@@ -42,9 +42,10 @@ def render() -> None:
         "level, plain Langevin starts where the score was never learned (far from every digit) and follows "
         "whatever arrows the network makes up there. A noise-conditional model learned the score at large σ too, "
         "so annealed Langevin can start from noise and sharpen step by step.",
-        r"\text{plain: } x \leftarrow x + \varepsilon\, s_\theta(x) + \sqrt{2\varepsilon}\,z \qquad "
+        # two lines: on one, 85 px wider than the page at 1280 px with the sidebar open
+        r"\begin{gathered}\text{plain: } x \leftarrow x + \varepsilon\, s_\theta(x) + \sqrt{2\varepsilon}\,z \\ "
         r"\text{annealed: } x \leftarrow x + \varepsilon_i\, s_\theta(x, \sigma_i) + \sqrt{2\varepsilon_i}\,z,\;"
-        rf"\sigma_i: {digit_models.SIGMA_MAX:g} \to {digit_models.SIGMA_MIN:g}",
+        rf"\sigma_i: {digit_models.SIGMA_MAX:g} \to {digit_models.SIGMA_MIN:g}\end{{gathered}}",
     )
     page = Page(PAGE)
     st.sidebar.header("Models (3 × 512 SiLU)")
