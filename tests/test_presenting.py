@@ -41,7 +41,19 @@ def test_presented_scales_fonts_markers_lines_in_data_layout_and_frames():
             assert u["x"] is t["x"]  # typed arrays are shared, not copied
     assert out["layout"]["margin"]["t"] == pytest.approx(1.5 * spec["layout"]["margin"]["t"])
     assert out["layout"]["margin"]["l"] == spec["layout"]["margin"]["l"]
+    for menu in ("updatemenus", "sliders"):  # their rows below the plot grow with their fonts
+        assert out["layout"][menu][0]["pad"]["t"] == pytest.approx(1.5 * spec["layout"][menu][0]["pad"]["t"])
     assert len(out["frames"]) == len(spec["frames"])
+
+
+def test_animation_controls_sit_in_rows_under_the_plot():
+    """The slider spans the chart and the Play/Pause buttons sit under it (beside it they covered its start on a
+    narrow chart), both inside the bottom margin."""
+    layout = _animation()["layout"]
+    (menu,), (slider,) = layout["updatemenus"], layout["sliders"]
+    assert slider["x"] == 0.0 and slider["len"] == 1.0
+    assert menu["pad"]["t"] >= slider["pad"]["t"] + F.animation.BUTTON_ROW
+    assert menu["pad"]["t"] + 2 * menu["font"]["size"] <= layout["margin"]["b"]  # a button row is ~2 font sizes high
 
 
 def test_presented_scales_titles_axes_annotations_and_arrows():

@@ -34,6 +34,12 @@ from scoredemo.figures.fields import _density_image_spec, quiver_dict
 
 #: Score arrows under moving particles: grey, so the particles stay the thing to watch.
 ARROW_UNDER = "#8C8C8C"
+#: The controls under an animation, in rows (pixels below the bottom of the plot's paper, in its bottom margin):
+#: the slider from SLIDER_ROW (clear of the x tick labels), the Play/Pause buttons SLIDER_ROW + BUTTON_ROW (under
+#: the slider's label, rail and ticks). Side by side, as before, the buttons covered the slider's start on any chart
+#: narrower than ~600 px (every animation at 1280 px: tests/e2e/test_layout.py checks).
+SLIDER_ROW = 30
+BUTTON_ROW = 50
 
 
 @dataclass
@@ -238,7 +244,7 @@ def animation_spec(anim: Animation) -> dict:
                 y=0.0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=62, r=10),
+                pad=dict(t=SLIDER_ROW + BUTTON_ROW, r=10),  # under the slider: beside it they covered its start
                 showactive=False,
                 font=dict(size=LEGEND_FONT),
                 buttons=[
@@ -250,13 +256,15 @@ def animation_spec(anim: Animation) -> dict:
         sliders=[
             dict(
                 active=opening,
-                x=0.3,
-                len=0.7,
+                x=0.0,
+                len=1.0,
                 y=0.0,
                 yanchor="top",
-                pad=dict(t=50, b=0),
-                font=dict(size=10, color="rgba(0,0,0,0)"),  # 61 tick labels would overlap: show the current one
-                ticklen=3,
+                pad=dict(t=SLIDER_ROW, b=0),
+                # 61 tick labels would overlap: show the current one (size 1: the hidden labels take no room)
+                font=dict(size=1, color="rgba(0,0,0,0)"),
+                ticklen=0,  # no tick per frame: 51 of them only made a dashed strip under the rail
+                minorticklen=0,
                 currentvalue=dict(
                     prefix="", font=dict(size=LEGEND_FONT + 2, color="#000000"), visible=True, xanchor="right", offset=8
                 ),

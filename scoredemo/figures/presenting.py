@@ -17,8 +17,8 @@ def _scaled(value: Any, scale: float) -> Any:
 
 def _walk(obj: Any, scale: float, parent: str | None) -> Any:
     """A copy of ``obj`` with every size that carries text or ink scaled: ``*font.size`` (``font``, ``tickfont``,
-    ``textfont``, …), ``marker.size`` (a
-    number; per-point arrays are left alone), ``line.width``, ``arrowwidth`` and colour-bar ``thickness``.
+    ``textfont``, …), ``marker.size`` (a number; per-point arrays are left alone), ``line.width``, ``arrowwidth``,
+    colour-bar ``thickness``, and the ``pad`` of play buttons and sliders (the rows they sit in below the plot).
     Typed arrays ({dtype, bdata}) are shared, never copied."""
     if isinstance(obj, list):
         return [_walk(v, scale, parent) for v in obj]
@@ -31,6 +31,7 @@ def _walk(obj: Any, scale: float, parent: str | None) -> Any:
             or (key == "width" and parent == "line")
             or key == "arrowwidth"
             or (key == "thickness" and parent == "colorbar")
+            or parent == "pad"  # the play buttons' and slider's distance below the plot: their rows grow too
         ):
             out[key] = _scaled(value, scale)
         else:

@@ -1,8 +1,8 @@
 """Every scene at 1280×720 and 1920×1080 in the real browser (issue 11, defect 8): no chart's plot area is tiny, no
-chart title is cut off or covered by its legend, no button, page-link label or formula is cut short, no error on the
-page. Full-page screenshots of each go to test-output/screenshots/layout-<scene>-<width>.png (look at them). The
-default suite walks every scene at 1280×720, the tighter of the two (where every layout defect so far showed first);
-1920×1080 is walked by ``make slow``.
+chart title is cut off or covered by its legend, no button, page-link label or formula is cut short, no animation's
+controls collide, no error on the page. Full-page screenshots of each go to
+test-output/screenshots/layout-<scene>-<width>.png (look at them). The default suite walks every scene at 1280×720,
+the tighter of the two (where every layout defect so far showed first); 1920×1080 is walked by ``make slow``.
 
 The scenes that train a model on arrival (those with ``default_models()``, read from the scene modules so a new
 scene is picked up) open here with ``?train_steps=250``, the smallest the slider offers: the same page, the same
@@ -102,6 +102,30 @@ JS_CUT_FORMULAS = """() => [...document.querySelectorAll('[data-testid="stMain"]
     .map(k => k.scrollWidth - k.clientWidth).filter(hidden => hidden > 4)"""
 
 
+#: An animation's controls that collide (more than 4 px² of overlap) or leave the chart: Play/Pause over the slider's
+#: rail, grip or label or over the x tick labels, the slider's label over the tick labels, or either below the
+#: chart's bottom edge. Beside the slider, the buttons covered its start on every animation at 1280 px.
+JS_CONTROL_PROBLEMS = """() => {
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const overlap = (a, b) => Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]))
+                          * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const out = [];
+  for (const d of document.querySelectorAll('.js-plotly-plot')) {
+    const all = sel => [...d.querySelectorAll(sel)].map(box);
+    const buttons = all('.updatemenu-button'), slider = all('.slider-rail-rect, .slider-grip-rect');
+    const label = all('.slider-currentvalue'), ticks = all('.xtick text'), svg = d.querySelector('.main-svg');
+    const kind = (d.layout && d.layout.meta && d.layout.meta.kind) || '?';
+    for (const b of buttons) for (const o of slider.concat(label, ticks))
+      if (overlap(b, o) > 4) { out.push(kind + ': a play button covers the slider or the tick labels'); break; }
+    for (const c of label) for (const t of ticks)
+      if (overlap(c, t) > 4) { out.push(kind + ': the slider label covers the tick labels'); break; }
+    if (svg) for (const e of buttons.concat(slider, label))
+      if (e[3] > box(svg)[3] + 1) { out.push(kind + ': a control below the chart'); break; }
+  }
+  return [...new Set(out)];
+}"""
+
+
 def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORTS) -> None:
     """Open ``url`` at each of ``viewports`` and check every chart's plot area, title and legend, and that no button
     or page-link label and no formula is cut short; screenshots are
@@ -119,6 +143,8 @@ def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORT
             page.screenshot(path=str(SHOTS / f"layout-{name}-{width}.png"), full_page=True)
             for label in page.evaluate(JS_CUT_LABELS):
                 problems.append(f"{path} at {width}px: label cut short: {label!r}")
+            for problem in page.evaluate(JS_CONTROL_PROBLEMS):
+                problems.append(f"{path} at {width}px, {problem}")
             for hidden in page.evaluate(JS_CUT_FORMULAS):
                 problems.append(f"{path} at {width}px: formula cut off ({hidden} px hidden)")
             for chart in page.evaluate(JS_BOXES):
