@@ -182,11 +182,13 @@ def render() -> None:
             len(PI_VALUES)
         )
         meter_note.caption(said.format(0))
-        for i, _ in enumerate(meter_frames(framed, each=True), 1):
+        frames: dict = {}
+        for i, part in enumerate(meter_frames(framed, each=True), 1):
+            frames.update(part)  # kept: asking meter_frames again would repeat every cache look-up
             meter_note.caption(said.format(i))
         meter_note.empty()
         with meter_slot.container():
-            meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, frames=meter_frames(framed))
+            meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, frames=frames)
         framed_now = st.session_state.setdefault(_FRAMED, set())
         if len(framed_now) > 64:  # bounded; a forgotten setting only costs its frames' cache look-ups again
             framed_now.clear()
