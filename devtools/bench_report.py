@@ -209,11 +209,12 @@ def _analysis_lines(work: dict[str, Any]) -> list[str]:
 
 
 def _scene_latency_line(m: dict) -> str:
-    """One line for a scene's latency harness (``bench._scene_latency``): each interaction's median / p95."""
+    """One line for a scene's latency harness (``bench._scene_latency``): the median / p95 of each interaction the
+    harness names (``interactions``: its results are ``<name>_s``)."""
     parts = [
-        f"{k[:-2].replace('_', ' ')} {v['median']:.3f} / {v['p95']:.3f} s"
-        for k, v in m.items()
-        if k.endswith("_s") and isinstance(v, dict) and "median" in v and "settled" not in k and v["median"] is not None
+        f"{name} {m[f'{name}_s']['median']:.3f} / {m[f'{name}_s']['p95']:.3f} s"
+        for name in m["interactions"]
+        if m.get(f"{name}_s", {}).get("median") is not None
     ]
     return (
         f"  {m['what']} (median / p95): " + ", ".join(parts) + f"; {m['compilations_during_interactions']} "

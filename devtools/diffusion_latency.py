@@ -127,6 +127,7 @@ def measure_diffusion_latency(n_interactions: int = 10, *, server: AppServer | N
             out[f"{name}_page_settled_s"] = {"median": _r(percentile(page, 50)), "p95": _r(percentile(page, 95))}
         every = [r[0] for rows in times.values() for r in rows]
         return {
+            "interactions": list(times),
             **out,
             "warm_median_s": _r(percentile(every, 50)),
             "warm_p95_s": _r(percentile(every, 95)),

@@ -179,6 +179,7 @@ def measure_draw_latency(n_interactions: int = 8, *, server: AppServer | None = 
         both = clicks + regions
         chart = [t[0] for t in both]
         return {
+            "interactions": ["click", "lasso"],
             "click_s": {
                 "median": _r(percentile([t[0] for t in clicks], 50)),
                 "p95": _r(percentile([t[0] for t in clicks], 95)),

@@ -204,7 +204,7 @@ def test_scene_latency_holds_each_scene_to_the_app_goal():
     and the report prints each interaction's median / p95."""
     from devtools import bench, bench_report  # noqa: PLC0415
 
-    m = {"t_s": {"median": 0.02, "p95": 0.03}, "t_page_settled_s": {"median": 0.5, "p95": 0.6}}
+    m = {"interactions": ["t"], "t_s": {"median": 0.02, "p95": 0.03}, "t_page_settled_s": {"median": 0.5, "p95": 0.6}}
     ok = bench._scene_latency({**m, "warm_p95_s": 0.03, "compilations_during_interactions": 0}, "scene 11")
     slow = bench._scene_latency({**m, "warm_p95_s": 0.45, "compilations_during_interactions": 0}, "scene 1")
     compiled = bench._scene_latency({**m, "warm_p95_s": 0.03, "compilations_during_interactions": 2}, "scene 11")
