@@ -22,6 +22,19 @@ DEFAULT_DENSITY = "ncsn-mixture"
 DEFAULT_OBJECTIVE = "ssm-vr"
 DEFAULT_TRAIN_STEPS = 2000
 DEFAULT_DATA = "1000"
+#: The scores a noise-conditional scene (9, 11) samples with: the closed form, or an ncsn network trained on the
+#: density; and the network's default training (scene 9's error check trains the same model).
+NCSN_SCORES = ("exact", "learned-ncsn")
+NCSN_TRAIN_STEPS = 3000
+
+
+def ncsn_controls(page: Page, *, score_help: str, train_help: str | None = None) -> tuple[bool, int]:
+    """The sidebar's score choice (:data:`NCSN_SCORES`, ``?score=``) and, under a "Noise-conditional model" header,
+    its training steps (``?train_steps=``): (learned?, steps)."""
+    source = page.select("score", "score", list(NCSN_SCORES), NCSN_SCORES[0], help=score_help)
+    st.sidebar.header("Noise-conditional model")
+    steps = page.int_slider("training steps", "train_steps", NCSN_TRAIN_STEPS, 250, 10000, 250, help=train_help)
+    return source != NCSN_SCORES[0], steps
 
 
 def default_model() -> TrainKey:

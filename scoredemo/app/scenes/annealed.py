@@ -19,7 +19,6 @@ from scoredemo.app.keys import CUSTOM, DensityKey
 from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
-SCORES = ["exact", "learned-ncsn"]
 #: The ncsn-mixture's modes, in its order (π is the first's weight).
 MODE_NAMES = ["lower-left", "upper-right"]
 #: The registry density of the page (the NCSN toy, whose σ range and step size these defaults are); then the drawing.
@@ -63,22 +62,10 @@ def render() -> None:
         dkey = K.density_key("ncsn-mixture", pi=pi)
     n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280)
     seed = page.number("seed", "seed", 0, 0, 9999)
-    source = page.select(
-        "score",
-        "score",
-        SCORES,
-        SCORES[0],
-        help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).",
-    )
-    st.sidebar.header("Noise-conditional model")
-    train_steps = page.int_slider(
-        "training steps",
-        "train_steps",
-        DEFAULT_TRAIN_STEPS,
-        250,
-        10000,
-        250,
-        help="The ncsn network of the learned score, and of the error check at the bottom of the page.",
+    learned, train_steps = M.ncsn_controls(
+        page,
+        score_help="exact: the closed-form score of p_σ; learned: a noise-conditional network (ncsn).",
+        train_help="The ncsn network of the learned score, and of the error check at the bottom of the page.",
     )
     page.finish()
 
@@ -90,7 +77,7 @@ def render() -> None:
         return
     tkey = ncsn_key(dkey, train_steps, sigma_max, sigma_min, levels, seed)
     model = None
-    if source != SCORES[0]:
+    if learned:
         if M.train_block(tkey, page_id=PAGE) is None:
             return
         model = tkey
@@ -250,17 +237,13 @@ def _run_block(
     W.animation_block(anim, run, key=key, file_stem=file_stem, alt=alt)
 
 
-#: The ncsn model of the learned score and of the error check (the same key, so one training serves both).
-DEFAULT_TRAIN_STEPS = 3000
-
-
 def ncsn_key(dkey, steps: int, sigma_max: float, sigma_min: float, levels: int, seed: int) -> K.TrainKey:
     return K.train_key(dkey, "ncsn", steps, sigma_max=sigma_max, sigma_min=sigma_min, levels=levels, seed=seed)
 
 
 def default_models() -> list[K.TrainKey]:
     """The ncsn model the default view's error check trains (the server's warm-up trains it at start-up)."""
-    return [ncsn_key(K.density_key("ncsn-mixture", pi=0.2), DEFAULT_TRAIN_STEPS, 20.0, 1.0, 10, 0)]
+    return [ncsn_key(K.density_key("ncsn-mixture", pi=0.2), M.NCSN_TRAIN_STEPS, 20.0, 1.0, 10, 0)]
 
 
 def level_box(sigma: float, box: float) -> float:

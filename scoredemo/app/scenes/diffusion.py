@@ -21,11 +21,8 @@ MODE_NAMES = {"ncsn-mixture": ["lower-left", "upper-right"]}
 STOCHASTIC = ["reverse-sde", "pc"]
 SOLVERS = ["heun", "euler", "adaptive"]
 INITS = ["prior", "exact-prior"]
-SCORES = ["exact", "learned-ncsn"]
 SAMPLER_TITLES = {"reverse-sde": "reverse SDE", "pc": "predictor–corrector"}
 INIT_TITLES = {"prior": "the textbook prior N(0, σ_max² I)", "exact-prior": "exact samples of p₁"}
-#: The noise-conditional model of the learned score: σ from the SDE's σ_min = 0.01 to the page's σ_max, 10 levels.
-DEFAULT_TRAIN_STEPS = 3000
 #: π's default; the quality chart is computed at it unless asked for the page's π (its ~30 runs take seconds).
 DEFAULT_PI = 0.2
 #: π moves in steps of PI_STEP: the meter holds one Plotly frame per value (see :func:`meter_frames`), so the browser
@@ -106,16 +103,11 @@ def render() -> None:
     n_steps = page.int_slider("steps", "n_steps", 200, 10, 1000, 10, help="Steps from t = 1 to 0 (not adaptive).")
     n = int(page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280))
     seed = page.number("seed", "seed", 0, 0, 9999)
-    source = page.select(
-        "score",
-        "score",
-        SCORES,
-        SCORES[0],
-        help="exact: ∇ log p_t in closed form; learned: a noise-conditional network s_θ(x, σ) (ncsn), used "
+    learned, train_steps = M.ncsn_controls(
+        page,
+        score_help="exact: ∇ log p_t in closed form; learned: a noise-conditional network s_θ(x, σ) (ncsn), used "
         "through p_t(x) = α⁻² p_σ̃(x/α).",
     )
-    st.sidebar.header("Noise-conditional model")
-    train_steps = page.int_slider("training steps", "train_steps", DEFAULT_TRAIN_STEPS, 250, 10000, 250)
 
     dkey = K.density_key(name, pi=pi)
     dens = K.get_density(dkey)
@@ -138,7 +130,7 @@ def render() -> None:
 
     model = None
     tkey = model_key(dkey, train_steps, sigma_max, seed)
-    if source != SCORES[0]:
+    if learned:
         with runs_row:
             st.markdown(extrapolation_note(kind, sde, sigma_max, t_min, tkey))
             if M.train_block(tkey, page_id=PAGE) is None:
