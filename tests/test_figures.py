@@ -448,6 +448,22 @@ def test_mode_fraction_meter_legend_is_one_entry_per_run_plus_the_truth():
     assert texts == ["mode 1: 0.20", "mode 2: 0.80"]  # which line is which mode, on the chart
 
 
+def test_mode_fraction_labels_do_not_pile_up():
+    """A drawing of equal bumps has many true lines at one height: one label says so, instead of seven labels
+    printed on one spot; labels of close lines go to different columns, so none covers another."""
+    steps = np.arange(5)
+    weights = np.array([1 / 16] * 7 + [9 / 16])
+    names = [f"bump {k}" for k in range(1, 8)] + ["9 others"]
+    spec = F.mode_fraction_spec(steps, {"Langevin": np.tile(weights, (5, 1))}, weights, mode_names=names)
+    ann = spec["layout"]["annotations"]
+    assert [a["text"] for a in ann] == ["bump 1 … bump 7 (7): 0.06 each", "9 others: 0.56"]
+    assert ann[0]["y"] == pytest.approx(1 / 16)
+    close = F.mode_fraction_spec(steps, {"r": np.tile([0.3, 0.33, 0.37], (5, 1))}, np.array([0.3, 0.33, 0.37]))
+    spots = [(a["x"], a["y"]) for a in close["layout"]["annotations"]]
+    for i, (x, y) in enumerate(spots):  # no two labels in one column closer than a label's height
+        assert all(x != x2 or abs(y - y2) >= 0.08 for x2, y2 in spots[i + 1 :])
+
+
 def test_animation_per_frame_backgrounds_and_boxes():
     traj = np.zeros((4, 10, 2), np.float32)
     xs = np.linspace(-1, 1, 5)

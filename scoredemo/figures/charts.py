@@ -120,7 +120,6 @@ def mode_fraction_spec(
                     meta={"role": "fraction", "run": label, "mode": k},
                 )
             )
-    annotations = []
     for k in shown:
         data.append(
             dict(
@@ -136,20 +135,21 @@ def mode_fraction_spec(
                 meta={"role": "true", "mode": k},
             )
         )
-        annotations.append(
-            dict(
-                x=0.01,
-                xref="x domain",
-                y=float(true_weights[k]),
-                yref="y",
-                xanchor="left",
-                yanchor="bottom",
-                text=f"{names[k]}: {true_weights[k]:.2f}",
-                showarrow=False,
-                font=dict(size=LEGEND_FONT - 2),
-                bgcolor="rgba(255,255,255,0.7)",
-            )
+    annotations = [
+        dict(
+            x=x0,
+            xref="x domain",
+            y=y,
+            yref="y",
+            xanchor="left",
+            yanchor="bottom",
+            text=text,
+            showarrow=False,
+            font=dict(size=LEGEND_FONT - 2),
+            bgcolor="rgba(255,255,255,0.7)",
         )
+        for x0, y, text in _true_labels([names[k] for k in shown], true_weights[list(shown)])
+    ]
     layout = style_layout(kind="mode-fractions", title=title, height=height)
     layout.update(
         yaxis=dict(range=[0, 1], autorange=False, title=dict(text="fraction of particles")),
@@ -161,6 +161,34 @@ def mode_fraction_spec(
         annotations=annotations,
     )
     return dict(data=data, layout=layout)
+
+
+#: Labels of true-weight lines closer than this (in the meter's 0–1 axis) would overlap: the later one moves right.
+_LABEL_GAP = 0.08
+_LABEL_COLUMNS = (0.01, 0.36, 0.68)
+
+
+def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float, float, str]]:
+    """(x in the x domain, y, text) of each true-weight line's label. Lines with the same printed weight share one
+    label ("bump 1 … bump 7: 0.06 each"), so seven equal bumps do not print seven labels on one spot; a label within
+    ``_LABEL_GAP`` of one already placed in its column goes to the next column."""
+    groups: dict[str, list[str]] = {}
+    at: dict[str, float] = {}
+    for name, w in zip(names, weights, strict=True):
+        groups.setdefault(f"{w:.2f}", []).append(name)
+        at.setdefault(f"{w:.2f}", float(w))
+    placed: list[tuple[float, float, str]] = []
+    for value, members in groups.items():
+        if len(members) == 1:
+            text = f"{members[0]}: {value}"
+        elif len(members) == 2:
+            text = f"{members[0]}, {members[1]}: {value} each"
+        else:
+            text = f"{members[0]} … {members[-1]} ({len(members)}): {value} each"
+        y = at[value]
+        free = [x for x in _LABEL_COLUMNS if all(px != x or abs(py - y) >= _LABEL_GAP for px, py, _ in placed)]
+        placed.append((free[0] if free else _LABEL_COLUMNS[0], y, text))
+    return placed
 
 
 def weights_bar_spec(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray], *, mode_names=None) -> dict:
