@@ -137,6 +137,7 @@ def mode_fraction_spec(
         )
     annotations = [
         dict(
+            visible=bool(text),
             x=x0,
             xref="x domain",
             y=y,
@@ -163,32 +164,38 @@ def mode_fraction_spec(
     return dict(data=data, layout=layout)
 
 
-#: Labels of true-weight lines closer than this (in the meter's 0–1 axis) would overlap: the later one moves right.
-_LABEL_GAP = 0.08
-_LABEL_COLUMNS = (0.01, 0.36, 0.68)
+#: Labels of true-weight lines closer than this (in the meter's 0–1 axis, about a label's height on a 420-px meter)
+#: would cover each other: such lines share one label.
+_LABEL_GAP = 0.1
 
 
 def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float, float, str]]:
-    """(x in the x domain, y, text) of each true-weight line's label. Lines with the same printed weight share one
-    label ("bump 1 … bump 7: 0.06 each"), so seven equal bumps do not print seven labels on one spot; a label within
-    ``_LABEL_GAP`` of one already placed in its column goes to the next column."""
-    groups: dict[str, list[str]] = {}
-    at: dict[str, float] = {}
-    for name, w in zip(names, weights, strict=True):
-        groups.setdefault(f"{w:.2f}", []).append(name)
-        at.setdefault(f"{w:.2f}", float(w))
-    placed: list[tuple[float, float, str]] = []
-    for value, members in groups.items():
-        if len(members) == 1:
-            text = f"{members[0]}: {value}"
-        elif len(members) == 2:
-            text = f"{members[0]}, {members[1]}: {value} each"
+    """(x in the x domain, y, text) of each true-weight line's label, one per line in the meter's order. Lines
+    closer than ``_LABEL_GAP`` (a chain of them) share one label, at the lowest of them, and the others' text is
+    empty: "left mode, right mode: 0.50 each", "bump 10 … bump 16 (7): 0.07–0.11" (a 20-mode drawing printed seven
+    labels on one spot before). Always one entry per line: a stepped meter's frames (one per π) must have the same
+    number of annotations, since Plotly.animate merges a frame's annotations into the shown ones by index."""
+    order = np.argsort(weights, kind="stable")
+    clusters: list[list[int]] = []
+    for k in order:
+        if clusters and weights[k] - weights[clusters[-1][-1]] < _LABEL_GAP:
+            clusters[-1].append(int(k))
         else:
-            text = f"{members[0]} … {members[-1]} ({len(members)}): {value} each"
-        y = at[value]
-        free = [x for x in _LABEL_COLUMNS if all(px != x or abs(py - y) >= _LABEL_GAP for px, py, _ in placed)]
-        placed.append((free[0] if free else _LABEL_COLUMNS[0], y, text))
-    return placed
+            clusters.append([int(k)])
+    out: list[tuple[float, float, str]] = [(0.01, float(w), "") for w in weights]
+    for members in clusters:
+        members.sort()
+        lo, hi = f"{weights[members].min():.2f}", f"{weights[members].max():.2f}"
+        value = lo if lo == hi else f"{lo}–{hi}"
+        each = " each" if lo == hi and len(members) > 1 else ""
+        if len(members) == 1:
+            who = names[members[0]]
+        elif len(members) == 2:
+            who = f"{names[members[0]]}, {names[members[1]]}"
+        else:
+            who = f"{names[members[0]]} … {names[members[-1]]} ({len(members)})"
+        out[members[0]] = (0.01, float(weights[members].min()), f"{who}: {value}{each}")
+    return out
 
 
 def weights_bar_spec(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray], *, mode_names=None) -> dict:
