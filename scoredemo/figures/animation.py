@@ -36,7 +36,7 @@ from scoredemo.figures.fields import _density_image_spec, quiver_dict
 ARROW_UNDER = "#8C8C8C"
 #: The controls under an animation, in rows (pixels below the bottom of the plot's paper, in its bottom margin):
 #: the slider from SLIDER_ROW (clear of the x tick labels), the Play/Pause buttons SLIDER_ROW + BUTTON_ROW (under
-#: the slider's label, rail and ticks). Side by side, as before, the buttons covered the slider's start on any chart
+#: the slider's label and rail). Side by side, as before, the buttons covered the slider's start on any chart
 #: narrower than ~600 px (every animation at 1280 px: tests/e2e/test_layout.py checks).
 SLIDER_ROW = 30
 BUTTON_ROW = 50

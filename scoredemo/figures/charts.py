@@ -138,7 +138,7 @@ def mode_fraction_spec(
     annotations = [
         dict(
             visible=bool(text),
-            x=x0,
+            x=0.01,
             xref="x domain",
             y=y,
             yref="y",
@@ -149,7 +149,7 @@ def mode_fraction_spec(
             font=dict(size=LEGEND_FONT - 2),
             bgcolor="rgba(255,255,255,0.7)",
         )
-        for x0, y, text in _true_labels([names[k] for k in shown], true_weights[list(shown)])
+        for y, text in _true_labels([names[k] for k in shown], true_weights[list(shown)])
     ]
     layout = style_layout(kind="mode-fractions", title=title, height=height)
     layout.update(
@@ -169,8 +169,8 @@ def mode_fraction_spec(
 _LABEL_GAP = 0.1
 
 
-def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float, float, str]]:
-    """(x in the x domain, y, text) of each true-weight line's label, one per line in the meter's order. Lines
+def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float, str]]:
+    """(y, text) of each true-weight line's label (at the meter's left edge), one per line in the meter's order. Lines
     closer than ``_LABEL_GAP`` (a chain of them) share one label, at the lowest of them, and the others' text is
     empty: "left mode, right mode: 0.50 each", "bump 10 … bump 16 (7): 0.07–0.11" (a 20-mode drawing printed seven
     labels on one spot before). Always one entry per line: a stepped meter's frames (one per π) must have the same
@@ -182,10 +182,11 @@ def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float,
             clusters[-1].append(int(k))
         else:
             clusters.append([int(k)])
-    out: list[tuple[float, float, str]] = [(0.01, float(w), "") for w in weights]
+    out: list[tuple[float, str]] = [(float(w), "") for w in weights]
     for members in clusters:
         members.sort()
-        lo, hi = f"{weights[members].min():.2f}", f"{weights[members].max():.2f}"
+        low = float(weights[members].min())
+        lo, hi = f"{low:.2f}", f"{weights[members].max():.2f}"
         value = lo if lo == hi else f"{lo}–{hi}"
         each = " each" if lo == hi and len(members) > 1 else ""
         if len(members) == 1:
@@ -194,7 +195,7 @@ def _true_labels(names: Sequence[str], weights: np.ndarray) -> list[tuple[float,
             who = f"{names[members[0]]}, {names[members[1]]}"
         else:
             who = f"{names[members[0]]} … {names[members[-1]]} ({len(members)})"
-        out[members[0]] = (0.01, float(weights[members].min()), f"{who}: {value}{each}")
+        out[members[0]] = (low, f"{who}: {value}{each}")
     return out
 
 

@@ -128,8 +128,8 @@ JS_CONTROL_PROBLEMS = """() => {
 
 def check_layout(app_url: str, chromium, url: str, name: str, viewports=VIEWPORTS) -> None:
     """Open ``url`` at each of ``viewports`` and check every chart's plot area, title and legend, and that no button
-    or page-link label and no formula is cut short; screenshots are
-    saved as layout-<name>-<width>.png."""
+    or page-link label and no formula is cut short and no animation's controls collide; screenshots are saved as
+    layout-<name>-<width>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     path = url.split("?")[0]
