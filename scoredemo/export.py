@@ -26,7 +26,7 @@ import io
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from scoredemo.figures._style import (
     TRAIL_OPACITY,
     TRAIL_WIDTH,
 )
-from scoredemo.figures.animation import Animation, drawn
+from scoredemo.figures.animation import TRAIL_OLD_OPACITY, TRAIL_VIEW_MARGIN, Animation, drawn
 from scoredemo.figures.fields import density_rgb
 
 #: The side of the chart's square plot area in Plotly pixels (its height minus the top and bottom margins).
@@ -289,12 +289,17 @@ def render_frames(anim: Animation, *, width: int = DEFAULT_SIZE, height: int = D
             col, row = lay.to_pixel(t[k, :, 0], t[k, :, 1], box)
             _stamp(img, lay, col, row, s.size * m, c, PARTICLE_OPACITY)
         if len(d.trail_ids):
-            start = max(0, k - anim.trail_frames)
-            paths = [lay.to_pixel(lead[start : k + 1, p, 0], lead[start : k + 1, p, 1], box) for p in d.trail_ids]
-            _lines(img, lay, paths, TRAIL_WIDTH * m, trail_rgb, TRAIL_OPACITY)
+            # the chart's paths (Drawn.trail): from where each entered the view, the older part faded
+            parts = [d.trail(k, p, anim.box) for p in d.trail_ids]
+            for pick, opacity in ((0, TRAIL_OLD_OPACITY * TRAIL_OPACITY), (1, TRAIL_OPACITY)):
+                paths = [lay.to_pixel(pp[pick][:, 0], pp[pick][:, 1], box) for pp in parts if len(pp[pick]) > 1]
+                if paths:
+                    _lines(img, lay, paths, TRAIL_WIDTH * m, trail_rgb, opacity)
             # every ring, then every fill: where two heads overlap, both fills show (the chart puts the later
             # particle's ring over the earlier one's fill); two calls instead of twelve
-            col, row = lay.to_pixel(lead[k, d.trail_ids, 0], lead[k, d.trail_ids, 1], box)
+            heads = lead[k, d.trail_ids]
+            heads = heads[np.all(np.abs(heads) <= TRAIL_VIEW_MARGIN * box, axis=-1)]
+            col, row = lay.to_pixel(heads[:, 0], heads[:, 1], box)
             _stamp(img, lay, col, row, (HEAD_SIZE + HEAD_LINE_WIDTH) * m, ring_rgb, 1.0)
             _stamp(img, lay, col, row, (HEAD_SIZE - HEAD_LINE_WIDTH) * m, head_rgb, 1.0)
         strip = Image.fromarray(img[label_top:])  # the label: drawn on the strip under the axes only
@@ -310,7 +315,26 @@ def _even(n: int) -> int:
     return max(2, int(n) // 2 * 2)
 
 
-def _fps(anim: Animation, fps: float | None) -> float:
+Panels = Animation | Sequence[Animation]
+
+
+def _panels(anim: Panels) -> list[Animation]:
+    return [anim] if isinstance(anim, Animation) else list(anim)
+
+
+def panel_frames(anim: Panels, *, width: int = DEFAULT_SIZE, height: int = DEFAULT_SIZE) -> Iterator[np.ndarray]:
+    """:func:`render_frames` of one animation, or of side-by-side panels (the chart's one figure with several panels,
+    see ``figures.animation_spec``): each panel ``width`` × ``height``, frame k of every panel side by side."""
+    panels = _panels(anim)
+    if len(panels) == 1:
+        yield from render_frames(panels[0], width=width, height=height)
+        return
+    for row in zip(*(render_frames(a, width=width, height=height) for a in panels), strict=True):
+        yield np.concatenate(row, axis=1)
+
+
+def _fps(anim: Panels, fps: float | None) -> float:
+    anim = _panels(anim)[0]
     fps = 1000.0 / anim.frame_duration_ms if fps is None else float(fps)
     if not (math.isfinite(fps) and fps > 0):
         raise ValueError(f"fps must be a positive number, got {fps}")
@@ -323,9 +347,10 @@ def _palette(frames: list[np.ndarray]) -> Image.Image:
     return montage.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
-def to_gif(anim: Animation, path: str | os.PathLike | None = None, *, fps: float | None = None,
+def to_gif(anim: Panels, path: str | os.PathLike | None = None, *, fps: float | None = None,
            width: int = DEFAULT_SIZE, height: int = DEFAULT_SIZE) -> bytes | None:  # fmt: skip
-    """The animation as a looping GIF: written to ``path``, or returned as bytes when ``path`` is None.
+    """The animation (or side-by-side panels, each ``width`` × ``height``) as a looping GIF: written to ``path``, or
+    returned as bytes when ``path`` is None.
 
     ``fps`` defaults to the chart's speed (1000 / ``frame_duration_ms``; GIF stores delays in 10 ms units).
     One palette for every frame (median cut over the first, middle and last frames), each frame mapped to it
@@ -336,7 +361,7 @@ def to_gif(anim: Animation, path: str | os.PathLike | None = None, *, fps: float
     Python loop cubic in its 256 colours: 8 s of CPU for the 51 default frames here, against ~1.2 s for
     drawing, mapping and encoding them all."""
     fps = _fps(anim, fps)
-    frames = list(render_frames(anim, width=width, height=height))
+    frames = list(panel_frames(anim, width=width, height=height))
     pal = _palette([frames[0], frames[len(frames) // 2], frames[-1]])
     images = [Image.fromarray(f).quantize(palette=pal, dither=Image.Dither.NONE) for f in frames]
     buf = io.BytesIO() if path is None else None
@@ -348,9 +373,10 @@ def to_gif(anim: Animation, path: str | os.PathLike | None = None, *, fps: float
     return None if buf is None else buf.getvalue()
 
 
-def to_mp4(anim: Animation, path: str | os.PathLike | None = None, *, fps: float | None = None,
+def to_mp4(anim: Panels, path: str | os.PathLike | None = None, *, fps: float | None = None,
            width: int = DEFAULT_SIZE, height: int = DEFAULT_SIZE) -> bytes | None:  # fmt: skip
-    """The animation as an H.264 MP4 (libx264, yuv420p: plays in PowerPoint, Keynote, browsers): written to
+    """The animation (or side-by-side panels) as an H.264 MP4 (libx264, yuv420p: plays in PowerPoint, Keynote,
+    browsers): written to
     ``path``, or returned as bytes when ``path`` is None. yuv420p needs even sides: odd ones are rounded down."""
     import imageio.v2 as iio2  # noqa: PLC0415 - only an export needs it (the ffmpeg writer is a v2 plugin)
 
@@ -370,7 +396,7 @@ def to_mp4(anim: Animation, path: str | os.PathLike | None = None, *, fps: float
                                  quality=None, macro_block_size=2, ffmpeg_params=list(X264_PARAMS),
                                  ffmpeg_log_level="error")  # fmt: skip
         try:
-            for frame in render_frames(anim, width=width, height=height):
+            for frame in panel_frames(anim, width=width, height=height):
                 writer.append_data(frame)
         finally:
             writer.close()

@@ -268,9 +268,12 @@ def test_animation_frames_axes_and_controls():
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert any("Play" in lb for lb in labels) and any("Pause" in lb for lb in labels)
     slider = fig.layout.sliders[0]
-    assert len(slider.steps) == 30 and slider.active == 0  # opens on the start: Play shows the whole run
+    assert len(slider.steps) == 30 and slider.active == 29  # opens on the result (the opening rule)
     assert slider.steps[-1].label == "step 290"
-    np.testing.assert_allclose(fig.data[0].x, np.round(traj[0, :, 0], 3), atol=1e-6)  # the chart shows frame 0
+    np.testing.assert_allclose(fig.data[0].x, np.round(traj[-1, :, 0], 3), atol=1e-6)  # the chart shows the last
+    play, pause = fig.layout.updatemenus[0].buttons
+    assert play.args[1]["fromcurrent"] is True  # Play resumes where Pause held it (from the start at either end)
+    assert list(pause.args[0]) == [None]
     np.testing.assert_allclose(fig.frames[-1].data[0].x, np.round(traj[-1, :, 0], 3), atol=1e-6)
     assert_no_nan(fig)
 
@@ -315,7 +318,9 @@ def test_animation_spec_is_valid_plotly_and_sent_as_is():
     assert len(validated.frames) == 12 and len(validated.data) == 1 + 3 + 1
     assert F.SpecFigure(spec).to_dict() is spec
     assert json.loads(pio.to_json(F.SpecFigure(spec).to_dict(), validate=False))["layout"]["meta"] == {
-        "kind": "animation"
+        "kind": "animation",
+        "group": "main",
+        "panels": 1,
     }
     xs = F.decode_arrays(spec["frames"][-1]["data"][0]["x"])
     assert xs.dtype == np.float32 and len(xs) == 300
@@ -481,16 +486,102 @@ def test_animation_per_frame_backgrounds_and_boxes():
             frame_boxes=[1.0, 1.0, 3.0, 3.0],
         )
     )
-    # the chart opens on frame 0: its background is the visible one (the frames switch them)
-    assert len(spec["layout"]["images"]) == 2 and [im["visible"] for im in spec["layout"]["images"]] == [True, False]
+    # the chart opens on the last frame: its background is the visible one (the frames switch them)
+    assert len(spec["layout"]["images"]) == 2 and [im["visible"] for im in spec["layout"]["images"]] == [False, True]
     assert [f["layout"]["images[1].visible"] for f in spec["frames"]] == [False, False, True, True]
     assert spec["frames"][0]["layout"]["xaxis.range"] == [-1.0, 1.0]
-    assert spec["layout"]["xaxis"]["range"] == [-1.0, 1.0]  # opens on frame 0, in its own view
+    assert spec["layout"]["xaxis"]["range"] == [-3.0, 3.0]  # opens on the last frame, in its own view
     assert all("source" not in str(f["layout"]) for f in spec["frames"])  # images are sent once, not per frame
     with pytest.raises(ValueError, match="background_index"):
         F.animation_spec(
             F.Animation(sets=[F.ParticleSet(traj, "p")], box=1.0, frame_labels=list("abcd"), backgrounds=grids)
         )
+
+
+def test_side_by_side_panels_play_in_step_under_one_control():
+    """Two panels in one figure: one Play/Pause and one slider; frame k moves both panels' particles to their k-th
+    positions; each panel has its own axes, background image and per-frame view."""
+    a, b = walk(12, 40, seed=1), walk(12, 40, seed=2)
+    xs = np.linspace(-1, 1, 5)
+    grids = [(xs, xs, np.ones((5, 5))), (xs * 3, xs * 3, np.ones((5, 5)))]
+    left = make_anim(a, n_trails=2, title="ascent")
+    right = F.Animation(
+        sets=[F.ParticleSet(b, "langevin")],
+        box=5.0,
+        frame_labels=[f"t {k}" for k in range(12)],
+        backgrounds=grids,
+        background_index=[0] * 6 + [1] * 6,
+        frame_boxes=[1.0] * 6 + [3.0] * 6,
+        n_trails=2,
+        title="Langevin",
+    )
+    spec = F.animation_spec([left, right])
+    # valid Plotly (the frames' layout changes are attribute paths, "images[2].visible", which go.Figure cannot
+    # check against a frame's empty layout: checked below as written)
+    fig = go.Figure(
+        F.decode_arrays({**spec, "frames": [{k: v for k, v in f.items() if k != "layout"} for f in spec["frames"]]})
+    )
+    assert len(fig.layout.updatemenus) == 1 and len(fig.layout.sliders) == 1
+    assert [s.label for s in fig.layout.sliders[0].steps] == [f"step {10 * k}" for k in range(12)]  # the first's
+    assert fig.layout.meta["panels"] == 2 and fig.layout.meta["group"] == "main"
+    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0]  # side by side, not overlapping
+    assert fig.layout.yaxis2.scaleanchor == "x2"
+    assert [im.xref for im in fig.layout.images] == ["x", "x2", "x2"]
+    for k, fr in enumerate(fig.frames):
+        particles = [t for t in fr.data if t.mode == "markers" and t.name in ("particles", "langevin")]
+        assert [t.xaxis for t in particles] == ["x", "x2"]
+        np.testing.assert_allclose(particles[0].x, np.round(a[k, :, 0], 3), atol=1e-6)
+        np.testing.assert_allclose(particles[1].x, np.round(b[k, :, 0], 3), atol=1e-6)
+        # the right panel's own per-frame view and background; the left image is never switched
+        assert spec["frames"][k]["layout"]["xaxis2.range"] == [-1.0, 1.0] if k < 6 else [-3.0, 3.0]
+        assert spec["frames"][k]["layout"]["images[2].visible"] is (k >= 6)
+        assert "images[0].visible" not in spec["frames"][k]["layout"]
+    assert [a.text for a in fig.layout.annotations] == ["ascent", "Langevin"]
+    # a panel with fewer recorded frames: both draw as many, the same fractions of their runs
+    short = F.decode_arrays(F.animation_spec([make_anim(walk(12, 40, seed=1)), make_anim(c := walk(4, 40, seed=3))]))
+    assert len(short["frames"]) == 4
+    np.testing.assert_allclose(short["frames"][-1]["data"][0]["x"], np.round(a[-1, :, 0], 3), atol=1e-6)
+    np.testing.assert_allclose(short["frames"][1]["data"][0]["x"], np.round(a[4, :, 0], 3), atol=1e-6)  # 11/3·1
+    right_particles = [t for t in short["frames"][2]["data"] if t.get("xaxis") == "x2" and t["mode"] == "markers"]
+    np.testing.assert_allclose(right_particles[0]["x"], np.round(c[2, :, 0], 3), atol=1e-6)
+
+
+def test_highlighted_paths_start_where_the_particle_entered_the_view_and_fade_with_age():
+    """A particle coming from far outside the view draws no line across the picture: its path starts at its first
+    point inside the view (box × TRAIL_VIEW_MARGIN). Paths longer than RECENT_FRAMES draw their older part faded,
+    joined to the recent part at one shared point."""
+    n = 30
+    traj = np.zeros((n, 3, 2), np.float32)
+    traj[:, 0, 0] = np.linspace(40.0, 0.0, n)  # particle 0 comes in from x = 40 along the axis
+    traj[:, 1, 1] = np.linspace(-2.0, 2.0, n)  # particle 1 stays inside
+    anim = F.Animation(sets=[F.ParticleSet(traj, "p")], box=5.0, frame_labels=[str(k) for k in range(n)],
+                       n_trails=3, trail_frames=n)  # fmt: skip
+    spec = F.decode_arrays(F.animation_spec(anim))
+    last = spec["frames"][-1]["data"]
+    lines = [t for t in last if t["mode"] == "lines"]
+    assert len(lines) == 2 * 3  # old + recent per highlighted particle
+    old0, recent0 = lines[0], lines[1]
+    pts = np.concatenate([old0["x"], recent0["x"]])
+    assert pts.max() <= F.animation.TRAIL_VIEW_MARGIN * 5.0 + 1e-6  # nothing from outside the view
+    inside = np.round(traj[:, 0, 0], 3)
+    inside = inside[inside <= F.animation.TRAIL_VIEW_MARGIN * 5.0]
+    np.testing.assert_allclose(recent0["x"], inside, atol=1e-6)  # the in-view tail: 4 points, all recent
+    assert len(old0["x"]) == 0
+    old1, recent1 = lines[2], lines[3]
+    assert len(recent1["x"]) == F.animation.RECENT_FRAMES + 1
+    assert recent1["opacity"] > old1["opacity"]
+    assert old1["y"][-1] == recent1["y"][0]  # the two parts meet
+    assert len(old1["x"]) + len(recent1["x"]) == n + 1  # inside all along: the whole road, one point shared
+
+
+def test_a_follower_names_its_cursor_per_drawn_frame():
+    meta = F.follow_meta(cursor=[0, 10, 20])
+    assert meta == {"group": "main", "cursor": [0.0, 10.0, 20.0]}
+    assert F.follow_meta(frames=True, group="g") == {"group": "g", "frames": True}
+    shape = F.cursor_shape(20.0)
+    assert shape["x0"] == shape["x1"] == 20.0 and shape["yref"] == "paper"
+    np.testing.assert_array_equal(F.drawn_frames(51), np.arange(51))
+    assert len(F.drawn_frames(500)) == F.MAX_FRAMES
 
 
 def test_meter_and_marginals_specs_are_valid_plotly_and_match():

@@ -143,3 +143,15 @@ def test_mode_split_text():
 def test_qr_png_is_a_png():
     png = presenter.qr_png("http://localhost:8501/mixing?pi=0.67&present=1")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_presented_never_shrinks_the_plot_area():
+    """The plot area (height minus the top and bottom margins) is at least as tall on the projector: the figure grows
+    by what its text margins grew (the mode-fraction meter's plot area fell from 173 to 60 px before)."""
+    spec = F.mode_fraction_spec(np.arange(0, 510, 10), {"run": np.full((51, 2), 0.5)}, np.array([0.2, 0.8]),
+                                title="meter")  # fmt: skip
+    big = F.presented(spec, 1.5)
+    plot = lambda lay: lay["height"] - lay["margin"]["t"] - lay["margin"]["b"]  # noqa: E731
+    assert plot(big["layout"]) == pytest.approx(plot(spec["layout"]), abs=1)
+    assert big["layout"]["height"] > spec["layout"]["height"]
+    assert spec["layout"]["height"] == 420  # the page's figure is not changed

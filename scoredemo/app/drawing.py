@@ -305,16 +305,16 @@ def notes() -> None:
 
 
 def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:
-    """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``."""
-    spec = drawable(spec, drawing, tool=tool)
-    if presenter.active():
-        spec = F.presented(spec, presenter.SCALE)
+    """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``, on the
+    stage (scene 1's main chart)."""
+    spec, height = presenter.projected(drawable(spec, drawing, tool=tool), stage=True)
     st.plotly_chart(
         F.SpecFigure(spec),
         key=chart_key(),
         theme=None,
         config=config,
         width="stretch",
+        height=height,
         alt=alt,
         on_select="rerun",
         selection_mode=("points", "box", "lasso"),

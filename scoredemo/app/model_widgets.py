@@ -217,10 +217,17 @@ def trained_or_previous(tkey: TrainKey, page_id: str):
 
 
 def error_map(
-    errors: T.ScoreErrors, result, data: np.ndarray, *, title: str, height: int = 560, stale: str | None = None
+    errors: T.ScoreErrors,
+    result,
+    data: np.ndarray,
+    *,
+    title: str,
+    height: int = 560,
+    stale: str | None = None,
+    stage: bool = False,
 ) -> None:
     """The learned score's error map with the data it was trained on (or samples of p, for fresh data) on top;
-    ``stale`` as in ``widgets.chart``."""
+    ``stale`` and ``stage`` as in ``widgets.chart``."""
     W.chart(
         F.heatmap_spec(
             errors.xs,
@@ -236,6 +243,7 @@ def error_map(
         ),
         "error-map",
         stale=stale,
+        stage=stage,
     )
 
 

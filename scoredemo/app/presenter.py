@@ -1,11 +1,17 @@
-"""Presenter mode and the lecture bar: the projector switch (``?present=1``), previous/next scene links in lecture
-order, the scene's presets, the keyboard, and the "share this view" link with its QR code; and the page scripts
-that run in the browser (:data:`CHART_JS` on every page, :data:`DRAW_JS` for scene 1's drawing, :data:`FRAMES_JS`
-for scene 11's stepped charts).
+"""Presenter mode and the lecture bar: the projector switch (``?present=1``) and its *stage*, previous/next scene
+links in lecture order, the scene's presets (the lecture's slides, which a clicker steps through), the keyboard, the
+teacher's notes window, and the "share this view" link with its QR code; and the page scripts that run in the
+browser (:data:`CHART_JS` and :data:`PLAYER_JS` on every page, :data:`DRAW_JS` for scene 1's drawing,
+:data:`FRAMES_JS` for scene 11's stepped charts, :data:`KEYBOARD_JS` in presenter mode).
 
 Presenter mode lives in the session (``st.session_state["_present"]``, seeded from the URL when a session opens)
 and is written back to the URL on every run, so it survives scene changes (Streamlit drops the query string when
 the page changes) and a copied link opens in presenter mode too. The scenes only read :func:`active`.
+
+The stage (presenter mode): the scene's title on one line, then its main chart(s) (``widgets.stage``) filling the
+rest of the screen; the intro, the formula, the lecture bar and the other charts follow below, a scroll away. The
+teacher's notes are not on the projected screen: :func:`notes_page` is a window of their own (``/notes``) that
+follows the scene and slide the projector shows (the two windows talk over a ``BroadcastChannel``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from scoredemo import figures as F
 from scoredemo.app import presets as P
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
@@ -29,13 +36,24 @@ SCALE = 1.5
 #: The address a link is built on when the browser did not tell it (AppTest, a proxy that hides it).
 FALLBACK_URL = "http://localhost:8501"
 
-#: Key → action of the keyboard script (shown to the teacher in presenter mode).
+#: Key → action of the keyboard script (shown to the teacher in presenter mode and in the notes window). A clicker
+#: sends PageDown / PageUp: they step through the scene's beats (play its main animation, then its slides) and
+#: change scene only at the end.
 KEYS = {
-    "→ / PageDown / n": "next scene",
-    "← / PageUp / p": "previous scene",
+    "PageDown (clicker)": "next beat: play the animation, then the next slide, then the next scene",
+    "PageUp (clicker)": "previous slide, then the previous scene",
+    "→ / n": "next scene",
+    "← / p": "previous scene",
     "space / k": "play / pause the main animation",
     "r": "reset the scene's controls",
 }
+#: The page of the teacher's notes (hidden from the navigation; opened from the lecture bar in a window of its own).
+NOTES_PATH = "notes"
+#: The path the default page (scene 1, served at the root) reserves; its declared path opens it through a hidden
+#: page (app.py).
+DEFAULT_PAGE_PATH = "start"
+#: The channel the projected window and the notes window talk on (same browser, same origin).
+CHANNEL = "scoredemo-lecture"
 
 
 def url_flag(values: Sequence[str]) -> bool:
@@ -53,6 +71,23 @@ def active() -> bool:
     if STATE in st.session_state:
         return bool(st.session_state[STATE])
     return url_flag(st.query_params.get_all(PARAM))
+
+
+#: The least height (px) of a chart on presenter mode's stage: the stage's own height (the screen's, less the title)
+#: decides; below this the page scrolls rather than squash the chart.
+STAGE_MIN_HEIGHT = 320
+
+
+def projected(spec: dict, *, stage: bool = False) -> tuple[dict, str]:
+    """A finished figure as the page draws it, and the ``height`` to pass to ``st.plotly_chart``: as it is outside
+    presenter mode; on the projector scaled (``figures.presented``), and for a chart on the stage (``stage``, see
+    ``widgets.stage``) stretched to fill it, its own height only a minimum (:data:`STAGE_MIN_HEIGHT`)."""
+    if not active():
+        return spec, "content"
+    spec = F.presented(spec, SCALE)
+    if not stage:
+        return spec, "content"
+    return dict(spec, layout=dict(spec["layout"], height=STAGE_MIN_HEIGHT)), "stretch"
 
 
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)[.!?](?:\*\*|\*)?(?=\s+[A-Z*(]|\s*$)")
@@ -96,7 +131,9 @@ def setup() -> bool:
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
     st.html(PAGE_CSS)
-    st.html(CHART_JS + DRAW_JS, unsafe_allow_javascript=True, width="content")
+    # one element for the page's scripts (no gap of its own); the keyboard first thing in presenter mode, so a key
+    # pressed while the page is still drawing is queued, not lost
+    st.html(CHART_JS + DRAW_JS + PLAYER_JS + (KEYBOARD_JS if on else ""), unsafe_allow_javascript=True, width="content")
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -346,23 +383,43 @@ FRAMES_JS = """<script>
 </script>"""
 
 
-#: Large type and high contrast for the page's own text (the charts scale through ``figures.presented``).
+#: Large type and high contrast for the page's own text (the charts scale through ``figures.presented``), and the
+#: stage.
 #:
-#: Streamlit 1.67 sizes every piece of text in ``rem`` (body 1rem, captions 0.875rem, metric values 2.25rem, the
-#: title 2.75rem, widget labels, buttons, page links, alerts alike) of one root size, the theme's
+#: Type: Streamlit 1.67 sizes every piece of text in ``rem`` (body 1rem, captions 0.875rem, metric values 2.25rem,
+#: the title 2.75rem, widget labels, buttons, page links, alerts alike) of one root size, the theme's
 #: ``baseFontSize`` (18 px in .streamlit/config.toml), which it sets as a global ``html { font-size: 18px }``.
-#: Growing that one size grows all the text in proportion and keeps its hierarchy. (The previous rules picked
-#: elements one by one: a metric's value, a button's label and a page link are all Markdown ``p`` elements in
-#: this version, so ``stMarkdownContainer p { 1.45rem }`` turned 40.5 px metric values into 26 px ones while
-#: labels, buttons and headings stayed as they were; and the text kept Streamlit's dark grey.)
-#: The root size follows the window: 1.4 % of its width (27 px on a 1920-px projector, 1.5× like the charts),
-#: at least 24 px (1.33×, a 1280-px one) and at most 32 px. Text is black; links a dark blue (contrast 8.5:1 on white).
-#: Primary buttons keep their white label. The side paddings, which grow with ``rem`` too, are trimmed back;
-#: the top one stays just below the header bar (3.75rem high).
+#: Growing that one size grows all the text in proportion and keeps its hierarchy. The root size follows the
+#: window: 1.4 % of its width (27 px on a 1920-px projector, 1.5× like the charts), at least 24 px (1.33×, a 1280-px
+#: one) and at most 32 px. Text is black; links a dark blue (contrast 8.5:1 on white). Primary buttons keep their
+#: white label.
+#:
+#: The stage: the main block's children are a flex column; the scene's title (``.st-key-scene-title``) and its stage
+#: (``.st-key-stage``, see ``widgets.stage``) are ordered first, everything else after them. The title is one line
+#: (1.5rem, cut with an ellipsis if it must be), beside the header's sidebar button; the header bar is transparent and
+#: only its buttons catch the pointer. The stage is the screen's height less the title's (``100dvh - 4rem``); its
+#: row of columns grows to fill it, and each column's charts drawn with ``stage=True`` stretch (``height="stretch"``)
+#: over what the column's other elements (a meter's numbers) leave. Captions and download buttons inside the stage
+#: are not projected (the charts' alt texts stay their accessible names; the downloads are in the normal page).
 PRESENTER_CSS = """<style>
 html { font-size: clamp(24px, 1.4vw, 32px) !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 4rem !important; padding-left: 1.5rem !important;
-  padding-right: 1.5rem !important; padding-bottom: 3rem !important; }
+[data-testid="stHeader"] { background: transparent !important; height: 2.6rem !important; pointer-events: none; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a, [data-testid="stHeader"] [role="button"] {
+  pointer-events: auto; }
+[data-testid="stDecoration"] { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 0.35rem !important; padding-left: 1.2rem !important;
+  padding-right: 1.2rem !important; padding-bottom: 3rem !important; max-width: none !important; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > * { order: 3; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(> .st-key-scene-title) { order: 1; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(> .st-key-stage) { order: 2; }
+.st-key-scene-title h1 { font-size: 1.5rem !important; line-height: 1.3 !important; padding: 0 0 0 2.2rem !important;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.st-key-stage { height: calc(100dvh - 4rem); min-height: 360px; }
+.st-key-stage > [data-testid="stLayoutWrapper"]:first-child:has(> [data-testid="stHorizontalBlock"]) {
+  flex: 1 1 0 !important; min-height: 0; }
+.st-key-stage [data-testid="stHorizontalBlock"] { height: 100%; }
+.st-key-stage [data-testid="stColumn"] > [data-testid="stVerticalBlock"] { height: 100%; }
+.st-key-stage [data-testid="stCaptionContainer"], .st-key-stage [class*="-downloads"] { display: none !important; }
 [data-testid="stMain"] { color: #000000; }
 [data-testid="stMain"] :is(h1, h2, h3, h4, p, li, label, .katex, [data-testid="stCaptionContainer"],
   [data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMetricDelta"]) { color: #000000; }
@@ -389,8 +446,12 @@ def _declared_path(pages: Sequence, current) -> str:
 
 
 def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
-    """Previous / next scene links (carrying ``?present=1``), the scene's presets, the teacher's notes (presenter
-    mode, on request) and the keyboard script; returns the slot the share box goes into once the scene has run."""
+    """Previous / next scene links (carrying ``?present=1``), the scene's slides (its presets) and, in presenter mode,
+    the link to the teacher's notes window; returns the slot the share box goes into once the scene has run.
+
+    Each slide link sits in a container keyed ``beat-<i>`` (``beat-<i>-now`` for the one the URL shows): the beats
+    a clicker steps through (:data:`KEYBOARD_JS`). In presenter mode the scene's own page without parameters is beat
+    0 ("start"), so PageUp from the first slide goes back to it. On the projector the bar sits under the stage."""
     on = active()
     keep = {PARAM: "1"} if on else None
     prev, nxt = neighbours(pages, current)
@@ -404,79 +465,415 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
             st.page_link(nxt, label=f"{nxt.title} →", query_params=keep, help="Next scene (key → or n)")
     # the default page's url_path is "" (Streamlit serves it at the root; "/score-fields" is "page not found"), so
     # its presets are looked up under the path it was declared with
-    mine = P.presets_for(current.url_path or _declared_path(pages, current))
+    path = current.url_path or _declared_path(pages, current)
+    mine = P.presets_for(path)
+    now = beat_now(path, _query())
     with c2:
         if mine:
             with st.container(horizontal=True, key="lecture-presets"):
                 st.markdown("**Slides:**")
-                for p in mine:
-                    st.page_link(
-                        current,
-                        label=p.name,
-                        icon=":material/slideshow:",
-                        query_params={**p.params, **(keep or {})},
-                        help=f"Open this slide's settings (link: /{current.url_path}?{p.query()})",
-                    )
-        share_slot = st.container()
-    if on and mine:
-        with st.expander("What to say (teacher's notes)", icon=":material/record_voice_over:"):
-            for p in mine:
-                st.markdown(f"**{p.name}** — {p.say}")
-            st.caption("Keys: " + " · ".join(f"**{k}** {v}" for k, v in KEYS.items()))
-    if on:  # the presenter's tool; a student's page is lighter without it (one element and DOMPurify pass fewer)
-        keyboard(bar)
+                if on:
+                    with st.container(key="beat-0-now" if now == 0 else "beat-0"):
+                        st.page_link(current, label="start", icon=":material/first_page:", query_params=keep,
+                                     help="The scene at its defaults (PageUp from the first slide)")  # fmt: skip
+                for i, p in enumerate(mine, start=1):
+                    with st.container(key=f"beat-{i}-now" if now == i else f"beat-{i}"):
+                        st.page_link(
+                            current,
+                            label=p.name,
+                            icon=":material/slideshow:",
+                            query_params={**p.params, **(keep or {})},
+                            help=f"Open this slide's settings (link: /{current.url_path}?{p.query()}; key PageDown "
+                            "steps through the slides)",
+                        )
+        share_slot = st.container(horizontal=True)
+    if on:
+        with share_slot:
+            notes_link()
     return share_slot
 
 
-# ------------------------------------------------------------------------------------------ keyboard
+def _query() -> dict[str, str]:
+    """The URL's query as {key: last value}."""
+    return {k: str(st.query_params.get_all(k)[-1]) for k in st.query_params if st.query_params.get_all(k)}
 
-#: The keyboard, as a script in the page itself (``st.html`` with JavaScript, not an iframe): it listens once on
-#: the document, ignores keys typed into a widget, and clicks the same things a mouse would: the lecture bar's
-#: links, the first animation's Play/Pause buttons, the scene's reset button.
+
+def beat_now(url_path: str, query: dict[str, str]) -> int | None:
+    """Which beat of the scene the URL shows: 0 for the scene at its defaults (no parameter but presenter mode's), i
+    for its i-th preset (all of the preset's parameters have its values), None for another view (the teacher moved a
+    control): a clicker's PageDown then goes on to the next slide after the start."""
+    params = {k: v for k, v in query.items() if k != PARAM}
+    if not params:
+        return 0
+    hit = P.matching(url_path, params)
+    if hit is None:
+        return None
+    return P.presets_for(url_path).index(hit) + 1
+
+
+def notes_link() -> None:
+    """The teacher's notes in a window of their own (``/notes``): it follows the scene and the slide shown here."""
+    st.link_button(
+        "Teacher's notes ↗",
+        f"./{NOTES_PATH}",
+        icon=":material/record_voice_over:",
+        help="Opens the notes (what to say, the keys, what comes next) in a new window for your laptop's screen: "
+        "it follows the scene and slide this window shows, and its buttons step the lecture here.",
+    )
+
+
+# ------------------------------------------------------------------------------------------ keyboard and player
+
+#: Every page: the charts that follow an animation (``figures.follow_meta``: a meter's cursor, scene 2's marginals)
+#: show the frame it shows, while it plays and when it is scrubbed, and ``window.scoredemo`` plays, pauses and
+#: finishes an animation for the keyboard and the notes window. Uses Plotly's public API and events only
+#: (``Plotly.animate``, ``Plotly.relayout``, ``plotly_animatingframe``, ``plotly_animated``,
+#: ``plotly_animationinterrupted``); an animation's Play arguments are read from its own Play button.
+PLAYER_JS = """<script>
+(() => {
+  if (window.__scoredemoPlayer) return;
+  window.__scoredemoPlayer = true;
+  const meta = (gd) => (gd && gd.layout && gd.layout.meta) || {};
+  const charts = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const still = {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}};
+  const frames = (gd) => (gd.layout.sliders && gd.layout.sliders[0] && gd.layout.sliders[0].steps.length) || 0;
+  const isAnimation = (gd) => meta(gd).kind === 'animation';
+  const leader = (group) => charts().find((gd) => isAnimation(gd) && (meta(gd).group || 'main') === group);
+  // the frame a leader shows: its own record of the last frame event, else the one it opened on (the last)
+  const shown = (gd) => (gd.__sdFrame !== undefined ? gd.__sdFrame : frames(gd) - 1);
+  const follow = (gd, k) => {
+    const f = meta(gd).follow;
+    if (!f || !window.Plotly || !gd._fullLayout) return;
+    if (f.cursor && f.cursor.length) {
+      const x = f.cursor[Math.max(0, Math.min(k, f.cursor.length - 1))];
+      const s = gd.layout.shapes && gd.layout.shapes[0];
+      if (s && s.x0 !== x) window.Plotly.relayout(gd, {'shapes[0].x0': x, 'shapes[0].x1': x});
+    }
+    if (f.frames && gd.__sdFollowed !== k) {  // redrawn: bars (scene 2's histograms) do not move without it
+      gd.__sdFollowed = k;
+      window.Plotly.animate(gd, [String(k)], {...still, frame: {duration: 0, redraw: true}});
+    }
+  };
+  const sync = (lead) => {
+    const group = meta(lead).group || 'main', k = shown(lead);
+    for (const gd of charts()) {
+      const f = meta(gd).follow;
+      if (f && (f.group || 'main') === group) follow(gd, k);
+    }
+  };
+  const hook = (gd) => {
+    if (gd.__sdHooked || typeof gd.on !== 'function') return;
+    gd.__sdHooked = true;
+    gd.on('plotly_animatingframe', (e) => {
+      const k = Number(e && e.name);
+      if (Number.isFinite(k)) { gd.__sdFrame = k; sync(gd); }
+    });
+    gd.on('plotly_animated', () => { gd.__sdPlaying = false; });
+    gd.on('plotly_animationinterrupted', () => { gd.__sdPlaying = false; });
+  };
+  const api = {
+    leader: (within) => {
+      const scope = within ? document.querySelector(within) : null;
+      const pick = (root) => Array.from(root.querySelectorAll('.js-plotly-plot')).find(isAnimation);
+      return (scope && pick(scope)) || pick(document);
+    },
+    playing: (gd) => !!gd.__sdPlaying,
+    played: (gd) => !!gd.__sdPlayed,
+    play: (gd) => {  // from the frame shown; from the start when that is the first or the last (Plotly's fromcurrent)
+      const b = gd.layout.updatemenus && gd.layout.updatemenus[0] && gd.layout.updatemenus[0].buttons;
+      if (!b || !b[0] || !window.Plotly) return false;
+      gd.__sdPlaying = true;
+      gd.__sdPlayed = true;
+      window.Plotly.animate(gd, null, b[0].args[1]);
+      return true;
+    },
+    pause: (gd) => { gd.__sdPlaying = false; if (window.Plotly) window.Plotly.animate(gd, [null], still); },
+    finish: (gd) => {
+      api.pause(gd);
+      gd.__sdPlayed = true;
+      if (window.Plotly && frames(gd)) window.Plotly.animate(gd, [String(frames(gd) - 1)], still);
+    },
+  };
+  window.scoredemo = Object.assign(window.scoredemo || {}, api);
+  let queued = false;
+  // a follower that shows another of its own frames (scene 11's meter at another π) is put back on the frame shown
+  const hookFollower = (gd) => {
+    if (gd.__sdHooked || typeof gd.on !== 'function') return;
+    gd.__sdHooked = true;
+    gd.on('plotly_animated', () => {
+      const lead = leader(meta(gd).follow.group || 'main');
+      if (lead) follow(gd, shown(lead));
+    });
+  };
+  const tick = () => {
+    queued = false;
+    for (const gd of charts()) {
+      if (isAnimation(gd)) hook(gd);
+      else if (meta(gd).follow) hookFollower(gd);
+    }
+    // a follower drawn anew (a rerun) while its leader shows another frame than the last: put it on that frame
+    const seen = new Set();
+    for (const gd of charts()) {
+      const f = meta(gd).follow;
+      if (!f || seen.has(f.group)) continue;
+      seen.add(f.group);
+      const lead = leader(f.group || 'main');
+      if (lead && lead.__sdFrame !== undefined) sync(lead);
+    }
+  };
+  new MutationObserver(() => { if (!queued) { queued = true; setTimeout(tick, 50); } })
+    .observe(document.body, {subtree: true, childList: true});
+  setInterval(tick, 1000);
+  tick();
+})();
+</script>"""
+
+#: Presenter mode's keys and clicker (installed first thing on the page, once per tab). A key is queued until the
+#: page is ready for it (no script run in progress, no element waiting for one, the URL changed after a link was
+#: followed): a key pressed while a scene is still drawing acts on it once it is drawn, not lost. PageDown steps
+#: through the scene's beats: first it plays the stage's main animation (if it has one and it has not played in this
+#: view; pressed while it plays, it shows the end), then it opens the next slide (``beat-<i>`` links), then the next
+#: scene; PageUp opens the previous slide, then the previous scene. Keys typed into a widget are the widget's.
+#: The state (URL, title, beat) goes to the notes window over a BroadcastChannel, which can send keys back.
+#: Private signals, read with a fallback: Streamlit 1.67's ``data-test-script-state`` on the app root (its own test
+#: hook; without it, only the stale marks are waited for) and ``data-stale`` marks on elements waiting for a rerun
+#: (tests/app/test_presenter.py checks the bundle still has both).
 KEYBOARD_JS = """<script>
 (() => {
   if (window.__scoredemoKeys) return;
   window.__scoredemoKeys = true;
+  const channel = 'BroadcastChannel' in window ? new BroadcastChannel('CHANNEL_NAME') : null;
   const typing = (el) => !!el && !!el.closest &&
     !!el.closest('input, textarea, select, [contenteditable="true"], [role="slider"], [role="combobox"], ' +
                  '[role="spinbutton"], [role="listbox"], [role="option"], [role="menu"]');
-  const click = (sel) => { const el = document.querySelector(sel); if (el) { el.click(); return true; } return false; };
-  const animation = () => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .find(gd => gd.layout && gd.layout.meta && gd.layout.meta.kind === 'animation');
-  const playPause = () => {
-    const gd = animation();
-    if (!gd) return false;
-    if (!gd.__scoredemoWatched && gd.on) {
-      gd.__scoredemoWatched = true;
-      gd.on('plotly_animatingframe', () => { gd.__scoredemoPlaying = true; });
-      gd.on('plotly_animated', () => { gd.__scoredemoPlaying = false; });
-      gd.on('plotly_animationinterrupted', () => { gd.__scoredemoPlaying = false; });
+  const ACTIONS = {PageDown: 'beat-next', PageUp: 'beat-prev', ArrowRight: 'next', n: 'next', ArrowLeft: 'prev',
+                   p: 'prev', ' ': 'play', k: 'play', r: 'reset'};
+  let leaving = null;  // the URL a followed link leaves: the next key waits for the new one
+  const ready = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state && state !== 'notRunning') return false;
+    if (document.querySelector('[data-stale="true"]')) return false;
+    if (leaving) {
+      if (location.href === leaving.href && performance.now() - leaving.t < 4000) return false;
+      leaving = null;
     }
-    const want = gd.__scoredemoPlaying ? 'Pause' : 'Play';
-    const button = Array.from(gd.querySelectorAll('.updatemenu-button'))
-      .find(b => (b.textContent || '').includes(want));
-    if (!button) return false;
-    button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
-    gd.__scoredemoPlaying = want === 'Play';
+    return !!document.querySelector('h1');
+  };
+  const follow = (sel) => {
+    const a = document.querySelector(sel);
+    if (!a) return false;
+    leaving = {href: location.href, t: performance.now()};
+    a.click();
     return true;
   };
+  const beats = () => {
+    const out = [];
+    for (const el of document.querySelectorAll('[class*="st-key-beat-"]')) {
+      const m = Array.from(el.classList).map((c) => /^st-key-beat-(\\d+)(-now)?$/.exec(c)).find(Boolean);
+      if (m) out.push({i: Number(m[1]), now: !!m[2], link: el.querySelector('a')});
+    }
+    return out.sort((a, b) => a.i - b.i);
+  };
+  const go = (b) => { if (!b || !b.link) return false; leaving = {href: location.href, t: performance.now()};
+                      b.link.click(); return true; };
+  const sd = () => window.scoredemo || {};
+  const main = () => (sd().leader ? sd().leader('.st-key-stage') : null);
+  const act = (action) => {
+    const gd = main();
+    if (action === 'next') return follow('.st-key-lecture-next a');
+    if (action === 'prev') return follow('.st-key-lecture-prev a');
+    if (action === 'reset') return follow('[class*="st-key-reset-"] button');
+    if (action === 'play') {
+      if (!gd) return false;
+      if (sd().playing(gd)) sd().pause(gd); else sd().play(gd);
+      return true;
+    }
+    const list = beats(), at = list.findIndex((b) => b.now);
+    if (action === 'beat-next') {
+      if (gd && sd().playing(gd)) { sd().finish(gd); return true; }
+      if (gd && !sd().played(gd)) return sd().play(gd);
+      const next = at >= 0 ? list[at + 1] : list.find((b) => b.i > 0);
+      return go(next) || follow('.st-key-lecture-next a');
+    }
+    if (action === 'beat-prev') {
+      const prev = at > 0 ? list[at - 1] : (at < 0 ? list[0] : null);
+      return go(prev) || follow('.st-key-lecture-prev a');
+    }
+    return false;
+  };
+  const queue = [];
+  let timer = null;
+  const pump = () => {
+    timer = null;
+    while (queue.length) {
+      if (performance.now() - queue[0].t > 30000) { queue.shift(); continue; }  // a key from long ago: dropped
+      if (!ready()) { timer = setTimeout(pump, 80); return; }
+      act(queue.shift().action);
+      if (leaving) { timer = setTimeout(pump, 120); return; }
+    }
+    announce();
+  };
+  const push = (action) => { queue.push({action, t: performance.now()}); if (!timer) pump(); };
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
-    const k = e.key;
-    let done = false;
-    if (k === 'ArrowRight' || k === 'PageDown' || k === 'n') done = click('.st-key-lecture-next a');
-    else if (k === 'ArrowLeft' || k === 'PageUp' || k === 'p') done = click('.st-key-lecture-prev a');
-    else if (k === ' ' || k === 'k') done = playPause();
-    else if (k === 'r') done = click('[class*="st-key-reset-"] button');
-    if (done) e.preventDefault();
-  });
+    const action = ACTIONS[e.key];
+    if (!action) return;
+    e.preventDefault();
+    push(action);
+  }, true);
+  // the notes window: what the projector shows, and keys it sends back
+  let said = '';
+  const announce = () => {
+    if (!channel || !ready()) return;
+    const list = beats(), at = list.findIndex((b) => b.now);
+    const h1 = document.querySelector('h1');
+    const state = {kind: 'state', path: location.pathname, search: location.search,
+                   title: h1 ? h1.innerText : '', beat: at >= 0 ? list[at].i : null, beats: list.length};
+    const text = JSON.stringify(state);
+    if (text !== said) { said = text; channel.postMessage(state); }
+  };
+  if (channel) {
+    channel.onmessage = (e) => {
+      const m = e.data || {};
+      if (m.kind === 'hello') { said = ''; announce(); }
+      else if (m.kind === 'key' && Object.values(ACTIONS).includes(m.action)) push(m.action);
+    };
+  }
+  setInterval(announce, 500);
 })();
-</script>"""
+</script>""".replace("CHANNEL_NAME", CHANNEL)
 
 
 def keyboard(where) -> None:
-    """Install the keyboard script (once per browser tab; later runs find it installed)."""
+    """Install the keyboard script (once per browser tab; later runs find it installed). ``setup`` installs it with
+    the page's other scripts in presenter mode; this is for a page drawn on its own."""
     where.html(KEYBOARD_JS, unsafe_allow_javascript=True, width="content")
+
+
+# ------------------------------------------------------------------------------------------ teacher's notes
+
+
+def lecture_notes() -> list[dict]:
+    """Every scene's notes, in lecture order: its path, title, the intro's whole text (the projector shows its first
+    sentence: this is what to say), and its beats: "start", then each preset with its parameters and its line."""
+    import importlib  # noqa: PLC0415 - the scenes import this module (through widgets)
+
+    from scoredemo.app.scenes import SCENES  # noqa: PLC0415
+
+    out = []
+    for i, (module, title, path, _) in enumerate(SCENES):
+        intro = getattr(importlib.import_module(f"scoredemo.app.scenes.{module}"), "INTRO", None)
+        beats = [{"name": "start", "params": {}, "say": "The scene at its defaults."}]
+        beats += [{"name": p.name, "params": p.params, "say": p.say} for p in P.presets_for(path)]
+        out.append(
+            {
+                "path": path,
+                "root": i == 0,  # served at the app's root
+                "title": title,
+                "intro": intro.sentences if intro is not None else "",
+                "beats": beats,
+            }
+        )
+    return out
+
+
+#: The notes window's script: it asks the projected window for its state on load, then shows the notes of the scene
+#: and slide it reports (what to say, the slides with the current one marked, what comes next, the keys) and a
+#: clock; its buttons send keys to the projected window. All text is set as text (``textContent``), never as HTML.
+NOTES_JS = """<script>
+(() => {
+  const NOTES = NOTES_JSON;
+  const KEYS = KEYS_JSON;
+  const root = document.getElementById('sd-notes');
+  if (!root || root.__sdNotes) return;
+  root.__sdNotes = true;
+  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text) e.textContent = text;
+                                   if (cls) e.className = cls; return e; };
+  const channel = 'BroadcastChannel' in window ? new BroadcastChannel('CHANNEL_NAME') : null;
+  const t0 = Date.now();
+  const sceneOf = (path) => {
+    const parts = (path || '').split('/').filter(Boolean);
+    const last = parts.length ? decodeURIComponent(parts[parts.length - 1]) : '';
+    return NOTES.find((n) => n.path === last) || NOTES.find((n) => n.root);
+  };
+  const render = (state) => {
+    root.replaceChildren();
+    const clock = el('p', '', 'sd-clock');
+    root.appendChild(clock);
+    const tickClock = () => { const s = Math.floor((Date.now() - t0) / 1000);
+      clock.textContent = 'Elapsed ' + Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); };
+    tickClock();
+    clearInterval(root.__sdClock);
+    root.__sdClock = setInterval(tickClock, 1000);
+    if (!state) {
+      root.appendChild(el('h2', 'Waiting for the lecture…'));
+      root.appendChild(el('p', 'Open the app in presenter mode (?present=1) in another window of this browser, ' +
+        'e.g. from its "Teacher\\u2019s notes" button: this window then follows the scene and slide it shows.'));
+      return;
+    }
+    const scene = sceneOf(state.path);
+    const i = NOTES.indexOf(scene);
+    root.appendChild(el('h2', 'Now: ' + scene.title, 'sd-now'));
+    const ol = el('ol', '', 'sd-beats');
+    scene.beats.forEach((b, j) => {
+      const li = el('li', '', j === state.beat ? 'sd-current' : '');
+      li.appendChild(el('strong', b.name + (j === state.beat ? '  \\u25c0 on screen' : '')));
+      li.appendChild(el('div', b.say));
+      ol.appendChild(li);
+    });
+    root.appendChild(el('h3', 'Slides (PageDown plays the animation, then the next slide)'));
+    root.appendChild(ol);
+    if (scene.intro) { root.appendChild(el('h3', 'What the scene says')); root.appendChild(el('p', scene.intro)); }
+    const next = NOTES[i + 1];
+    root.appendChild(el('p', next ? 'Next scene: ' + next.title : 'Last scene of the lecture.', 'sd-next'));
+    const keys = el('ul', '', 'sd-keys');
+    for (const [k, v] of Object.entries(KEYS)) keys.appendChild(el('li', k + ': ' + v));
+    root.appendChild(el('h3', 'Keys (in the projected window)'));
+    root.appendChild(keys);
+  };
+  const buttons = document.getElementById('sd-notes-buttons');
+  if (buttons && channel) {
+    for (const [label, action] of [['\\u25c0 previous', 'beat-prev'], ['\\u23ef play / pause', 'play'],
+                                   ['next \\u25b6', 'beat-next']]) {
+      const b = el('button', label);
+      b.addEventListener('click', () => channel.postMessage({kind: 'key', action}));
+      buttons.appendChild(b);
+    }
+  }
+  render(null);
+  if (channel) {
+    channel.onmessage = (e) => { if (e.data && e.data.kind === 'state') render(e.data); };
+    channel.postMessage({kind: 'hello'});
+  }
+})();
+</script>"""
+
+NOTES_CSS = """<style>
+#sd-notes { font-size: 1.1rem; line-height: 1.45; }
+#sd-notes .sd-clock { float: right; color: #444; }
+#sd-notes .sd-current { background: #FFF3C4; border-left: 6px solid #E69F00; padding: 0.2rem 0.5rem; }
+#sd-notes .sd-beats li { margin-bottom: 0.4rem; }
+#sd-notes .sd-next { font-weight: 600; margin-top: 1rem; }
+#sd-notes-buttons button { font-size: 1.1rem; margin-right: 0.6rem; padding: 0.4rem 1rem; }
+</style>"""
+
+
+def notes_page() -> None:
+    """The teacher's notes window (``/notes``): every scene's script and slides, showing the ones the projected window
+    (presenter mode, in another window of the same browser) reports, with buttons that step the lecture there."""
+    import json  # noqa: PLC0415
+
+    st.title("Teacher's notes")
+    st.caption(
+        "Keep this window on your laptop and the lecture (presenter mode) on the projector: this page follows the "
+        "scene and slide shown there, and its buttons step it."
+    )
+    data = json.dumps(lecture_notes(), ensure_ascii=False).replace("</", "<\\/")  # no "</script>" inside
+    keys = json.dumps(KEYS, ensure_ascii=False).replace("</", "<\\/")
+    script = NOTES_JS.replace("NOTES_JSON", data).replace("KEYS_JSON", keys).replace("CHANNEL_NAME", CHANNEL)
+    st.html(NOTES_CSS + '<div id="sd-notes-buttons"></div><div id="sd-notes"></div>' + script,
+            unsafe_allow_javascript=True)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ share

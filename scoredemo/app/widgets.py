@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,15 +34,34 @@ CHART_CONFIG = {
 _INTRO = "_intro_pending"
 
 
-def intro(title: str, sentences: str, formula: str) -> None:
+class Intro(NamedTuple):
+    """What a scene opens with, declared once in its module (``INTRO``): the title, 2–4 plain sentences and the
+    formula. The page shows them (:func:`intro`); the teacher's notes window shows the whole text as the script
+    (``presenter.notes_page``), since the projector shows the first sentence only."""
+
+    title: str
+    sentences: str
+    formula: str
+
+
+def intro(spec: Intro) -> None:
     """Every scene opens the same way: a title, 2–4 plain sentences and the formula (in presenter mode the first
     sentence only: the teacher says the rest).
 
-    The sentences and the formula keep their place under the title but are sent after the page's first chart
-    (:func:`draw_intro`, called by every chart and once more after the scene): a student's browser then draws the
-    chart without waiting for the formula renderer (KaTeX, the largest part of a cold open after plotly.js)."""
-    st.title(title)
-    st.session_state[_INTRO] = (st.container(), sentences, formula)
+    The title sits in its own keyed container (``scene-title``): presenter mode's stage puts it first, on one line,
+    with the scene's main charts under it (``presenter.PRESENTER_CSS``). The sentences and the formula keep their
+    place under the title but are sent after the page's first chart (:func:`draw_intro`, called by every chart and
+    once more after the scene): a student's browser then draws the chart without waiting for the formula renderer
+    (KaTeX, the largest part of a cold open after plotly.js)."""
+    st.container(key="scene-title").title(spec.title)
+    st.session_state[_INTRO] = (st.container(), spec.sentences, spec.formula)
+
+
+def stage() -> st.delta_generator.DeltaGenerator:
+    """The container of a scene's main chart(s) (and its meter, where the point is a number): in presenter mode it is
+    the *stage*, put right under the title and filling the rest of the screen (``presenter.PRESENTER_CSS``); the
+    charts drawn into it with ``stage=True`` (:func:`chart`) stretch to fill it. Elsewhere a plain container."""
+    return st.container(key="stage")
 
 
 def draw_intro() -> None:
@@ -55,7 +75,9 @@ def draw_intro() -> None:
         st.latex(formula)
 
 
-def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str | None = None) -> None:
+def chart(
+    fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str | None = None, stage: bool = False
+) -> None:
     """Draw a figure, or a finished Plotly JSON dict (sent as is: see ``figures.SpecFigure``), with our own styling
     (theme=None keeps the projector fonts and palette); in presenter mode scaled for the projector
     (``figures.presented``). The camera icon saves the session's choice of slide-sized PNG or SVG
@@ -64,14 +86,17 @@ def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str
     ``alt``: a short summary of what the chart shows, computed from the same numbers. Plotly charts are not
     keyboard-reachable, so this text is the accessible path: it is the chart's accessible name (st.plotly_chart's
     ``alt``) and is shown as a caption under it. ``stale``: a dict drawn faded under that grey label
-    (``figures.greyed``: the previous result while new settings wait for training).
+    (``figures.greyed``: the previous result while new settings wait for training). ``stage``: the chart is one of
+    the scene's main charts, drawn into :func:`stage`: in presenter mode it stretches to fill the stage (its figure's
+    height becomes a minimum, ``presenter.STAGE_MIN_HEIGHT``).
     """
+    height = "content"
     if presenter.active():
-        fig = F.presented(fig if isinstance(fig, dict) else fig.to_plotly_json(), presenter.SCALE)
+        fig, height = presenter.projected(fig if isinstance(fig, dict) else fig.to_plotly_json(), stage=stage)
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = {**CHART_CONFIG, "toImageButtonOptions": image_button_options(presenter.image_format(), f"scoredemo-{key}")}
-    st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
+    st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", height=height, alt=alt)
     if alt:
         st.caption(alt)
     draw_intro()
@@ -276,15 +301,19 @@ def animation_block(
     alt: str | None = None,
     stale: str | None = None,
     spec: dict | None = None,
+    stage: bool = True,
 ) -> None:
     """The animation chart (``alt``: its text summary; ``stale`` as in :func:`chart`, the downloads stay the real,
     unfaded run) plus its downloads (self-contained HTML, GIF and MP4 for slides, final samples as .npz and CSV).
 
-    ``spec``: the animation's Plotly JSON when the caller keeps it (a cached spec); ``anim`` may then be a function
-    that builds the animation, called only when a GIF or MP4 is asked for."""
+    ``anim``: one :class:`~scoredemo.figures.Animation`, or several side by side that play in step under one set
+    of controls (``run`` is then the first panel's run, for the samples' downloads). ``spec``: the animation's
+    Plotly JSON when the caller keeps it (a cached spec); ``anim`` may then be a function that builds the
+    animation, called only when a GIF or MP4 is asked for. ``stage``: as in :func:`chart` (a scene's animation is
+    its main chart unless it says otherwise)."""
     spec = F.animation_spec(anim) if spec is None else spec
     build = anim if callable(anim) else lambda: anim
-    chart(spec, key, alt=alt, stale=stale)
+    chart(spec, key, alt=alt, stale=stale, stage=stage)
     # one wrapping row of buttons at their natural width: in columns, a half-page animation cut the labels short
     row = st.container(horizontal=True, wrap=True, key=f"{key}-downloads")
     row.download_button(
@@ -322,6 +351,11 @@ def animation_block(
         key=f"{key}-csv",
         on_click="ignore",
     )
+
+
+def cursor(run: B.RunData) -> np.ndarray:
+    """The step of each frame an animation of ``run`` draws: a meter's cursor follows it (``figures.follow_meta``)."""
+    return np.asarray(run.frame_steps)[F.drawn_frames(len(run.frame_steps))]
 
 
 def warn_divergence(run: B.RunData, step_size: float, dens: Density, *, sigmas=None) -> None:

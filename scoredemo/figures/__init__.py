@@ -38,6 +38,9 @@ from scoredemo.figures.animation import (
     ParticleSet,
     animation_html,
     animation_spec,
+    cursor_shape,
+    drawn_frames,
+    follow_meta,
 )
 from scoredemo.figures.charts import (
     Series,
@@ -94,6 +97,9 @@ __all__ = [
     "SpecFigure",
     "animation_html",
     "animation_spec",
+    "cursor_shape",
+    "drawn_frames",
+    "follow_meta",
     "arrow_vectors",
     "decade_error_spec",
     "decade_errors_spec",

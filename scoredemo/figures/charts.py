@@ -21,29 +21,48 @@ from scoredemo.figures._style import (
     style_layout,
     typed_array,
 )
+from scoredemo.figures.animation import cursor_shape, drawn_frames, follow_meta
 
 
 def marginals_spec(
-    samples: np.ndarray, grid: np.ndarray, true_x: np.ndarray, true_y: np.ndarray, *, box: float
+    samples: np.ndarray,
+    grid: np.ndarray,
+    true_x: np.ndarray,
+    true_y: np.ndarray,
+    *,
+    box: float,
+    trajectory: np.ndarray | None = None,
 ) -> dict:
     """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals"),
-    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`)."""
-    x = np.asarray(samples, np.float64)
-    x = x[np.all(np.isfinite(x), axis=-1)] if x.size else np.zeros((0, 2))
+    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`).
+
+    With ``trajectory`` (F, N, 2), the histograms of the frames the page's animation draws (``drawn_frames``), one
+    Plotly frame each, named as the animation's, and the chart follows the animation (``follow_meta``): it shows
+    the frame the animation shows, opening on the last like it; ``samples`` is then not used."""
     bins = np.linspace(-box, box, 61)
     width = float(bins[1] - bins[0])
     centres = 0.5 * (bins[1:] + bins[:-1])
+
+    def densities(points: np.ndarray) -> list[np.ndarray]:
+        x = np.asarray(points, np.float64)
+        x = x[np.all(np.isfinite(x), axis=-1)] if x.size else np.zeros((0, 2))
+        out = []
+        for coord in (0, 1):
+            hist = np.histogram(x[:, coord], bins=bins)[0] if len(x) else np.zeros(len(centres))
+            out.append(np.round(hist / max(hist.sum() * width, 1e-12), 4))
+        return out
+
+    shown = [trajectory[k] for k in drawn_frames(len(trajectory))] if trajectory is not None else [samples]
+    per_frame = [densities(pts) for pts in shown]
     layout = copy.deepcopy(_row_layout(2, 0.12))
     data = []
     for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
-        hist = np.histogram(x[:, coord], bins=bins)[0] if len(x) else np.zeros(len(centres))
-        dens = hist / max(hist.sum() * width, 1e-12)
         axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
         data.append(
             dict(
                 type="bar",
                 x=typed_array(_clean(centres)),
-                y=typed_array(np.round(dens, 4)),
+                y=typed_array(per_frame[-1][coord]),
                 width=width,
                 marker=dict(color=OKABE_ITO["sky"], line=dict(width=0)),
                 name="particles",
@@ -68,7 +87,14 @@ def marginals_spec(
         )
     layout["yaxis"]["title"] = dict(text="density")
     layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=380), bargap=0)
-    return dict(data=data, layout=layout)
+    spec = dict(data=data, layout=layout)
+    if trajectory is not None:
+        layout["meta"] = dict(layout["meta"], follow=follow_meta(frames=True))
+        spec["frames"] = [
+            dict(name=str(k), data=[dict(y=typed_array(d[0])), dict(y=typed_array(d[1]))], traces=[0, 2])
+            for k, d in enumerate(per_frame)
+        ]
+    return spec
 
 
 def mode_fraction_spec(
@@ -79,6 +105,7 @@ def mode_fraction_spec(
     mode_names: Sequence[str] | None = None,
     title: str | None = None,
     height: int = 420,
+    cursor: Sequence[float] | None = None,
 ) -> dict:
     """The mode-fraction meter (kind="mode-fractions"): fraction of particles in each mode vs step, as a finished
     Plotly dict (redrawn on every π move; see :class:`SpecFigure`).
@@ -86,6 +113,9 @@ def mode_fraction_spec(
     ``runs`` maps a run label to its (F, M) fractions. The legend has one entry per run (its own colour, dash and
     marker, for all its modes) and one for the true weights (thin black dotted lines); which line is which mode is
     written at the true lines' left end, so a two-run meter needs three legend entries, not six.
+
+    ``cursor``: the step of each frame the page's animation draws; the meter then follows it (``follow_meta``): a
+    dotted vertical line at the step of the frame shown, at the last one to begin with (where the animation opens).
     """
     steps = np.asarray(steps)
     true_weights = np.asarray(true_weights, np.float64)
@@ -161,6 +191,9 @@ def mode_fraction_spec(
         margin=dict(layout["margin"], b=130),
         annotations=annotations,
     )
+    if cursor is not None and len(cursor):
+        layout["shapes"] = [cursor_shape(float(cursor[-1]))]
+        layout["meta"] = dict(layout["meta"], follow=follow_meta(cursor=cursor))
     return dict(data=data, layout=layout)
 
 

@@ -47,7 +47,8 @@ def presented(spec: dict, scale: float = 1.5) -> dict:
     marker size, line width and arrow width is multiplied by ``scale``, in the traces and in every animation
     frame (a frame replaces its traces' markers, so an unscaled frame would shrink them back when played); the
     base font is set when the layout has none, and the top and bottom margins grow by ``scale`` so titles,
-    legends and sliders keep their room.
+    legends and sliders keep their room; the figure's height grows by as much, so its plot area is never smaller
+    than in the page (presenter mode makes charts larger, never smaller).
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -58,6 +59,16 @@ def presented(spec: dict, scale: float = 1.5) -> dict:
     margin = layout.get("margin")
     if isinstance(margin, dict):
         layout["margin"] = {k: _scaled(v, scale) if k in _TEXT_MARGINS else v for k, v in margin.items()}
+        # never smaller: the figure grows by what its text margins grew, so the plot area keeps its height (a
+        # 420-px meter kept its height while its margins grew, and its plot area shrank from 173 to 60 px)
+        height = layout.get("height")
+        if isinstance(height, int | float) and not isinstance(height, bool):
+            grown = sum(
+                float(layout["margin"][k]) - float(margin[k])
+                for k in _TEXT_MARGINS
+                if isinstance(margin.get(k), int | float)
+            )
+            layout["height"] = round(height + max(grown, 0.0))
     return out
 
 

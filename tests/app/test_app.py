@@ -65,8 +65,42 @@ def metric(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
+def panels(spec: dict) -> list[dict]:
+    """A side-by-side animation (one figure of several panels that play in step: ``figures.animation_spec``) as one
+    spec per panel, in the names of a one-panel figure: its traces (by axis), its images, each frame's data and
+    layout changes for its axes, its axes as ``xaxis``/``yaxis`` and its title (the panel's annotation); the slider
+    is the figure's one."""
+    lay = spec["layout"]
+    n = (lay.get("meta") or {}).get("panels", 1)
+    images = lay.get("images", [])
+    out = []
+    for j in range(n):
+        suf = "" if j == 0 else str(j + 1)
+        mine = lambda traces, suf=suf: [t for t in traces if t.get("xaxis", "x") == f"x{suf}"]  # noqa: E731
+        own = [i for i, im in enumerate(images) if im.get("xref", "x") == f"x{suf}"]
+        local = {f"images[{i}].visible": f"images[{k}].visible" for k, i in enumerate(own)}
+        local.update({f"xaxis{suf}.range": "xaxis.range", f"yaxis{suf}.range": "yaxis.range"})
+        frames = [
+            dict(name=f["name"], data=mine(f["data"]),
+                 layout={local[k]: v for k, v in (f.get("layout") or {}).items() if k in local})
+            for f in spec["frames"]
+        ]  # fmt: skip
+        titles = [a["text"] for a in lay.get("annotations", [])]
+        out.append(
+            dict(
+                data=mine(spec["data"]),
+                frames=frames,
+                layout=dict(
+                    lay, images=[images[i] for i in own], xaxis=lay[f"xaxis{suf}"], yaxis=lay[f"yaxis{suf}"],
+                    title={"text": titles[j] if n > 1 and j < len(titles) else (lay.get("title") or {}).get("text")},
+                ),
+            )
+        )  # fmt: skip
+    return out
+
+
 def final_particles(spec) -> np.ndarray:
-    """The particles of the last frame (the chart opens on the first: see test_animation_opens_on_the_start)."""
+    """The particles of the last frame (the chart opens on it too: the opening rule)."""
     tr = next(t for t in spec["frames"][-1]["data"] if t.get("type") == "scatter" and t.get("mode") == "markers")
     return np.stack([np.asarray(tr["x"], float), np.asarray(tr["y"], float)], -1)
 
@@ -217,10 +251,11 @@ def test_mean_score_norm_tells_ascent_from_langevin_on_two_moons(noise, far_belo
         assert abs(got - true) < 0.2 * true, (got, true)
 
 
-def test_animation_opens_on_the_start_and_records_the_early_steps():
+def test_animation_opens_on_the_result_and_records_the_early_steps():
     """Issue 11, defect 5: the action (ascent collapses within ~20 steps here) used to be over in the first 2–3 of
-    51 evenly spaced frames, and the chart opened on the last one. Frames are now denser early, labelled with their
-    true step, and the chart opens on frame 0 so Play shows the whole run."""
+    51 evenly spaced frames. Frames are now denser early, labelled with their true step. The chart opens on the last
+    frame, the run's result (issue 30's one rule for every scene), and the marginals beside it show that frame too
+    (scene 2 showed the final step's marginals beside the step-0 cloud)."""
     at = scene("follow_score", noise="false", n_particles=250, n_steps=400)
     ok(at)
     spec = charts(at)["animation"]
@@ -228,9 +263,15 @@ def test_animation_opens_on_the_start_and_records_the_early_steps():
     steps = [int(lab.split()[-1]) for lab in labels]
     assert steps[0] == 0 and steps[-1] == 400 and steps == sorted(steps)
     assert sum(s <= 20 for s in steps) >= 12  # at least 12 frames in the first 5 % of the run (evenly: 3)
-    assert spec["layout"]["sliders"][0]["active"] == 0
-    first = spec["data"][0]
-    np.testing.assert_array_equal(first["x"], spec["frames"][0]["data"][0]["x"])
+    assert spec["layout"]["sliders"][0]["active"] == len(labels) - 1
+    marg = charts(at)["marginals"]
+    assert marg["layout"]["meta"]["follow"] == {"group": "main", "frames": True}
+    assert [f["name"] for f in marg["frames"]] == [f["name"] for f in spec["frames"]]  # frame k is step k's
+    opening = F.decode_arrays(marg["data"][0]["y"])
+    np.testing.assert_array_equal(opening, F.decode_arrays(marg["frames"][-1]["data"][0]["y"]))
+    assert not np.array_equal(opening, F.decode_arrays(marg["frames"][0]["data"][0]["y"]))  # the start differs
+    shown = spec["data"][0]
+    np.testing.assert_array_equal(shown["x"], spec["frames"][-1]["data"][0]["x"])
     moved = [
         np.abs(np.asarray(f["data"][0]["x"]) - np.asarray(spec["frames"][-1]["data"][0]["x"])).mean()
         for f in spec["frames"][:20]
@@ -332,8 +373,8 @@ def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
     at = scene("annealed", n_particles=250, steps_per_level=20, train_steps=250)
     ok(at)
     anims = all_charts(at, "animation")
-    assert len(anims) == 2  # annealed and plain Langevin side by side
-    annealed, plain = anims
+    assert len(anims) == 1  # annealed and plain Langevin side by side: one figure, one Play, one slider
+    annealed, plain = panels(anims[0])
     images = annealed["layout"]["images"]
     assert len(images) == 10  # one p_σ per level, sent once
     frames = annealed["frames"]
@@ -350,8 +391,8 @@ def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
     np.testing.assert_allclose(
         final_particles({"frames": [frames[0]]}), final_particles({"frames": [plain["frames"][0]]})
     )
-    steps = lambda spec: spec["layout"]["sliders"][0]["steps"][-1]["label"].split(" ·")[0]
-    assert steps(annealed) == steps(plain) == "step 200"
+    assert annealed["layout"]["sliders"][0]["steps"][-1]["label"].split(" ·")[0] == "step 200"
+    assert plain["layout"]["title"]["text"].startswith("plain: 200 steps")
     text = " ".join(c.value for c in at.caption) + " ".join(md.value for md in at.markdown)
     assert "p ∗ N(0, σ_min² I)" in text and "diffusion models" in text
     # the ncsn model's error by density: flat at σ_max, the low-density pitfall at σ_min

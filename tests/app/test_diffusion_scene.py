@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.app.test_app import all_charts, charts, final_particles, ok, scene
+from tests.app.test_app import all_charts, charts, final_particles, ok, panels, scene
 
 N = 1280
 #: One binomial standard error of a mode fraction with 1280 particles at π = 0.2: √(0.2·0.8/1280) = 0.0112.
@@ -54,7 +54,8 @@ def test_default_view_recovers_pi_and_shows_the_priors_lesson(count_compiles):
     ok(at)
     c = charts(at)
     assert {"score-field", "animation", "mode-fractions", "quality-vs-nfe", "likelihood"} <= set(c)
-    anims = all_charts(at, "animation")
+    (pair,) = all_charts(at, "animation")  # SDE | ODE: one figure, one Play, the same t in both
+    anims = panels(pair)
     assert len(anims) == 2
     # the same start: frame 0 of the SDE and of the ODE animation are the same particles
     first = [np.stack([np.asarray(a["frames"][0]["data"][0][k]) for k in "xy"], -1) for a in anims]
@@ -170,11 +171,12 @@ def test_ode_solvers(solver):
     ok(at)
     meter = _fractions(charts(at)["mode-fractions"])
     assert abs(meter[f"ODE ({solver})"] - 0.2) < 4 * SE
-    head = [m.value for m in at.markdown if m.value.startswith("**Probability-flow ODE")][0]
+    head = panels(charts(at)["animation"])[1]["layout"]["title"]["text"]
     # adaptive: the solver's own step count; Euler: 1 evaluation per step
+    assert head.startswith(f"ODE ({solver})")
     assert ("adaptive steps" in head) == (solver == "adaptive")
     if solver == "euler":
-        assert "200 steps, 200 score evaluations" in head
+        assert "200 steps, NFE 200" in head
 
 
 @pytest.mark.slow

@@ -223,7 +223,8 @@ def test_annealed_with_a_learned_ncsn_on_the_drawing():
     )
     ok(at)
     assert any("Trained (ncsn, 250 steps)" in s.value for s in at.success)
-    assert "with the learned s(x, σ = 1)" in text_of(at)
+    titles = [a["text"] for a in charts(at)["animation"]["layout"]["annotations"]]  # annealed | plain panels
+    assert "learned s(x, σ = 1)" in titles[1]
     true = meter_lines(charts(at)["mode-fractions"], "true")
     np.testing.assert_allclose([true[(None, k)][0] for k in range(3)], WEIGHTS, atol=1e-4)
 

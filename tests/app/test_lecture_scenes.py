@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoredemo.app import model_widgets as M
-from tests.app.test_app import all_charts, charts, metric, ok, scene
+from tests.app.test_app import all_charts, charts, metric, ok, panels, scene
 
 
 def _series(spec: dict) -> dict[str, dict]:
@@ -47,7 +47,8 @@ def test_step_size_scene_other_density_and_step():
     ok(at)
     c = charts(at)
     assert "ULA, σ²/(1 − ε/2σ²)" not in _series(c["variance-vs-step"])  # the formula is for a Gaussian
-    assert "ε = 0.1" in c["animation"]["layout"]["title"]["text"]
+    titles = [a["text"] for a in c["animation"]["layout"]["annotations"]]  # ULA | MALA: one figure, two panels
+    assert len(titles) == 2 and all("ε = 0.1" in t for t in titles)
 
 
 def test_mixing_time_scene_crossings_grow_with_separation():
@@ -83,11 +84,12 @@ def test_follow_the_score_side_by_side_over_the_arrows():
     """Issue 11 (small items): ascent and Langevin from the same start and seed, each over the score arrows."""
     at = scene("follow_score", compare="true", n_particles=250, n_steps=300)
     ok(at)
-    anims = all_charts(at, "animation")
-    assert len(anims) == 2
+    (pair,) = all_charts(at, "animation")  # one figure: one Play and one slider drive both panels in step
+    anims = panels(pair)
     for spec in anims:
         assert spec["data"][0]["type"] == "quiver"  # the arrows are drawn first: under the particles
-        assert all(0 not in fr["traces"] for fr in spec["frames"])  # and stay still while the frames play
+    arrows = [i for i, t in enumerate(pair["data"]) if t["type"] == "quiver"]
+    assert len(arrows) == 2 and all(not set(arrows) & set(fr["traces"]) for fr in pair["frames"])  # they stay still
     start = [np.asarray(s["frames"][0]["data"][0]["x"]) for s in anims]
     np.testing.assert_array_equal(start[0], start[1])  # the same start
     ascent = metric(at, "gradient ascent: mean ‖s(x)‖")

@@ -25,17 +25,20 @@ MODE_NAMES = ["lower-left", "upper-right"]
 DENSITY_NAMES = ["ncsn-mixture"]
 
 
+INTRO = W.Intro(
+    "The fix: annealed Langevin",
+    "Blur the density with a lot of noise first: at large σ the two modes merge into one blob whose score "
+    "*does* feel π, and it is known everywhere. Then lower σ step by step, running Langevin at each level "
+    "from where the last one ended (NCSN, Algorithm 1). The particles split between the modes in the right "
+    "proportions before the modes separate.",
+    r"\sigma_1 = \sigma_{\max} > \dots > \sigma_L = \sigma_{\min}, \qquad "
+    r"x \leftarrow x + \varepsilon_i\, s(x, \sigma_i) + \sqrt{2\varepsilon_i}\, z, \qquad "
+    r"\varepsilon_i = \varepsilon\, \sigma_i^2 / \sigma_L^2",
+)
+
+
 def render() -> None:
-    W.intro(
-        "The fix: annealed Langevin",
-        "Blur the density with a lot of noise first: at large σ the two modes merge into one blob whose score "
-        "*does* feel π, and it is known everywhere. Then lower σ step by step, running Langevin at each level "
-        "from where the last one ended (NCSN, Algorithm 1). The particles split between the modes in the right "
-        "proportions before the modes separate.",
-        r"\sigma_1 = \sigma_{\max} > \dots > \sigma_L = \sigma_{\min}, \qquad "
-        r"x \leftarrow x + \varepsilon_i\, s(x, \sigma_i) + \sqrt{2\varepsilon_i}\, z, \qquad "
-        r"\varepsilon_i = \varepsilon\, \sigma_i^2 / \sigma_L^2",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Noise levels")
     sigma_max = page.slider("σ_max", "sigma_max", 20.0, 1.0, 40.0, 0.5)
@@ -110,56 +113,56 @@ def render() -> None:
     boxes = [level_box(float(sigmas[max(i - 1, 0)]), f.box) for i in range(len(sigmas))]
     blurred = [B.field(dkey, float(g), box=b) for g, b in zip(sigmas, boxes, strict=True)]
     level_of = [int(np.argmin(np.abs(sigmas - g))) for g in annealed.frame_sigmas]
-    left, right = st.columns(2)
-    with left:
-        anim = F.Animation(
-            sets=[F.ParticleSet(annealed.trajectory, "annealed Langevin")],
-            box=f.box,
-            frame_labels=B.frame_labels(annealed, annealed=True),
-            backgrounds=[(g.xs, g.ys, g.density) for g in blurred],
-            background_index=level_of,
-            frame_boxes=[boxes[i] for i in level_of],
+    annealed_anim = F.Animation(
+        sets=[F.ParticleSet(annealed.trajectory, "annealed Langevin")],
+        box=f.box,
+        frame_labels=B.frame_labels(annealed, annealed=True),
+        backgrounds=[(g.xs, g.ys, g.density) for g in blurred],
+        background_index=level_of,
+        frame_boxes=[boxes[i] for i in level_of],
+        title=f"annealed: σ {sigma_max:g} → {sigma_min:g}, {levels} × {per_level} steps",
+    )
+    plain_anim = F.Animation(
+        sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"], symbol="diamond")],
+        box=f.box,
+        frame_labels=B.frame_labels(plain),
+        background=(f.xs, f.ys, f.density),
+        title=f"plain: {total} steps" + (f", learned s(x, σ = {sigma_min:g})" if model else ""),
+    )
+    alt = " ".join(
+        alt_text.particles(
+            label,
+            int(n),
+            total,
+            view.fractions(run.fractions[-1]),
+            view.true_weights,
+            view.names,
+            diverged_at=run.diverged_at,
+        )  # fmt: skip
+        for label, run in (
+            (f"annealed Langevin (σ {sigma_max:g} → {sigma_min:g}, over p_σ of each level)", annealed),
+            ("plain Langevin (over p)", plain),
         )
-        _run_block(
-            anim,
-            annealed,
-            f"**Annealed Langevin** over p_σ, σ {sigma_max:g} → {sigma_min:g} ({levels} × {per_level} steps)",
-            f"annealed Langevin (σ {sigma_max:g} → {sigma_min:g})",
-            n=int(n),
-            total=total,
-            view=view,
-            key="animation",
-            file_stem="scoredemo-annealed",
+    )
+    with W.stage():
+        left, right = st.columns([3, 2])
+    with left:
+        # one figure, two panels: one Play, one slider, the same step of both runs at once
+        W.animation_block(
+            [annealed_anim, plain_anim], annealed, key="animation", file_stem="scoredemo-annealed-vs-plain", alt=alt
         )
     with right:
-        anim = F.Animation(
-            sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"])],
-            box=f.box,
-            frame_labels=B.frame_labels(plain),
-            background=(f.xs, f.ys, f.density),
-        )
-        _run_block(
-            anim,
-            plain,
-            f"**Plain Langevin** over p ({total} steps)"
-            if not model
-            else f"**Plain Langevin** with the learned s(x, σ = {sigma_min:g}) ({total} steps)",
-            "plain Langevin",
-            n=int(n),
-            total=total,
-            view=view,
-            key="animation-plain",
-            file_stem="scoredemo-plain",
-        )
+        if view.n_weighted < 2:
+            W.single_mode_note(view)
+        else:
+            _meter(view, annealed, plain, pi=pi)
     if drawn:
         st.caption(drawn_spread_caption(dkey, dens, view, annealed, sigma_min, boxes, L=levels, T=per_level))
     else:
         st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
 
-    if view.n_weighted < 2:
-        W.single_mode_note(view)
-    else:
-        _meters(view, annealed, plain, total=total, n=int(n), pi=pi)
+    if view.n_weighted >= 2:
+        _weights(view, annealed, plain, total=total, n=int(n), pi=pi)
     st.markdown(
         "This is the idea behind **diffusion models**: learn the score of the data blurred at every noise level, "
         "then start from pure noise and remove it level by level."
@@ -167,19 +170,45 @@ def render() -> None:
     error_check(tkey, sigma_max, sigma_min, trained_above=model is not None)
 
 
-def _meters(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float | None) -> None:
-    """The mode-fraction meter of both runs and the final weights as bars, with what they show: the first mode's
-    share against π (the NCSN toy), or each run's total-variation distance from a drawing's weights next to what
-    exact samples of as many particles get (``pi`` None)."""
+def _meter(view: W.ModeView, annealed, plain, *, pi: float | None) -> None:
+    """The mode-fraction meter of both runs (on the stage, beside them: its cursor follows the frame they show)."""
     w = view.true_weights
     fa, fp = view.fractions(annealed.fractions), view.fractions(plain.fractions)
     if pi is None:
-        tv_a, tv_p, noise = W.tv_distance(fa[-1], w), W.tv_distance(fp[-1], w), W.sampling_tv(w, n)
+        tv_a, tv_p = W.tv_distance(fa[-1], w), W.tv_distance(fp[-1], w)
         alt = (
             f"Mode-fraction meter, one line per mode, against the drawing's weights ({view.split(w)}, dotted): at "
             f"the end annealed Langevin (solid) is {tv_a:.2f} away from them and plain Langevin (dashed) {tv_p:.2f} "
             "(total-variation distance)."
         )
+    else:
+        alt = (
+            f"Mode-fraction meter: the lower-left mode holds {alt_text.pct(fa[-1][0])} at the end with annealing "
+            f"(solid) and {alt_text.pct(fp[-1][0])} with plain Langevin (dashed); the true π is {alt_text.pct(pi)}."
+        )
+    W.chart(
+        F.mode_fraction_spec(
+            annealed.frame_steps,
+            {"annealed": fa, "plain": fp},
+            w,
+            mode_names=view.names,
+            title="mode-fraction meter",
+            cursor=W.cursor(annealed),
+        ),
+        "meter",
+        alt=alt,
+        stage=True,
+    )
+
+
+def _weights(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float | None) -> None:
+    """The final weights as bars, with what they show: the first mode's share against π (the NCSN toy), or each
+    run's total-variation distance from a drawing's weights next to what exact samples of as many particles get
+    (``pi`` None)."""
+    w = view.true_weights
+    fa, fp = view.fractions(annealed.fractions), view.fractions(plain.fractions)
+    if pi is None:
+        tv_a, tv_p, noise = W.tv_distance(fa[-1], w), W.tv_distance(fp[-1], w), W.sampling_tv(w, n)
         said = (
             f"After {total} steps each, the total-variation distance ½ Σ |fraction − weight| from the drawing's "
             f"weights is {tv_a:.2f} with annealing and {tv_p:.2f} with plain Langevin; exact samples of {n} "
@@ -187,10 +216,6 @@ def _meters(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float 
             f"{view.split(fp[-1])}."
         )
     else:
-        alt = (
-            f"Mode-fraction meter: the lower-left mode holds {alt_text.pct(fa[-1][0])} at the end with annealing "
-            f"(solid) and {alt_text.pct(fp[-1][0])} with plain Langevin (dashed); the true π is {alt_text.pct(pi)}."
-        )
         said = (
             f"After {total} steps each: plain Langevin puts {fp[-1][0]:.0%} in the lower-left mode, annealed "
             f"{fa[-1][0]:.0%}; the truth is π = {pi:.0%}."
@@ -198,43 +223,13 @@ def _meters(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float 
     left, right = st.columns([3, 2])
     with left:
         W.chart(
-            F.mode_fraction_spec(
-                annealed.frame_steps,
-                {"annealed": fa, "plain": fp},
-                w,
-                mode_names=view.names,
-                title="mode-fraction meter",
-            ),
-            "meter",
-            alt=alt,
-        )
-    with right:
-        W.chart(
             F.weights_bar_spec(w, {"plain Langevin": fp[-1], "annealed": fa[-1]}, mode_names=view.names),
             "weights",
         )
+    with right:
         st.caption(said)
         if pi is None:
             st.caption("Where the modes are: " + "; ".join(view.where) + ".")
-
-
-def _run_block(
-    anim, run, heading: str, label: str, *, n: int, total: int, view: W.ModeView, key: str, file_stem: str
-) -> None:
-    """One sampler's column: the heading, then the animation with its text alternative (the run's n particles and
-    total steps, its final mode fractions against the true weights)."""
-    # the heading outside the figure: in half a page a Plotly title and the legend share one line
-    st.markdown(heading)
-    alt = alt_text.particles(
-        label,
-        n,
-        total,
-        view.fractions(run.fractions[-1]),
-        view.true_weights,
-        view.names,
-        diverged_at=run.diverged_at,
-    )
-    W.animation_block(anim, run, key=key, file_stem=file_stem, alt=alt)
 
 
 def ncsn_key(dkey, steps: int, sigma_max: float, sigma_min: float, levels: int, seed: int) -> K.TrainKey:

@@ -48,16 +48,19 @@ def model_key(dkey: K.DensityKey, steps: int, sigma_max: float, seed: int) -> K.
     )
 
 
+INTRO = W.Intro(
+    "From annealed Langevin to diffusion",
+    "Make the noise level continuous: a forward SDE blurs p into p_t for t from 0 to 1, until p₁ is almost "
+    "pure noise. Running time backwards needs only the score ∇ log p_t: the reverse SDE is a noisy path back, "
+    "the probability-flow ODE a deterministic one with the same marginals p_t. Here every p_t is an exact "
+    "Gaussian mixture, so every score on this page is exact (or a network you train, beside it).",
+    r"\mathrm{d}x = \big[f - g^2\,\nabla_x \log p_t(x)\big]\mathrm{d}t + g\,\mathrm{d}\bar w"
+    r"\quad\text{or}\quad \frac{\mathrm{d}x}{\mathrm{d}t} = f - \tfrac12 g^2\,\nabla_x \log p_t(x)",
+)
+
+
 def render() -> None:
-    W.intro(
-        "From annealed Langevin to diffusion",
-        "Make the noise level continuous: a forward SDE blurs p into p_t for t from 0 to 1, until p₁ is almost "
-        "pure noise. Running time backwards needs only the score ∇ log p_t: the reverse SDE is a noisy path back, "
-        "the probability-flow ODE a deterministic one with the same marginals p_t. Here every p_t is an exact "
-        "Gaussian mixture, so every score on this page is exact (or a network you train, beside it).",
-        r"\mathrm{d}x = \big[f - g^2\,\nabla_x \log p_t(x)\big]\mathrm{d}t + g\,\mathrm{d}\bar w"
-        r"\quad\text{or}\quad \frac{\mathrm{d}x}{\mathrm{d}t} = f - \tfrac12 g^2\,\nabla_x \log p_t(x)",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Noise process")
     kind = page.select(
@@ -120,7 +123,8 @@ def render() -> None:
     # Visual order: the forward process on top, then the two animations, the meter, then quality vs cost.
     # Order of drawing: what answers a π move or a sampler switch first (the meter), then the forward picture (its
     # t slider is a fragment: it reruns only itself), the animations, the other start's runs, the sweep last.
-    forward_row, runs_row, meter_row, cost_row = st.container(), st.container(), st.container(), st.container()
+    # The stage (presenter mode's main charts): the two runs side by side, and the meter beside them.
+    forward_row, runs_row, meter_row, cost_row = st.container(), W.stage(), st.container(), st.container()
 
     def draw_forward() -> None:
         with forward_row:
@@ -139,9 +143,11 @@ def render() -> None:
         model = tkey
 
     run_args = (dkey, kind, sigma_max, n_steps, n, seed, init, model)
-    sde_run, ode_run = (panel_run(run_args, which, sampler, solver) for which, _, _ in PANELS)
+    sde_run, ode_run = (panel_run(run_args, which, sampler, solver) for which, _ in PANELS)
     stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
-    meter_chart, meter_table = meter_columns(meter_row)
+    with runs_row:
+        runs_col, meter_chart = st.columns([3, 2])
+    meter_table = meter_row
     with meter_chart:
         meter_slot, meter_note = st.empty(), st.empty()
     # the meter at every π (frames) once they are known for this setting; until then the page's own two runs
@@ -152,7 +158,7 @@ def render() -> None:
         else:
             meter(dens, sampler, solver, n_steps, sde_run, ode_run, names)
     draw_forward()
-    with runs_row:
+    with runs_col:
         for run, what in ((sde_run, stoch), (ode_run, ode_name)):
             if run.n_finite < n or not run.finished:
                 st.warning(
@@ -275,65 +281,75 @@ def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_mi
     return [(g.xs, g.ys, g.density) for g in fields], index, [fields[i].box for i in index]
 
 
-#: The two animations: (which run, its colour, its chart key), left to right.
-PANELS = (("stochastic", F.OKABE_ITO["vermillion"], "animation-sde"), ("ode", F.OKABE_ITO["blue"], "animation-ode"))
+#: The two panels of the animation: (which run, its colour), left to right.
+PANELS = (("stochastic", F.OKABE_ITO["vermillion"]), ("ode", F.OKABE_ITO["blue"]))
 
 
 def panel_run(run_args: tuple, which: str, sampler: str, solver: str) -> DB.DiffusionRun:
-    """The run of one animation: the stochastic sampler's (Euler–Maruyama steps) or the ODE's (its solver)."""
+    """The run of one panel: the stochastic sampler's (Euler–Maruyama steps) or the ODE's (its solver)."""
     dkey, kind, sigma_max, n_steps, n, seed, init, model = run_args
     if which == "stochastic":
         return DB.diffusion_run(dkey, kind, sigma_max, sampler, "euler", n_steps, n, seed, init, model=model)
     return DB.diffusion_run(dkey, kind, sigma_max, "pf-ode", solver, n_steps, n, seed, init, model=model)
 
 
-def animation(run_args: tuple, which: str, sampler: str, solver: str, what: str, color: str) -> F.Animation:
-    """One run pushed back from t = 1 over p_t of each frame, with its whole highlighted paths."""
-    dkey, kind, sigma_max = run_args[:3]
+def panel_title(run_args: tuple, which: str, sampler: str, solver: str) -> str:
+    """A panel's title: the sampler, its steps and its score evaluations per particle (NFE)."""
     run = panel_run(run_args, which, sampler, solver)
-    backgrounds, index, boxes = frame_backgrounds(dkey, kind, sigma_max, run.frame_times, float(run.frame_times[-1]))
-    return F.Animation(
-        sets=[F.ParticleSet(run.trajectory, what, color=color)],
-        box=boxes[0],
-        frame_labels=[f"t = {u:.2f}" for u in run.frame_times],  # short: half a page shares it with the buttons
-        backgrounds=backgrounds,
-        background_index=index,
-        frame_boxes=boxes,
-        n_trails=8,
-        trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
-        start_frame=-1,  # open where both have landed (the point of the page at a glance); Play runs from t = 1
-    )
+    what = SAMPLER_TITLES[sampler] if which == "stochastic" else f"ODE ({solver})"
+    steps = f"{run.n_steps} adaptive steps" if which == "ode" and solver == "adaptive" else f"{run_args[3]} steps"
+    return f"{what}: {steps}, NFE {run.nfe}"
+
+
+def animation(run_args: tuple, sampler: str, solver: str) -> list[F.Animation]:
+    """Both runs pushed back from t = 1 over p_t of each frame, with their whole highlighted paths: the stochastic
+    sampler's (left) and the ODE's (right), one figure (one Play, one slider, the same t in both)."""
+    dkey, kind, sigma_max = run_args[:3]
+    out = []
+    for which, color in PANELS:
+        run = panel_run(run_args, which, sampler, solver)
+        t_last = float(run.frame_times[-1])
+        backgrounds, index, boxes = frame_backgrounds(dkey, kind, sigma_max, run.frame_times, t_last)
+        what = SAMPLER_TITLES[sampler] if which == "stochastic" else f"probability-flow ODE ({solver})"
+        out.append(
+            F.Animation(
+                sets=[
+                    F.ParticleSet(run.trajectory, what, color=color, symbol="circle" if which != "ode" else "diamond")
+                ],
+                box=boxes[0],
+                frame_labels=[f"t = {u:.2f}" for u in run.frame_times],
+                backgrounds=backgrounds,
+                background_index=index,
+                frame_boxes=boxes,
+                n_trails=8,
+                trail_frames=len(run.frame_times),  # whole paths: their shape (smooth or jittering) is the lesson
+                title=panel_title(run_args, which, sampler, solver),
+            )
+        )
+    return out
 
 
 @st.cache_data(max_entries=16, ttl=settings.CACHE_TTL, show_spinner=False)
-def animation_spec(run_args: tuple, which: str, sampler: str, solver: str, what: str, color: str) -> dict:
-    """The Plotly JSON of :func:`animation`, kept per run: building it (51 frames, 1280 particles, 11 backgrounds)
-    took ~0.1 s a chart on every rerun, a t move included."""
-    return F.animation_spec(animation(run_args, which, sampler, solver, what, color))
+def animation_spec(run_args: tuple, sampler: str, solver: str) -> dict:
+    """The Plotly JSON of :func:`animation`, kept per setting: building it (2 × 51 frames, 1280 particles, 11
+    backgrounds each) took ~0.1 s a panel on every rerun, a t move included."""
+    return F.animation_spec(animation(run_args, sampler, solver))
 
 
 def animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_name, names) -> None:
     """The same start pushed back by a stochastic sampler (left) and the ODE (right), each over p_t of its frame."""
-    n_steps = run_args[3]
-    # the headings in a row of their own: one that wraps to two lines does not push its chart below the other
-    heads, cols = st.columns(2), st.columns(2)
-    for head, col, (which, color, key), run, what in zip(
-        heads, cols, PANELS, (sde_run, ode_run), (stoch, ode_name), strict=True
-    ):
-        steps = f"{run.n_steps} adaptive steps" if "adaptive" in what else f"{n_steps} steps"
-        head.markdown(f"**{what[0].upper() + what[1:]}**, {steps}, {run.nfe} score evaluations per particle")
-        with col:
-            alt = alt_text.particles(
-                what, len(run.trajectory[0]), run.n_steps, run.fractions[-1], dens.true_weights, names
-            )
-            W.animation_block(
-                lambda which=which, color=color, what=what: animation(run_args, which, sampler, solver, what, color),
-                run_data(run),
-                key=key,
-                file_stem=f"scoredemo-{key}",
-                alt=alt,
-                spec=animation_spec(run_args, which, sampler, solver, what, color),
-            )
+    alt = " ".join(
+        alt_text.particles(what, len(run.trajectory[0]), run.n_steps, run.fractions[-1], dens.true_weights, names)
+        for run, what in ((sde_run, stoch), (ode_run, ode_name))
+    )
+    W.animation_block(
+        lambda: animation(run_args, sampler, solver),
+        run_data(sde_run),
+        key="animation",
+        file_stem="scoredemo-sde-vs-ode",
+        alt=alt,
+        spec=animation_spec(run_args, sampler, solver),
+    )
     st.caption(
         "Both start from the same particles at t = 1 and run to t = 0 over p_t of the current frame (the view "
         "narrows as the noise goes). The highlighted ODE paths are smooth and never cross (a deterministic flow "
@@ -351,12 +367,6 @@ def run_data(run: DB.DiffusionRun) -> B.RunData:
 
 def binomial_se(p: float, n: int) -> float:
     return float(np.sqrt(max(p * (1 - p), 1e-12) / max(n, 1)))
-
-
-def meter_columns(row) -> tuple:
-    """The meter row: the chart (left) and the metrics with the table of both starts (right)."""
-    with row:
-        return tuple(st.columns([3, 2]))
 
 
 #: Session state: the settings (:func:`frames_setting`) whose meter frames are all computed in this session.
@@ -399,9 +409,11 @@ def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: di
     steps = np.round((1.0 - sde_run.frame_times) / (1.0 - sde_run.frame_times[-1]) * n_steps)
     ode = f"ODE ({solver})"
 
+    cursor = steps[F.drawn_frames(len(steps))]  # the step of each frame the animation draws
+
     def spec(stochastic, weights, sde_fractions, ode_fractions) -> dict:
         runs = {SAMPLER_TITLES[stochastic]: sde_fractions, ode: ode_fractions}
-        return F.mode_fraction_spec(steps, runs, weights, mode_names=names, title="mode-fraction meter")
+        return F.mode_fraction_spec(steps, runs, weights, mode_names=names, title="mode-fraction meter", cursor=cursor)
 
     if frames is None:
         fig, key = spec(sampler, dens.true_weights, sde_run.fractions, ode_run.fractions), "meter-draft"
@@ -418,6 +430,7 @@ def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: di
         alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
         f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
         f"(dashed); the true π is {alt_text.pct(pi)}.",
+        stage=True,
     )
 
 

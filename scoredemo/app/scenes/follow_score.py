@@ -12,17 +12,22 @@ from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 
 PAGE = "follow-the-score"
+#: The side-by-side view's two runs: (noise switch, name), left to right.
+PAIR = ((0.0, "gradient ascent"), (1.0, "Langevin"))
+
+
+INTRO = W.Intro(
+    "Follow the score",
+    "Start particles from random noise and let each one follow the arrows. **Without noise** this is "
+    "gradient ascent on log p: every particle climbs to the nearest peak, so we get the modes, not samples. "
+    "**With noise** (Langevin dynamics) the same update explores the density and, for small ε and many "
+    "steps, the particles become samples of p.",
+    r"x \leftarrow x + \varepsilon\, s(x) + \sqrt{2\varepsilon}\, z, \qquad z \sim \mathcal{N}(0, I)",
+)
 
 
 def render() -> None:
-    W.intro(
-        "Follow the score",
-        "Start particles from random noise and let each one follow the arrows. **Without noise** this is "
-        "gradient ascent on log p: every particle climbs to the nearest peak, so we get the modes, not samples. "
-        "**With noise** (Langevin dynamics) the same update explores the density and, for small ε and many "
-        "steps, the particles become samples of p.",
-        r"x \leftarrow x + \varepsilon\, s(x) + \sqrt{2\varepsilon}\, z, \qquad z \sim \mathcal{N}(0, I)",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Controls")
     noise = page.toggle(
@@ -57,7 +62,7 @@ def render() -> None:
         background=(f.xs, f.ys, f.density),
         title=f"{name}: {n} particles, ε = {eps:g}, {steps} steps",
     )
-    left, right = st.columns([3, 2])
+    left, right = W.stage().columns([3, 2])
     with left:
         alt = alt_text.particles(name, n, steps, run.fractions[-1], dens.true_weights, diverged_at=run.diverged_at) + (
             " Gradient ascent piles them on the peaks; Langevin spreads them like p." if run.diverged_at < 0 else ""
@@ -67,11 +72,14 @@ def render() -> None:
         )
     with right:
         grid_x, px, py = B.marginals(dkey)
-        W.chart(F.marginals_spec(run.samples, grid_x, px, py, box=f.box), "marginals")
+        W.chart(
+            F.marginals_spec(run.samples, grid_x, px, py, box=f.box, trajectory=run.trajectory), "marginals", stage=True
+        )
         _score_norm_metric("mean ‖s(x)‖ at the particles", dkey, run, B.mean_score_norm(dkey, B.true_samples(dkey)))
         st.caption(
             "At a peak of p — a point or a whole ridge, like a moon — the score is 0: gradient ascent drives "
-            "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch."
+            "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch the run "
+            "from its start (the histograms follow the frame shown)."
         )
 
 
@@ -85,25 +93,44 @@ def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None
     cell = 2.0 * (f.box - f.box / len(f.xs)) / max(int(round(np.sqrt(len(f.points)))) - 1, 1)
     arrows = (f.points, F.arrow_vectors(f.score, cell, mode="direction"))
     true_norm = B.mean_score_norm(dkey, B.true_samples(dkey))
-    cols = st.columns(2)
-    for col, noise, name in zip(cols, (0.0, 1.0), ("gradient ascent", "Langevin"), strict=True):
-        run = B.particles(dkey, "langevin", eps, noise, steps, n, seed)
-        with col:
-            W.warn_divergence(run, eps, dens)
-            anim = F.Animation(
-                sets=[F.ParticleSet(run.trajectory, f"{name} particles")],
-                box=f.box,
-                frame_labels=B.frame_labels(run),
-                background=(f.xs, f.ys, f.density),
-                title=f"{name}, ε = {eps:g}",
-                arrows=arrows,
-                n_trails=3,
-            )
-            W.chart(F.animation_spec(anim), f"animation-{'ascent' if noise == 0 else 'langevin'}")
-            _score_norm_metric(f"{name}: mean ‖s(x)‖", dkey, run, true_norm)
+    runs = {name: B.particles(dkey, "langevin", eps, noise, steps, n, seed) for noise, name in PAIR}
+    for run in runs.values():
+        W.warn_divergence(run, eps, dens)
+    anims = [
+        F.Animation(
+            sets=[F.ParticleSet(run.trajectory, f"{name} particles", color=color, symbol=symbol)],
+            box=f.box,
+            frame_labels=B.frame_labels(run),
+            background=(f.xs, f.ys, f.density),
+            title=f"{name}, ε = {eps:g}",
+            arrows=arrows,
+            n_trails=3,
+        )
+        for (name, run), color, symbol in zip(
+            runs.items(), (F.OKABE_ITO["vermillion"], F.OKABE_ITO["blue"]), ("circle", "diamond"), strict=True
+        )
+    ]
+    first = next(iter(runs.values()))
+    with W.stage():
+        # one figure, two panels: one Play, one slider, the same step in both (same steps from one start)
+        W.animation_block(
+            anims,
+            first,
+            key="animation-pair",
+            file_stem="scoredemo-ascent-vs-langevin",
+            alt=f"Side by side over the score arrows, from the same {n} starting points and random numbers: "
+            + "; ".join(
+                alt_text.particles(name, n, steps, run.fractions[-1], dens.true_weights, diverged_at=run.diverged_at)
+                for name, run in runs.items()
+            ),
+        )
+        cols = st.columns(2)
+        for col, (name, run) in zip(cols, runs.items(), strict=True):
+            with col:
+                _score_norm_metric(f"{name}: mean ‖s(x)‖", dkey, run, true_norm)
     st.caption(
         "Same start, same random numbers: without noise every particle climbs to a peak, where s(x) = 0; with noise "
-        "the particles keep moving and spread like samples of p. Press ▶ Play on both."
+        "the particles keep moving and spread like samples of p. ▶ Play runs both in step."
     )
 
 

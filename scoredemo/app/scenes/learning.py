@@ -44,6 +44,15 @@ def formula(objective: str) -> str:
     return FORMULAS.get(objective, r"\text{" + fallback.replace("*", "") + "}")
 
 
+INTRO = W.Intro(
+    "Learning the score",
+    "We only have samples, not p. Score matching fits a network s_θ(x) so that its arrows match ∇ log p "
+    "where the data is: the objectives below need no normalising constant and no true score. "
+    "Train one, then compare its field with the true one and sample with it.",
+    formula(M.DEFAULT_OBJECTIVE),  # the page shows the picked objective's (see render)
+)
+
+
 def render() -> None:
     head = st.container()  # the intro's formula depends on the objective picked in the sidebar
     opened = M.learned_page(PAGE, "Training")
@@ -53,13 +62,7 @@ def render() -> None:
     eps, steps, n, _ = W.sampler_controls(page, step_size=0.05, n_steps=500, with_seed=False)
     objective = str(st.session_state.get("objective", M.DEFAULT_OBJECTIVE))
     with head:
-        W.intro(
-            "Learning the score",
-            "We only have samples, not p. Score matching fits a network s_θ(x) so that its arrows match ∇ log p "
-            "where the data is: the objectives below need no normalising constant and no true score. "
-            "Train one, then compare its field with the true one and sample with it.",
-            formula(objective),
-        )
+        W.intro(INTRO._replace(formula=formula(objective)))
     page.finish()
     if tkey is None:
         return
@@ -68,7 +71,7 @@ def render() -> None:
     if trained is None:
         return
     tkey, stale, result, lf, errors = trained
-    left, right = st.columns([2, 1])
+    left, right = W.stage().columns([2, 1])
     with left:
         fine = metrics.grid_points(lf.box, len(lf.xs))[2]
         pts, true_s = T.arrows_from(fine, lf.true_score, len(lf.xs))
@@ -87,7 +90,7 @@ def render() -> None:
                 color=F.OKABE_ITO["vermillion"],
             ),
         ]
-        W.chart(F.score_field_spec(panels, box=lf.box, height=520), "fields", stale=stale)
+        W.chart(F.score_field_spec(panels, box=lf.box, height=520), "fields", stale=stale, stage=True)
     with right:
         loss_chart(tkey, result, stale)
     data = result.data if result.data is not None else B.true_samples(dkey, 500)
@@ -104,7 +107,7 @@ def render() -> None:
             frame_labels=B.frame_labels(run),
             background=(lf.xs, lf.ys, dens_grid),
         )
-        W.animation_block(anim, run, key="animation", file_stem="scoredemo-learned-langevin", stale=stale)
+        W.animation_block(anim, run, key="animation", file_stem="scoredemo-learned-langevin", stale=stale, stage=False)
 
 
 #: What the floor of each objective is, in words (see builders.loss_floor for the formulas).
@@ -136,6 +139,7 @@ def loss_chart(tkey: TrainKey, result, stale: str | None) -> None:
         ),
         "loss",
         stale=stale,
+        stage=True,
     )
     below = int(np.sum(excess <= 0))
     st.caption(

@@ -42,16 +42,19 @@ def default_models() -> list:
     return [M.default_model()]
 
 
+INTRO = W.Intro(
+    "Pitfall: low-density regions",
+    "The score-matching loss is an average **under p**, estimated with samples. Where p is tiny there are "
+    "no samples, so nothing forces the learned arrows to be right there: the error grows as the density "
+    "falls. Particles that start in such a region follow those wrong arrows, take another road than the "
+    "true score would, and can end up somewhere else.",
+    r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
+    r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Pitfall: low-density regions",
-        "The score-matching loss is an average **under p**, estimated with samples. Where p is tiny there are "
-        "no samples, so nothing forces the learned arrows to be right there: the error grows as the density "
-        "falls. Particles that start in such a region follow those wrong arrows, take another road than the "
-        "true score would, and can end up somewhere else.",
-        r"\mathcal{L}(\theta) = \mathbb{E}_{x \sim p}\big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 "
-        r"= \int p(x)\, \big\|s_\theta(x) - \nabla_x \log p(x)\big\|^2 dx",
-    )
+    W.intro(INTRO)
     opened = M.learned_page(PAGE, "Model (NCSN Fig. 2: ssm-vr)")
     page, dkey, dens = opened
     tkey = M.model_controls(page, dkey)  # the defaults are NCSN Fig. 2's: ssm-vr on the toy, 1000 samples
@@ -76,7 +79,7 @@ def render() -> None:
     result, lf, errors = trained
     data = result.data if result.data is not None else B.true_samples(dkey, 1000)
     sig = f" (of p_σ, σ = {errors.eval_sigma:g})" if errors.eval_sigma > 0 else ""
-    c1, c2 = st.columns(2)
+    c1, c2 = W.stage().columns(2)
     with c1:
         W.chart(
             F.decade_error_spec(
@@ -87,9 +90,10 @@ def render() -> None:
                 title="error by density: wrong where p is small",
             ),
             "error-vs-logp",
+            stage=True,
         )
     with c2:
-        M.error_map(errors, result, data, title="error ‖s_θ − s‖" + sig + ", data on top", height=460)
+        M.error_map(errors, result, data, title="error ‖s_θ − s‖" + sig + ", data on top", height=460, stage=True)
 
     # ------------------------------------------------------------------ particles from the empty square
     init = B.InitSpec(1.0, (cx, cy))
@@ -161,7 +165,7 @@ def render() -> None:
         n_trails=4,
         title=f"{what}, both scores from the same start",
     )
-    W.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles")
+    W.animation_block(anim, learned, key="animation", file_stem="scoredemo-lost-particles", stage=False)
 
 
 def _verdict(reached_true: float, reached_learned: float, same: float, other: float, what: str) -> str:

@@ -41,17 +41,20 @@ def default_models() -> list[K.TrainKey]:
     return list(ring_models(RADIUS, THICKNESS, TRAIN_STEPS, SEED))
 
 
+INTRO = W.Intro(
+    "Pitfall: manifolds",
+    "Real data sits near a thin, low-dimensional set (a manifold). Squeeze a ring to zero thickness and "
+    "∇ log p is undefined: across the ring the arrows grow without bound, like 1/thickness. "
+    "Sliced score matching then struggles: on a thin ring its training loss keeps wandering instead of "
+    "settling, and after the same training the score it has learned is far worse.",
+    # \quad, not \qquad: with it the formula was 22 px wider than the page at 1280 px with the sidebar open
+    r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \quad "
+    r"\mathbb{E}_{p_w}\|\nabla_x \log p_w(x)\| \;\propto\; \frac{1}{w} \xrightarrow[w \to 0]{} \infty",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Pitfall: manifolds",
-        "Real data sits near a thin, low-dimensional set (a manifold). Squeeze a ring to zero thickness and "
-        "∇ log p is undefined: across the ring the arrows grow without bound, like 1/thickness. "
-        "Sliced score matching then struggles: on a thin ring its training loss keeps wandering instead of "
-        "settling, and after the same training the score it has learned is far worse.",
-        # \quad, not \qquad: with it the formula was 22 px wider than the page at 1280 px with the sidebar open
-        r"p_w = \mathrm{Uniform}(\text{circle of radius } r) * \mathcal{N}(0, w^2 I), \quad "
-        r"\mathbb{E}_{p_w}\|\nabla_x \log p_w(x)\| \;\propto\; \frac{1}{w} \xrightarrow[w \to 0]{} \infty",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Ring")
     thickness = page.slider("ring thickness w", "thickness", THICKNESS, 0.01, 1.0, 0.01)
@@ -75,11 +78,11 @@ def render() -> None:
     dkey = K.density_key("ring", radius=radius, thickness=thickness)
     f = B.field(dkey, 0.0, n_grid=200)
     ws, mags = B.ring_magnitudes(radius)
-    c1, c2 = st.columns([3, 2])
+    c1, c2 = W.stage().columns([3, 2])
     with c1:
         panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=f"ring, w = {thickness:g}")
         scale = RING_SCALE if arrows == "magnitude" else None
-        W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=560), "score-field")
+        W.chart(F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=560), "score-field", stage=True)
     with c2:
         ref = mags[0] * ws[0] / ws
         W.chart(
@@ -99,6 +102,7 @@ def render() -> None:
                 height=520,
             ),
             "magnitude",
+            stage=True,
         )
     real_data.pca_block(pca_k)
     st.subheader(f"Sliced score matching (ssm) on a thick (w = {THICK:g}) and a thin (w = {thickness:g}) ring")

@@ -25,17 +25,20 @@ MODE_NAMES = ["left mode", "right mode"]
 MIXED = 0.05
 
 
+INTRO = W.Intro(
+    "Pitfall: mixing and π",
+    "Take two modes with weights π and 1 − π and (numerically) disjoint supports. On the first support "
+    "∇ log p = ∇ log p₁, on the second ∇ log p = ∇ log p₂: **π has disappeared from the score**. "
+    "Langevin started from uniform noise keeps whatever split the starting points had, about half and half, "
+    "whatever π is.",
+    r"p = \pi\, p_1 + (1-\pi)\, p_2 \;\Rightarrow\; \nabla_x \log p(x) = "
+    r"\begin{cases} \nabla_x \log p_1(x) & x \in \operatorname{supp} p_1 \\ "
+    r"\nabla_x \log p_2(x) & x \in \operatorname{supp} p_2 \end{cases}",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Pitfall: mixing and π",
-        "Take two modes with weights π and 1 − π and (numerically) disjoint supports. On the first support "
-        "∇ log p = ∇ log p₁, on the second ∇ log p = ∇ log p₂: **π has disappeared from the score**. "
-        "Langevin started from uniform noise keeps whatever split the starting points had, about half and half, "
-        "whatever π is.",
-        r"p = \pi\, p_1 + (1-\pi)\, p_2 \;\Rightarrow\; \nabla_x \log p(x) = "
-        r"\begin{cases} \nabla_x \log p_1(x) & x \in \operatorname{supp} p_1 \\ "
-        r"\nabla_x \log p_2(x) & x \in \operatorname{supp} p_2 \end{cases}",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Controls")
     pi_box = st.sidebar.container()  # π and π′ sit above the density picker, but depend on it: drawn after it
@@ -77,12 +80,12 @@ def render() -> None:
     f = B.field(key, 0.0, n_arrows=15)
     # Visual order: the π-vs-π′ score fields on top, the Langevin run below. The run and its meter are drawn first
     # (into their slots) because they answer the question a π move asks; the fields follow in the same rerun.
-    fields_row, caption_row, run_row = st.container(), st.container(), st.container()
+    fields_row, caption_row, run_row = st.container(), st.container(), W.stage()
 
     run = B.particles(key, "langevin", eps, 1.0, steps, int(n), seed, B.InitSpec(dens.box, kind=start))
     start_title = f"{view.names[0]}" if drawn and start == "one-mode" else START_TITLES[start]
+    W.warn_divergence(run, eps, dens)
     with run_row:
-        W.warn_divergence(run, eps, dens)
         left, right = st.columns([3, 2])
     start_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[0])
     end_modes, _ = metrics.assign_modes(dens.mixture, run.trajectory[-1])
@@ -207,8 +210,10 @@ def _meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, pi: flo
             view.true_weights,
             mode_names=view.names,
             title="mode-fraction meter",
+            cursor=W.cursor(run),
         ),
         "meter",
+        stage=True,
         alt=f"Mode-fraction meter over {int(run.frame_steps[-1])} steps: the left mode holds "
         f"{alt_text.pct(run.fractions[0][0])} at step 0 and {alt_text.pct(run.fractions[-1][0])} at the end; "
         f"the dotted line is the true π = {alt_text.pct(pi)}.",
@@ -229,9 +234,15 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
     steps = int(run.frame_steps[-1])
     W.chart(
         F.mode_fraction_spec(
-            run.frame_steps, {"Langevin": frac}, w, mode_names=view.names, title="mode-fraction meter"
-        ),
+            run.frame_steps,
+            {"Langevin": frac},
+            w,
+            mode_names=view.names,
+            title="mode-fraction meter",
+            cursor=W.cursor(run),
+        ),  # fmt: skip
         "meter",
+        stage=True,
         alt=f"Mode-fraction meter over {steps} steps, one line per mode, against the drawing's weights "
         f"({view.split(w)}, dotted): the particles start {tv0:.2f} and end {tv1:.2f} away from them "
         f"(total-variation distance); at the end {view.split(frac[-1])}.",

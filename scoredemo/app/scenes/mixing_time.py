@@ -18,18 +18,21 @@ SEPARATIONS = (4.0, 5.0, 6.0, 7.0)
 MIN_BARRIER = 2.0
 
 
+INTRO = W.Intro(
+    "Pitfall: mixing takes exponentially long",
+    "Even started **at the data**, Langevin rarely moves between separated modes. Every particle here starts at "
+    "samples of the left mode of ½N((−d/2, 0), I) + ½N((d/2, 0), I). To reach the right mode it must climb the "
+    "barrier ΔU of −log p between them, and the time that takes grows like exp(ΔU) — exp(d²/8), roughly: each "
+    "extra unit of separation multiplies it.",
+    # two lines: on one, the formula was 100 px wider than the page at 1280 px with the sidebar open
+    r"\begin{gathered}\tau \approx \frac{2\pi}{\sqrt{U''(x_{\min})\,|U''(x_{\mathrm{saddle}})|}}\; e^{\Delta U}, "
+    r"\qquad U = -\log p, \\ \Delta U \approx \frac{d^2}{8} - \log 2 "
+    r"\quad (\text{time} = \varepsilon \cdot \text{steps})\end{gathered}",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Pitfall: mixing takes exponentially long",
-        "Even started **at the data**, Langevin rarely moves between separated modes. Every particle here starts at "
-        "samples of the left mode of ½N((−d/2, 0), I) + ½N((d/2, 0), I). To reach the right mode it must climb the "
-        "barrier ΔU of −log p between them, and the time that takes grows like exp(ΔU) — exp(d²/8), roughly: each "
-        "extra unit of separation multiplies it.",
-        # two lines: on one, the formula was 100 px wider than the page at 1280 px with the sidebar open
-        r"\begin{gathered}\tau \approx \frac{2\pi}{\sqrt{U''(x_{\min})\,|U''(x_{\mathrm{saddle}})|}}\; e^{\Delta U}, "
-        r"\qquad U = -\log p, \\ \Delta U \approx \frac{d^2}{8} - \log 2 "
-        r"\quad (\text{time} = \varepsilon \cdot \text{steps})\end{gathered}",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Controls")
     eps = page.slider("step size ε", "step_size", 0.1, 0.01, 0.5, 0.01, fmt="%.2f")
@@ -39,7 +42,7 @@ def render() -> None:
     page.finish()
 
     data = B.crossing_times(SEPARATIONS, eps, steps, int(n), seed)
-    c1, c2 = st.columns(2)
+    c1, c2 = W.stage().columns(2)
     with c1:
         W.chart(
             F.lines_spec(
@@ -56,6 +59,7 @@ def render() -> None:
             alt="Fraction of particles that have reached the other mode by the last step: "
             + ", ".join(f"{alt_text.pct(data.crossed[j][-1])} at d = {d:g}" for j, d in enumerate(data.separations))
             + ".",
+            stage=True,
         )
     with c2:
         W.chart(
@@ -77,6 +81,7 @@ def render() -> None:
                 for d, m, k in zip(data.separations, data.mean_steps, data.kramers_steps, strict=True)
             )
             + " (log scale: a straight line is exponential growth).",
+            stage=True,
         )
     fit = (data.delta_u >= MIN_BARRIER) & np.isfinite(data.mean_steps)
     if fit.sum() >= 2:

@@ -35,18 +35,21 @@ def default_models() -> list[K.TrainKey]:
     return list(models(TRAIN_STEPS, SEED))
 
 
+INTRO = W.Intro(
+    "Real data: plain Langevin vs annealing, on handwritten digits",
+    "Train a score network on 1 797 real 8×8 digits and sample from noise. With a model of one small noise "
+    "level, plain Langevin starts where the score was never learned (far from every digit) and follows "
+    "whatever arrows the network makes up there. A noise-conditional model learned the score at large σ too, "
+    "so annealed Langevin can start from noise and sharpen step by step.",
+    # two lines: on one, 85 px wider than the page at 1280 px with the sidebar open
+    r"\begin{gathered}\text{plain: } x \leftarrow x + \varepsilon\, s_\theta(x) + \sqrt{2\varepsilon}\,z \\ "
+    r"\text{annealed: } x \leftarrow x + \varepsilon_i\, s_\theta(x, \sigma_i) + \sqrt{2\varepsilon_i}\,z,\;"
+    rf"\sigma_i: {digit_models.SIGMA_MAX:g} \to {digit_models.SIGMA_MIN:g}\end{{gathered}}",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Real data: plain Langevin vs annealing, on handwritten digits",
-        "Train a score network on 1 797 real 8×8 digits and sample from noise. With a model of one small noise "
-        "level, plain Langevin starts where the score was never learned (far from every digit) and follows "
-        "whatever arrows the network makes up there. A noise-conditional model learned the score at large σ too, "
-        "so annealed Langevin can start from noise and sharpen step by step.",
-        # two lines: on one, 85 px wider than the page at 1280 px with the sidebar open
-        r"\begin{gathered}\text{plain: } x \leftarrow x + \varepsilon\, s_\theta(x) + \sqrt{2\varepsilon}\,z \\ "
-        r"\text{annealed: } x \leftarrow x + \varepsilon_i\, s_\theta(x, \sigma_i) + \sqrt{2\varepsilon_i}\,z,\;"
-        rf"\sigma_i: {digit_models.SIGMA_MAX:g} \to {digit_models.SIGMA_MIN:g}\end{{gathered}}",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Models (3 × 512 SiLU)")
     steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
@@ -63,7 +66,7 @@ def render() -> None:
     annealed = B.digit_samples(conditional, "annealed", int(n), seed)
     ref = B.digit_references()
     k = min(frame, len(plain.frame_steps) - 1, len(annealed.frame_steps) - 1)
-    c1, c2 = st.columns(2)
+    c1, c2 = W.stage().columns(2)
     for col, run, name in ((c1, plain, "plain Langevin, single-σ model"), (c2, annealed, "annealed Langevin")):
         with col:
             W.chart(
@@ -79,6 +82,7 @@ def render() -> None:
                     f"{SHOWN} of {run.n_finite} chains after {int(run.frame_steps[-1])} steps; classifier "
                     f"confidence {run.confidence:.2f}, distance to the nearest real digit {run.nearest:.2f}."
                 ),
+                stage=True,
             )
             m1, m2, m3 = st.columns(3)
             m1.metric("looks like a digit (classifier)", f"{run.confidence:.2f}", help="Mean top-class probability.")

@@ -17,17 +17,20 @@ from scoredemo.app.keys import CUSTOM
 PAGE = "score-fields"
 
 
+INTRO = W.Intro(
+    "Score fields",
+    "The **score** of a density is the gradient of its log: an arrow at every point that points uphill, "
+    "towards where the data is more likely. It never needs the normalising constant, which is why we can "
+    "learn it. Adding Gaussian noise of size σ blurs the density into p_σ and smooths its score.",
+    r"s(x) = \nabla_x \log p(x), \qquad p_\sigma = p * \mathcal{N}(0, \sigma^2 I), \qquad "
+    r"p(x) = \sum_k w_k\, \mathcal{N}(x;\, \mu_k, s_k^2 I)",
+)
+
+
 def render() -> None:
-    W.intro(
-        "Score fields",
-        "The **score** of a density is the gradient of its log: an arrow at every point that points uphill, "
-        "towards where the data is more likely. It never needs the normalising constant, which is why we can "
-        "learn it. Adding Gaussian noise of size σ blurs the density into p_σ and smooths its score.",
-        r"s(x) = \nabla_x \log p(x), \qquad p_\sigma = p * \mathcal{N}(0, \sigma^2 I), \qquad "
-        r"p(x) = \sum_k w_k\, \mathcal{N}(x;\, \mu_k, s_k^2 I)",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
-    picture = st.container()  # the chart goes above the component table (drawn with the controls)
+    picture = W.stage()  # the chart goes above the component table (drawn with the controls)
     st.sidebar.header("Controls")
     dkey, dens, error = W.density_controls(page, "two-moons", allow_custom=True, draw=True)
     sigma = page.slider("noise σ (shows p_σ and its score)", "sigma", 0.0, 0.0, 3.0, 0.05)
@@ -61,13 +64,12 @@ def render() -> None:
     spec = F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640)
     if dkey.name != CUSTOM:
         with picture:
-            W.chart(spec, "score-field", alt=alt)
+            W.chart(spec, "score-field", alt=alt, stage=True)
             st.caption("Pick **custom** in the density menu to draw your own density on this chart.")
         return
     del error  # already shown next to the table
     placeholder = dkey.components == CD.PLACEHOLDER and not st.session_state.get("components")
     drawn = CD.Drawing(np.zeros((0, 4))) if placeholder else CD.parse_drawing_or_none(dkey.components)
-    n_gauss = dens.mixture.n_components
     n_real = int(np.sum(np.asarray(dens.mixture.log_weights) > -1e29))
     n_bumps = 0 if drawn is None else len(drawn.bumps)
     n_regions = 0 if drawn is None else len(drawn.regions)
@@ -77,11 +79,7 @@ def render() -> None:
         W.draw_intro()  # as W.chart does: the intro's text and formula after the chart
         st.caption(
             f"Drawn: {n_bumps} bump{'s' * (n_bumps != 1)} and {n_regions} filled region{'s' * (n_regions != 1)}"
-            + (
-                " (the chart shows a broad placeholder bump). "
-                if placeholder
-                else f" = {n_real} Gaussians (computed as {n_gauss}, the rest with weight 0). "
-            )
+            + (" (the chart shows a broad placeholder bump). " if placeholder else f" = {n_real} Gaussians. ")
             + f"Cap: {CD.CAP_TEXT}."
         )
 

@@ -27,16 +27,19 @@ WHY_NOT_MALA = (
 )
 
 
+INTRO = W.Intro(
+    "How exact is Langevin? Step size and MALA",
+    "Langevin samples p only in the limit of small steps. With a finite step ε, unadjusted Langevin (ULA) "
+    "samples a slightly different law: on a Gaussian of variance σ² its particles spread to "
+    "σ²/(1 − ε/(2σ²)), too wide, and on a mixture the modes widen. **MALA** uses the same move as a proposal "
+    "and accepts it with the Metropolis–Hastings ratio: exact at any ε, but fewer moves are accepted as ε grows.",
+    r"\mathrm{Var}_{\mathrm{ULA}} = \frac{\sigma^2}{1 - \varepsilon / (2\sigma^2)}, \qquad "
+    r"\text{MALA accepts } y \text{ with } \min\!\Big(1, \frac{p(y)\, q(x \mid y)}{p(x)\, q(y \mid x)}\Big)",
+)
+
+
 def render() -> None:
-    W.intro(
-        "How exact is Langevin? Step size and MALA",
-        "Langevin samples p only in the limit of small steps. With a finite step ε, unadjusted Langevin (ULA) "
-        "samples a slightly different law: on a Gaussian of variance σ² its particles spread to "
-        "σ²/(1 − ε/(2σ²)), too wide, and on a mixture the modes widen. **MALA** uses the same move as a proposal "
-        "and accepts it with the Metropolis–Hastings ratio: exact at any ε, but fewer moves are accepted as ε grows.",
-        r"\mathrm{Var}_{\mathrm{ULA}} = \frac{\sigma^2}{1 - \varepsilon / (2\sigma^2)}, \qquad "
-        r"\text{MALA accepts } y \text{ with } \min\!\Big(1, \frac{p(y)\, q(x \mid y)}{p(x)\, q(y \mid x)}\Big)",
-    )
+    W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Controls")
     name = page.select("density", "density", DENSITIES, DENSITIES[0], help="Densities with known moments.")
@@ -67,17 +70,21 @@ def render() -> None:
             return
     ula = B.exact_start_run(dkey, "langevin", eps, steps, int(n), seed, model=model)
     labels = ["start: exact samples of p", f"after {steps} steps"]
-    c1, c2 = st.columns(2)
-    with c1:
-        W.warn_divergence(ula, eps, dens)
-        _cloud(ula, dkey, f"unadjusted Langevin ({source} score), ε = {eps:g}", labels, "ula")
-    with c2:
+    W.warn_divergence(ula, eps, dens)
+    ula_anim, ula_alt = _cloud(ula, dkey, f"unadjusted Langevin ({source} score), ε = {eps:g}", labels)
+    with W.stage():
         if source == SCORES[1]:
-            st.toggle("MALA", value=False, disabled=True, key="mala-disabled", help=WHY_NOT_MALA)
-            st.info(WHY_NOT_MALA, icon=":material/block:")
+            c1, c2 = st.columns(2)
+            with c1:
+                W.chart(F.animation_spec(ula_anim), "cloud-ula", alt=ula_alt, stage=True)
+            with c2:
+                st.toggle("MALA", value=False, disabled=True, key="mala-disabled", help=WHY_NOT_MALA)
+                st.info(WHY_NOT_MALA, icon=":material/block:")
         else:
             mala = B.exact_start_run(dkey, "mala", eps, steps, int(n), seed)
-            _cloud(mala, dkey, f"MALA, ε = {eps:g}", labels, "mala")
+            mala_anim, mala_alt = _cloud(mala, dkey, f"MALA, ε = {eps:g}", labels)
+            # one figure: ▶ Play flips both clouds between the exact start and the samplers' law at once
+            W.chart(F.animation_spec([ula_anim, mala_anim]), "clouds", alt=f"{ula_alt} {mala_alt}", stage=True)
 
     if model is not None:
         st.caption("The sweep below always uses the exact score (MALA needs it).")
@@ -146,8 +153,9 @@ def render() -> None:
     )
 
 
-def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], key: str) -> None:
-    """The particles at the start (exact samples) and after the run, over p: press Play to flip between them."""
+def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str]) -> tuple[F.Animation, str]:
+    """The particles at the start (exact samples) and after the run, over p (▶ Play flips between them; the chart
+    opens on the sampler's law), and its text alternative."""
     f = B.field(dkey, 0.0)
     frames = [0, len(run.trajectory) - 1]
     anim = F.Animation(
@@ -156,7 +164,6 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], ke
         frame_labels=[labels[0], labels[1] if run.diverged_at < 0 else f"diverged at step {run.diverged_at}"],
         background=(f.xs, f.ys, f.density),
         title=title,
-        start_frame=-1,  # open on the sampler's law; Play flips back to the exact samples it started from
     )
     x = np.asarray(run.samples, np.float64)
     x = x[np.all(np.isfinite(x), axis=-1)]
@@ -166,4 +173,4 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], ke
         if run.diverged_at < 0 and len(x) > 1
         else f"the run diverged at step {run.diverged_at}."
     )
-    W.chart(F.animation_spec(anim), f"cloud-{key}", alt=alt)
+    return anim, alt
