@@ -87,7 +87,7 @@ def projected(spec: dict, *, stage: bool = False) -> tuple[dict, str]:
     spec = F.presented(spec, SCALE)
     if not stage:
         return spec, "content"
-    return dict(spec, layout=dict(spec["layout"], height=STAGE_MIN_HEIGHT)), "stretch"
+    return F.staged(spec, STAGE_MIN_HEIGHT), "stretch"
 
 
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)[.!?](?:\*\*|\*)?(?=\s+[A-Z*(]|\s*$)")
@@ -410,16 +410,19 @@ html { font-size: clamp(24px, 1.4vw, 32px) !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 0.35rem !important; padding-left: 1.2rem !important;
   padding-right: 1.2rem !important; padding-bottom: 3rem !important; max-width: none !important; }
 [data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > * { order: 3; }
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(> .st-key-scene-title) { order: 1; }
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(> .st-key-stage) { order: 2; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(.st-key-scene-title) { order: 1; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(.st-key-stage) { order: 2; }
 .st-key-scene-title h1 { font-size: 1.5rem !important; line-height: 1.3 !important; padding: 0 0 0 2.2rem !important;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.st-key-stage { height: calc(100dvh - 4rem); min-height: 360px; }
-.st-key-stage > [data-testid="stLayoutWrapper"]:first-child:has(> [data-testid="stHorizontalBlock"]) {
-  flex: 1 1 0 !important; min-height: 0; }
+.st-key-stage { height: calc(100dvh - 4rem) !important; flex: none !important; min-height: 360px; }
+.st-key-stage [data-testid="stLayoutWrapper"]:has(.js-plotly-plot) { flex: 1 1 0 !important; min-height: 0; }
 .st-key-stage [data-testid="stHorizontalBlock"] { height: 100%; }
 .st-key-stage [data-testid="stColumn"] > [data-testid="stVerticalBlock"] { height: 100%; }
-.st-key-stage [data-testid="stCaptionContainer"], .st-key-stage [class*="-downloads"] { display: none !important; }
+.st-key-stage [data-testid="stLayoutWrapper"]:has(.js-plotly-plot) > [data-testid="stVerticalBlock"] {
+  height: 100%; }
+.st-key-stage [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]),
+.st-key-stage [data-testid="stLayoutWrapper"]:has(> [class*="-downloads"]), .st-key-stage [class*="-downloads"] {
+  display: none !important; }
 [data-testid="stMain"] { color: #000000; }
 [data-testid="stMain"] :is(h1, h2, h3, h4, p, li, label, .katex, [data-testid="stCaptionContainer"],
   [data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMetricDelta"]) { color: #000000; }

@@ -57,11 +57,29 @@ def intro(spec: Intro) -> None:
     st.session_state[_INTRO] = (st.container(), spec.sentences, spec.formula)
 
 
+def stage_beside(ratio: Sequence[float] = (2, 1)) -> tuple:
+    """The stage of a scene whose main chart is a wide pair of panels with a meter: on the projector the two side
+    by side (``ratio``: both on screen), elsewhere the pair over the page's width and the meter under it (beside it,
+    a page with the sidebar open left each panel ~240 px wide). Returns (main, meter) containers."""
+    with stage():
+        if presenter.active():
+            return tuple(st.columns(list(ratio)))
+        return st.container(), st.container()
+
+
 def stage() -> st.delta_generator.DeltaGenerator:
     """The container of a scene's main chart(s) (and its meter, where the point is a number): in presenter mode it is
     the *stage*, put right under the title and filling the rest of the screen (``presenter.PRESENTER_CSS``); the
     charts drawn into it with ``stage=True`` (:func:`chart`) stretch to fill it. Elsewhere a plain container."""
     return st.container(key="stage")
+
+
+def intro_formula(formula: str) -> None:
+    """Replace the formula of the intro waiting to be drawn (a scene whose formula depends on a control drawn after
+    its title: scene 4's objective)."""
+    pending = st.session_state.get(_INTRO)
+    if pending is not None:
+        st.session_state[_INTRO] = (*pending[:2], formula)
 
 
 def draw_intro() -> None:

@@ -70,7 +70,7 @@ from scoredemo.figures.fields import (
     stepped_spec,
 )
 from scoredemo.figures.images import image_grid_spec, mosaic
-from scoredemo.figures.presenting import presented
+from scoredemo.figures.presenting import presented, staged
 
 __all__ = [
     "image_grid_spec",
@@ -113,6 +113,7 @@ __all__ = [
     "paths_spec",
     "per_picture_scale",
     "presented",
+    "staged",
     "quiver_dict",
     "scatter_xy_spec",
     "score_field_spec",

@@ -23,7 +23,6 @@ import numpy as np
 from scoredemo.figures._style import (
     ANIMATION_HEIGHT,
     ANIMATION_MARGIN,
-    FONT_SIZE,
     HEAD_COLOR,
     HEAD_LINE_COLOR,
     HEAD_LINE_WIDTH,
@@ -55,9 +54,12 @@ BUTTON_ROW = 50
 RECENT_FRAMES = 8
 TRAIL_OLD_OPACITY = 0.25
 #: A highlighted path is drawn from where its particle last entered the frame's view (this much wider than the
-#: view): a particle that came from far outside (the reverse SDE's start at σ_max, early annealing levels) would
-#: otherwise draw a long straight line across the picture once the view has narrowed.
+#: view), and, where the view changes over the run, only over the frames whose view was at most TRAIL_VIEW_RATIO
+#: times the current one: a particle that came from far outside, or crossed the picture in one frame while the noise
+#: was large (the reverse SDE's start at σ_max, early annealing levels), would otherwise draw long straight lines
+#: across the picture once the view has narrowed.
 TRAIL_VIEW_MARGIN = 1.05
+TRAIL_VIEW_RATIO = 1.5
 #: Side-by-side panels: the gap between them, as a fraction of the figure's width.
 PANEL_GAP = 0.08
 #: The group a page's main animation leads (see :func:`follow_meta`).
@@ -125,10 +127,14 @@ class Drawn:
 
     def trail(self, k: int, p: int, box: float) -> tuple[np.ndarray, np.ndarray]:
         """Highlighted particle ``p``'s path at drawn frame ``k``, as (old, recent) point arrays (m, 2) (either may
-        be empty; they share their joining point): at most ``trail_frames`` frames back, from where it last entered
-        the view (``box`` widened by TRAIL_VIEW_MARGIN), the last RECENT_FRAMES + 1 points recent, the rest old."""
+        be empty; they share their joining point): at most ``trail_frames`` frames back and over frames whose view was
+        at most TRAIL_VIEW_RATIO times frame k's, from where it last entered the view (``box`` widened by
+        TRAIL_VIEW_MARGIN), the last RECENT_FRAMES + 1 points recent, the rest old."""
         lead = self.trajs[0]
         start = max(0, k - self.trail_frames)
+        if self.boxes is not None:
+            while start < k and self.boxes[start] > TRAIL_VIEW_RATIO * self.boxes[k]:
+                start += 1
         pts = lead[start : k + 1, p]
         limit = TRAIL_VIEW_MARGIN * self.box_at(k, box)
         outside = np.flatnonzero(np.any(np.abs(pts) > limit, axis=-1))
@@ -374,21 +380,28 @@ def animation_spec(anim: Animation | Sequence[Animation], *, group: str = MAIN) 
         xname, xaxis, yname, yaxis = p["axes"]
         lo = j * (width + PANEL_GAP)
         if not single:
-            xaxis = dict(xaxis, domain=[lo, lo + width])
-            yaxis = dict(yaxis, domain=[0.0, 1.0])
-            if a.title:
+            suffix = xname[len("xaxis") :]
+            xaxis = dict(xaxis, domain=[lo, lo + width], anchor=f"y{suffix}")
+            yaxis = dict(yaxis, domain=[0.0, 1.0], anchor=f"x{suffix}")
+            if a.title:  # over its panel, from its left edge (a "<br>" in it starts a second line)
                 annotations.append(
                     dict(
-                        text=a.title, x=lo + width / 2, xref="paper", xanchor="center", y=1.0, yref="paper",
-                        yanchor="bottom", yshift=6, showarrow=False, font=dict(size=FONT_SIZE),
+                        text=a.title, x=lo, xref="paper", xanchor="left", y=1.0, yref="paper", yanchor="bottom",
+                        yshift=6, showarrow=False, align="left", font=dict(size=LEGEND_FONT),
                     )
                 )  # fmt: skip
         layout[xname], layout[yname] = xaxis, yaxis
     layout["meta"] = dict(layout["meta"], group=group, panels=len(anims))
+    margin = dict(ANIMATION_MARGIN)
+    if not single:  # no title and no legend above the panels: room for their titles' lines only
+        lines = max((a.title or "").count("<br>") + 1 for a in anims)
+        margin["t"] = round(16 + lines * LEGEND_FONT * 1.4)
     layout.update(
         images=images,
-        margin=dict(ANIMATION_MARGIN),
-        legend=dict(layout["legend"], y=1.03 if single else 1.09, yanchor="bottom", bgcolor="rgba(0,0,0,0)"),
+        margin=margin,
+        legend=dict(layout["legend"], y=1.03, yanchor="bottom", bgcolor="rgba(0,0,0,0)"),
+        # side by side, each panel's title names its run (and its colour): a legend above them would cover them
+        showlegend=single,
         updatemenus=[
             dict(
                 type="buttons",

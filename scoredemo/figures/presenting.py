@@ -72,6 +72,34 @@ def presented(spec: dict, scale: float = 1.5) -> dict:
     return out
 
 
+#: On the stage, an animation's Play/Pause buttons sit at the left of the slider's row (a stage chart is wide): the
+#: slider starts this far in (a fraction of the plot's width).
+STAGE_SLIDER_X = 0.36
+
+
+def staged(spec: dict, min_height: int) -> dict:
+    """A projector-scaled figure (:func:`presented`) laid out for presenter mode's stage, where the page gives it the
+    screen's height (``height="stretch"``): its own height becomes ``min_height`` (a minimum), its top and bottom
+    margins shrink to a few pixels and grow back to fit what they hold (Plotly's ``margin.autoexpand``: the legend,
+    the slider and the buttons push them; the title does with ``title.automargin``), and an animation's Play/Pause
+    buttons move beside its slider (one row of controls instead of two). A new dict; ``spec`` is not changed."""
+    layout = dict(spec.get("layout") or {}, height=int(min_height))
+    # text placed in the top margin by hand (side-by-side panels' titles) does not push it: then it stays
+    top_notes = any(
+        a.get("yref") == "paper" and float(a.get("y", 0)) >= 1.0 for a in layout.get("annotations") or []
+    )
+    margin = dict(layout.get("margin") or {})
+    layout["margin"] = dict(margin, t=margin.get("t", 8) if top_notes else 8, b=8, autoexpand=True)
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = dict(layout["title"], automargin=True)
+    menus, sliders = layout.get("updatemenus"), layout.get("sliders")
+    if menus and sliders:
+        row = (sliders[0].get("pad") or {}).get("t", 0)
+        layout["updatemenus"] = [dict(menus[0], pad=dict(menus[0].get("pad") or {}, t=row))] + list(menus[1:])
+        layout["sliders"] = [dict(sliders[0], x=STAGE_SLIDER_X, len=1.0 - STAGE_SLIDER_X)] + list(sliders[1:])
+    return dict(spec, layout=layout)
+
+
 #: What the charts' camera icon saves (Plotly's ``toImageButtonOptions``; the browser draws the file itself, no
 #: server work): label → options. The PNGs are drawn at half size and scale 2, so the text on the slide is as large
 #: relative to the picture as on a 960-px-wide chart on screen; the SVG has the same 16:9 layout, as vectors.

@@ -392,7 +392,7 @@ def test_annealed_shows_p_sigma_per_level_in_a_view_that_keeps_the_particles():
         final_particles({"frames": [frames[0]]}), final_particles({"frames": [plain["frames"][0]]})
     )
     assert annealed["layout"]["sliders"][0]["steps"][-1]["label"].split(" ·")[0] == "step 200"
-    assert plain["layout"]["title"]["text"].startswith("plain: 200 steps")
+    assert plain["layout"]["title"]["text"].startswith("plain Langevin<br>200 steps")
     text = " ".join(c.value for c in at.caption) + " ".join(md.value for md in at.markdown)
     assert "p ∗ N(0, σ_min² I)" in text and "diffusion models" in text
     # the ncsn model's error by density: flat at σ_max, the low-density pitfall at σ_min

@@ -176,7 +176,7 @@ def test_ode_solvers(solver):
     assert head.startswith(f"ODE ({solver})")
     assert ("adaptive steps" in head) == (solver == "adaptive")
     if solver == "euler":
-        assert "200 steps, NFE 200" in head
+        assert "<br>200 steps, NFE 200" in head
 
 
 @pytest.mark.slow

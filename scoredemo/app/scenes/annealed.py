@@ -120,14 +120,14 @@ def render() -> None:
         backgrounds=[(g.xs, g.ys, g.density) for g in blurred],
         background_index=level_of,
         frame_boxes=[boxes[i] for i in level_of],
-        title=f"annealed: σ {sigma_max:g} → {sigma_min:g}, {levels} × {per_level} steps",
+        title=f"annealed Langevin<br>σ {sigma_max:g} → {sigma_min:g}, {levels} × {per_level} steps",
     )
     plain_anim = F.Animation(
         sets=[F.ParticleSet(plain.trajectory, "plain Langevin", color=F.OKABE_ITO["blue"], symbol="diamond")],
         box=f.box,
         frame_labels=B.frame_labels(plain),
         background=(f.xs, f.ys, f.density),
-        title=f"plain: {total} steps" + (f", learned s(x, σ = {sigma_min:g})" if model else ""),
+        title=f"plain Langevin<br>{total} steps" + (f", learned s(x, σ = {sigma_min:g})" if model else ""),
     )
     alt = " ".join(
         alt_text.particles(
@@ -144,8 +144,7 @@ def render() -> None:
             ("plain Langevin (over p)", plain),
         )
     )
-    with W.stage():
-        left, right = st.columns([3, 2])
+    left, right = W.stage_beside()
     with left:
         # one figure, two panels: one Play, one slider, the same step of both runs at once
         W.animation_block(

@@ -124,7 +124,7 @@ def render() -> None:
     # Order of drawing: what answers a π move or a sampler switch first (the meter), then the forward picture (its
     # t slider is a fragment: it reruns only itself), the animations, the other start's runs, the sweep last.
     # The stage (presenter mode's main charts): the two runs side by side, and the meter beside them.
-    forward_row, runs_row, meter_row, cost_row = st.container(), W.stage(), st.container(), st.container()
+    forward_row, runs_row, meter_row, cost_row = st.container(), st.container(), st.container(), st.container()
 
     def draw_forward() -> None:
         with forward_row:
@@ -146,7 +146,7 @@ def render() -> None:
     sde_run, ode_run = (panel_run(run_args, which, sampler, solver) for which, _ in PANELS)
     stoch, ode_name = SAMPLER_TITLES[sampler], f"probability-flow ODE ({solver})"
     with runs_row:
-        runs_col, meter_chart = st.columns([3, 2])
+        runs_col, meter_chart = W.stage_beside()
     meter_table = meter_row
     with meter_chart:
         meter_slot, meter_note = st.empty(), st.empty()
@@ -298,7 +298,7 @@ def panel_title(run_args: tuple, which: str, sampler: str, solver: str) -> str:
     run = panel_run(run_args, which, sampler, solver)
     what = SAMPLER_TITLES[sampler] if which == "stochastic" else f"ODE ({solver})"
     steps = f"{run.n_steps} adaptive steps" if which == "ode" and solver == "adaptive" else f"{run_args[3]} steps"
-    return f"{what}: {steps}, NFE {run.nfe}"
+    return f"{what}<br>{steps}, NFE {run.nfe}"
 
 
 def animation(run_args: tuple, sampler: str, solver: str) -> list[F.Animation]:

@@ -102,7 +102,7 @@ def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None
             box=f.box,
             frame_labels=B.frame_labels(run),
             background=(f.xs, f.ys, f.density),
-            title=f"{name}, ε = {eps:g}",
+            title=f"{name}<br>ε = {eps:g}",
             arrows=arrows,
             n_trails=3,
         )

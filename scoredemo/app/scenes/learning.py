@@ -54,15 +54,14 @@ INTRO = W.Intro(
 
 
 def render() -> None:
-    head = st.container()  # the intro's formula depends on the objective picked in the sidebar
+    W.intro(INTRO)  # its formula depends on the objective picked in the sidebar: set below
     opened = M.learned_page(PAGE, "Training")
     page, dkey, dens = opened
     tkey = M.model_controls(page, dkey)
     st.sidebar.header("Sampling with the learned score")
     eps, steps, n, _ = W.sampler_controls(page, step_size=0.05, n_steps=500, with_seed=False)
     objective = str(st.session_state.get("objective", M.DEFAULT_OBJECTIVE))
-    with head:
-        W.intro(INTRO._replace(formula=formula(objective)))
+    W.intro_formula(formula(objective))
     page.finish()
     if tkey is None:
         return

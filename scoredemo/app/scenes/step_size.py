@@ -71,7 +71,7 @@ def render() -> None:
     ula = B.exact_start_run(dkey, "langevin", eps, steps, int(n), seed, model=model)
     labels = ["start: exact samples of p", f"after {steps} steps"]
     W.warn_divergence(ula, eps, dens)
-    ula_anim, ula_alt = _cloud(ula, dkey, f"unadjusted Langevin ({source} score), ε = {eps:g}", labels)
+    ula_anim, ula_alt = _cloud(ula, dkey, f"unadjusted Langevin ({source} score)<br>ε = {eps:g}", labels)
     with W.stage():
         if source == SCORES[1]:
             c1, c2 = st.columns(2)
@@ -82,7 +82,7 @@ def render() -> None:
                 st.info(WHY_NOT_MALA, icon=":material/block:")
         else:
             mala = B.exact_start_run(dkey, "mala", eps, steps, int(n), seed)
-            mala_anim, mala_alt = _cloud(mala, dkey, f"MALA, ε = {eps:g}", labels)
+            mala_anim, mala_alt = _cloud(mala, dkey, f"MALA<br>ε = {eps:g}", labels)
             # one figure: ▶ Play flips both clouds between the exact start and the samplers' law at once
             W.chart(F.animation_spec([ula_anim, mala_anim]), "clouds", alt=f"{ula_alt} {mala_alt}", stage=True)
 
@@ -168,7 +168,7 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str]) ->
     x = np.asarray(run.samples, np.float64)
     x = x[np.all(np.isfinite(x), axis=-1)]
     true_var = float(np.mean(np.var(np.asarray(B.true_samples(dkey), np.float64), axis=0)))
-    alt = f"{title}: {len(run.samples)} particles over p, from exact samples to {labels[1]}; " + (
+    alt = f"{title.replace('<br>', ', ')}: {len(run.samples)} particles over p, from exact samples to {labels[1]}; " + (
         f"their variance is {float(np.mean(np.var(x, axis=0))) / true_var:.2f}× that of p."
         if run.diverged_at < 0 and len(x) > 1
         else f"the run diverged at step {run.diverged_at}."
