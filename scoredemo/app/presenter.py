@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from scoredemo.app import presets as P
+from scoredemo.app import slides
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
 PARAM = "present"
@@ -96,7 +97,7 @@ def setup() -> bool:
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
     st.html(PAGE_CSS)
-    st.html(CHART_JS + DRAW_JS, unsafe_allow_javascript=True, width="content")
+    st.html(CHART_JS + DRAW_JS + slides.SLIDE_JS, unsafe_allow_javascript=True, width="content")
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -518,3 +519,4 @@ def share_box(slot, url_path: str) -> None:
             help="A slide-sized PNG (drawn by your browser at twice the size of a 960 × 540 chart, so the text "
             "reads on a slide) or a vector SVG for editing. Not part of the link.",
         )
+        slides.export_button(url_path)

@@ -15,7 +15,7 @@ from scoredemo import export
 from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import custom_density as CD
-from scoredemo.app import drawing, presenter
+from scoredemo.app import drawing, presenter, slides
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.settings import PARTICLE_CHOICES
@@ -71,6 +71,7 @@ def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = {**CHART_CONFIG, "toImageButtonOptions": image_button_options(presenter.image_format(), f"scoredemo-{key}")}
+    fig = slides.for_camera(fig, cfg["toImageButtonOptions"])  # the camera icon saves the chart alone, as a slide
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
     if alt:
         st.caption(alt)
@@ -285,6 +286,7 @@ def animation_block(
     spec = F.animation_spec(anim) if spec is None else spec
     build = anim if callable(anim) else lambda: anim
     chart(spec, key, alt=alt, stale=stale)
+    slides.record_animation(key, build)  # its GIF/MP4 for `python -m scoredemo slides` (nothing in the server)
     # one wrapping row of buttons at their natural width: in columns, a half-page animation cut the labels short
     row = st.container(horizontal=True, wrap=True, key=f"{key}-downloads")
     row.download_button(
