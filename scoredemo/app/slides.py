@@ -56,7 +56,10 @@ SLIDE_JS = """<script>
     if (!slide || !P || typeof P.downloadImage !== 'function') return;  // Plotly's own export
     const data = copy(gd.data);
     if (!data) return;
-    const layout = Object.assign({}, gd.layout, slide.layout);
+    const layout = Object.assign({}, gd.layout);  // as figures.presenting.apply_slide_patch
+    for (const [key, value] of Object.entries(slide.layout)) {
+      layout[key] = /^[xy]axis[0-9]*$/.test(key) ? Object.assign({}, gd.layout[key], value) : value;
+    }
     if (!('meta' in slide.layout)) { layout.meta = Object.assign({}, gd.layout.meta); delete layout.meta.slide; }
     delete layout.updatemenus;
     delete layout.sliders;

@@ -126,10 +126,12 @@ def _legend_above(legend: dict) -> bool:
     return legend.get("orientation") == "h" and float(legend.get("y", 1.02)) >= 1.0
 
 
+_AXIS_KEY = re.compile(r"[xy]axis\d*")
+
+
 def _axis_keys(layout: dict) -> tuple[list[str], list[str]]:
-    xs = sorted(k for k in layout if re.fullmatch(r"xaxis\d*", k))
-    ys = sorted(k for k in layout if re.fullmatch(r"yaxis\d*", k))
-    return xs, ys
+    keys = sorted(k for k in layout if _AXIS_KEY.fullmatch(k))
+    return [k for k in keys if k[0] == "x"], [k for k in keys if k[0] == "y"]
 
 
 def _aspect(layout: dict) -> float | None:
@@ -148,9 +150,14 @@ def _aspect(layout: dict) -> float | None:
 
 
 def slide_patch(spec: dict, width: int, height: int) -> dict[str, Any]:
-    """What :func:`slide_layout` changes in the layout of ``spec``, as top-level layout keys with their new values
-    (each a whole value, so ``{**layout, **patch}`` applies it; ``updatemenus`` and ``sliders`` become ``[]``).
-    The page's camera script applies this same patch to the chart as it stands (``scoredemo.app.slides``).
+    """What :func:`slide_layout` changes in the layout of ``spec``, as top-level layout keys with their new values:
+    each a whole value, except the axes (``xaxis``, ``yaxis2``, …), whose entries are merged into the axis
+    (:func:`apply_slide_patch`); ``updatemenus`` and ``sliders`` become ``[]``. The page's camera script applies
+    this same patch to the chart as it stands (``scoredemo.app.slides``).
+
+    Every axis gets its ``domain`` back as the figure gave it ([0, 1] when it gave none): plotly.js writes the
+    domain it shrank for equal scales (``constrain="domain"``) into the live chart's layout, and that screen-sized
+    domain would shrink the slide's plot again.
 
     With W × H the slide's layout size (pixels before the export's ``scale``):
 
@@ -224,6 +231,9 @@ def slide_patch(spec: dict, width: int, height: int) -> dict[str, Any]:
             **title, "xref": "paper", "x": 0.0, "xanchor": "left", "yref": "container", "y": 1.0, "yanchor": "top",
             "pad": {**(title.get("pad") or {}), "t": SLIDE_EDGE, "l": 0},
         }  # fmt: skip
+    xs, ys = _axis_keys(layout)
+    for key in xs + ys:
+        patch[key] = {"domain": list(layout[key].get("domain", [0.0, 1.0]))}
     meta = layout.get("meta")
     if isinstance(meta, dict) and "slide" in meta:
         patch["meta"] = {k: v for k, v in meta.items() if k != "slide"}
@@ -236,10 +246,20 @@ def slide_layout(spec: dict, width: int = 960, height: int = 540) -> dict:
     no animation frames (a slide is a still: the traces as they are).
 
     The camera icon on the page and ``python -m scoredemo slides`` both lay a slide out this way."""
-    layout = {**spec.get("layout", {}), **slide_patch(spec, width, height)}
-    for key in ("updatemenus", "sliders"):
-        layout.pop(key)
+    layout = apply_slide_patch(spec.get("layout", {}), slide_patch(spec, width, height))
     return {"data": spec.get("data", []), "layout": layout}
+
+
+def apply_slide_patch(layout: dict, patch: dict) -> dict:
+    """``layout`` with ``patch`` (:func:`slide_patch`) applied, as a new dict: axes merged one level, every other
+    key replaced, and empty ``updatemenus`` / ``sliders`` removed. ``slides.SLIDE_JS`` does the same in the page."""
+    out = dict(layout)
+    for key, value in patch.items():
+        out[key] = {**(layout.get(key) or {}), **value} if _AXIS_KEY.fullmatch(key) else value
+    for key in ("updatemenus", "sliders"):
+        if not out.get(key):
+            out.pop(key, None)
+    return out
 
 
 def _set_path(obj: dict, path: str, value: Any) -> None:
