@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +216,25 @@ def test_camera_icon_saves_the_chart_alone_filling_the_slide(app_url, chromium, 
 #: The index, among the page's Plotly charts, of the first chart of ``layout.meta.kind`` (-1 if none).
 JS_CHART_INDEX = """(kind) => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
     .findIndex(gd => gd.layout && gd.layout.meta && gd.layout.meta.kind === kind)"""
+
+
+@pytest.mark.slow
+def test_share_box_exports_the_scenes_slides_as_one_zip(app_url, chromium, tmp_path):
+    """What a teacher does to build a deck: open "Share this view", click "Export this scene's slides", wait, and
+    download the zip: it holds each preset's slide PNGs, its animation's GIF and MP4, and the README."""
+    pg = open_scene(chromium, f"{app_url}/mixing", {"width": 1600, "height": 1000})
+    try:
+        pg.get_by_text("Share this view").click()
+        pg.get_by_role("button", name="Export this scene's slides (zip)").click()
+        link = pg.locator('[data-testid="stDownloadButton"]').filter(has_text=".zip")
+        link.wait_for(timeout=900_000)
+        with pg.expect_download(timeout=60000) as info:
+            link.click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        names = zipfile.ZipFile(path).namelist()
+        assert "README.md" in names
+        assert [n for n in names if n.endswith("/animation.png")] and [n for n in names if n.endswith(".mp4")]
+        assert pg.locator('[data-testid="stException"]').count() == 0
+    finally:
+        pg.context.close()
