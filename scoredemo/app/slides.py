@@ -129,6 +129,13 @@ def renderer_note() -> str | None:
     return deck.png_renderer_missing()
 
 
+def app_address(url: str | None, url_path: str) -> str:
+    """The app's address from ``st.context.url``, which in Streamlit 1.67 ends with the page's path on a page
+    other than the default one (``http://host:8501/mixing``): without it, so a link is ADDRESS/PAGE?QUERY."""
+    base = (url or FALLBACK_URL).split("?")[0].rstrip("/")
+    return base.removesuffix("/" + url_path) if url_path else base
+
+
 def _run_export(url_path: str, base_url: str, out: Path, status: Any) -> tuple[int, str]:
     """Run ``python -m scoredemo slides`` for one scene into ``out``, writing its progress lines into ``status``;
     returns (exit code, its last error line)."""
@@ -159,7 +166,7 @@ def export_button(url_path: str) -> None:
     from scoredemo.app.scenes import SCENES  # noqa: PLC0415 - the scene list, not a scene
 
     url_path = url_path or SCENES[0][2]
-    base_url = (st.context.url or FALLBACK_URL).rstrip("/")
+    base_url = app_address(st.context.url, url_path)
     note = renderer_note()
     if note:
         st.caption(f"Slide PNGs cannot be drawn on this server: {note}. The zip will hold the GIF/MP4 animations.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scoredemo.app import presenter
+from scoredemo.app import presenter, slides
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS, image_button_options, slide_patch
 from tests.app import apptest
 from tests.app.test_app import ROOT, TIMEOUT, ok
@@ -108,3 +108,16 @@ def test_streamlit_plotly_bundle_has_what_the_camera_script_uses():
     text = "".join(p.read_text(errors="ignore") for p in bundle)
     for needle in ("`modebar-btn`", "`data-title`", "Download plot as a PNG", "downloadImage"):
         assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "base"),
+    [
+        ("http://h:8501/mixing", "mixing", "http://h:8501"),
+        ("http://h:8501/", "mixing", "http://h:8501"),
+        ("http://h:8501/app/mixing?x=1", "mixing", "http://h:8501/app"),
+        (None, "mixing", slides.FALLBACK_URL),
+    ],
+)
+def test_export_links_use_the_apps_address(url, path, base):
+    assert slides.app_address(url, path) == base
