@@ -226,13 +226,16 @@ def export_view(
 def _readme(decks: Sequence[tuple[str, str, list[ViewResult]]], base_url: str, png_missing: str | None) -> str:
     """The zip's index: per scene and view its name, its link, what to say, its files and any notes. Plain text
     (Markdown headings), every name written as it is."""
+    from scoredemo.export import DEFAULT_SIZE  # noqa: PLC0415 - Pillow and imageio only for an export
+
     fmt = f"{SLIDE['width'] * SLIDE['scale']} × {SLIDE['height'] * SLIDE['scale']}"
     lines = [
         "# scoredemo slides",
         "",
         f"Exported {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}. Each chart is a {fmt} slide PNG (the chart "
         "alone, as the camera icon saves it; an animation's PNG shows its last frame); each animation is a GIF and an "
-        "MP4 (800 × 800, as its download buttons on the page give). Open a view's link to show it live.",
+        f"MP4 ({DEFAULT_SIZE} × {DEFAULT_SIZE}, as its download buttons on the page give). Open a view's link to "
+        "show it live.",
     ]
     if png_missing:
         lines += ["", f"NOTE: no slide PNGs in this zip: {png_missing}."]

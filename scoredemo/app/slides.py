@@ -67,8 +67,12 @@ SLIDE_JS = """<script>
     e.stopPropagation();
     const opts = Object.assign({}, slide.image);
     window.__scoredemoSlideExports = (window.__scoredemoSlideExports || 0) + 1;
-    Promise.resolve(P.downloadImage({data, layout, config: {}}, opts))
-      .catch(() => P.downloadImage(gd, Object.assign({}, slide.image)));  // the plain export, controls and all
+    const plain = () => P.downloadImage(gd, Object.assign({}, slide.image));  // Plotly's export, controls and all
+    try {
+      Promise.resolve(P.downloadImage({data, layout, config: {}}, opts)).catch(plain);
+    } catch (err) {
+      plain();
+    }
   }, true);
 })();
 </script>"""
