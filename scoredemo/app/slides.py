@@ -78,17 +78,18 @@ SLIDE_JS = """<script>
 </script>"""
 
 
-def for_camera(fig: go.Figure | dict, options: dict[str, Any]) -> go.Figure:
-    """The figure to send for a chart whose camera icon saves ``options`` (its ``toImageButtonOptions``): the same
-    figure with ``layout.meta.slide = {"layout": slide_patch(...), "image": options}`` for :data:`SLIDE_JS`, as a
-    ``figures.SpecFigure`` (``fig`` is not changed). A chart whose ``meta`` is not a dict is sent as it is."""
+def for_camera(fig: go.Figure | dict, options: dict[str, Any]) -> dict:
+    """The figure to send for a chart whose camera icon saves ``options`` (its ``toImageButtonOptions``), as a
+    finished Plotly JSON dict: the same figure with ``layout.meta.slide = {"layout": slide_patch(...), "image":
+    options}`` for :data:`SLIDE_JS` (``fig`` is not changed; a dict's data are shared). A chart whose ``meta`` is
+    not a dict gets no slide (the plain export)."""
     spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
     layout = spec.get("layout") or {}
     meta = layout.get("meta")
     if meta is not None and not isinstance(meta, dict):
-        return fig if isinstance(fig, go.Figure) else F.SpecFigure(spec)
+        return spec
     slide = {"layout": slide_patch(spec, int(options["width"]), int(options["height"])), "image": dict(options)}
-    return F.SpecFigure({**spec, "layout": {**layout, "meta": {**(meta or {}), "slide": slide}}})
+    return {**spec, "layout": {**layout, "meta": {**(meta or {}), "slide": slide}}}
 
 
 # ------------------------------------------------------------------------------------------ headless recording

@@ -68,10 +68,10 @@ def chart(fig: go.Figure | dict, key: str, *, alt: str | None = None, stale: str
     """
     if presenter.active():
         fig = F.presented(fig if isinstance(fig, dict) else fig.to_plotly_json(), presenter.SCALE)
+    fig = slides.for_camera(fig, image_button_options(presenter.image_format(), f"scoredemo-{key}"))  # a slide
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = {**CHART_CONFIG, "toImageButtonOptions": image_button_options(presenter.image_format(), f"scoredemo-{key}")}
-    fig = slides.for_camera(fig, cfg["toImageButtonOptions"])  # the camera icon saves the chart alone, as a slide
     st.plotly_chart(fig, key=key, theme=None, config=cfg, width="stretch", alt=alt)
     if alt:
         st.caption(alt)

@@ -131,12 +131,12 @@ def test_for_camera_adds_the_slide_to_a_copy():
     opts = image_button_options(DEFAULT_IMAGE_FORMAT, "scoredemo-k")
     spec = {"data": [{"type": "scatter", "x": [1, 2], "y": [3, 4]}], "layout": {"meta": {"kind": "k"}, "height": 400}}
     before = copy.deepcopy(spec)
-    out = slides.for_camera(spec, opts).to_plotly_json()
+    out = slides.for_camera(spec, opts)
     assert spec == before  # a cached builder's result is not changed
     assert out["layout"]["meta"]["kind"] == "k" and out["layout"]["meta"]["slide"]["image"] == opts
     assert out["layout"]["meta"]["slide"]["layout"] == slide_patch(spec, 960, 540)
     fig = go.Figure(spec)
-    assert slides.for_camera(fig, opts).to_plotly_json()["layout"]["meta"]["slide"]["image"] == opts
+    assert slides.for_camera(fig, opts)["layout"]["meta"]["slide"]["image"] == opts
     assert fig.layout.meta == {"kind": "k"}
     odd = {"data": [], "layout": {"meta": "a string"}}
-    assert slides.for_camera(odd, opts).to_plotly_json() == odd  # no slide: the plain export
+    assert slides.for_camera(odd, opts) == odd  # no slide: the plain export
