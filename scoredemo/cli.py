@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoredemo {densities,sample,train,likelihood}`` (bad input: exit 2, one line).
+"""Command line: ``python -m scoredemo {densities,sample,train,likelihood,slides}`` (bad input: exit 2, one line).
 
 ``sample`` and ``train`` take either ``--density NAME`` (the 2-D toy densities) or ``--data digits`` (the 1 797 real
 8×8 handwritten digits in [0, 1]⁶⁴, :mod:`scoredemo.digit_models`); the two are mutually exclusive.
@@ -171,6 +171,9 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_seed, required=True)
     t.add_argument("--out", required=True, help="where to save the model")
     t.add_argument("--json", action="store_true", help="print one JSON object")
+    from scoredemo import cli_slides  # noqa: PLC0415 - it imports this module
+
+    cli_slides.add_parser(sub)
     return parser
 
 
@@ -382,6 +385,10 @@ def _run(args: argparse.Namespace) -> int:
         return cmd_densities(args)
     if args.command == "train":
         return cmd_train(args)
+    if args.command == "slides":
+        from scoredemo import cli_slides  # noqa: PLC0415 - it imports this module
+
+        return cli_slides.cmd_slides(args)
     return getattr(_family(args), f"cmd_{args.command}")(args)
 
 

@@ -12,6 +12,7 @@ from scoredemo import figures as F
 from scoredemo.app import alt_text, presenter
 from scoredemo.app import presets as P
 from scoredemo.app.scenes import SCENES
+from scoredemo.figures import presenting as PR
 
 
 def _animation() -> dict:
@@ -155,3 +156,125 @@ def test_presented_never_shrinks_the_plot_area():
     assert plot(big["layout"]) == pytest.approx(plot(spec["layout"]), abs=1)
     assert big["layout"]["height"] > spec["layout"]["height"]
     assert spec["layout"]["height"] == 420  # the page's figure is not changed
+
+
+# ------------------------------------------------------------------------------------------ slides
+
+
+def _line_chart() -> dict:
+    layout = F.style_layout(kind="lines", title="a line chart")
+    data = [{"type": "scatter", "x": [0, 1], "y": [1, 2], "name": f"series {i}"} for i in range(3)]
+    layout.update(xaxis={"title": {"text": "x"}}, yaxis={"title": {"text": "y"}})
+    return {"data": data, "layout": layout}
+
+
+def _plot_box(layout: dict, width: int, height: int) -> tuple[float, float]:
+    """(width, height) of the plot area the layout's margins leave."""
+    m = layout["margin"]
+    return width - m["l"] - m["r"], height - m["t"] - m["b"]
+
+
+def test_slide_layout_of_an_animation_is_the_chart_alone_filling_the_height():
+    spec = _animation()
+    before = copy.deepcopy(spec)
+    out = PR.slide_layout(spec, 960, 540)
+    assert spec == before  # not changed
+    lay = out["layout"]
+    assert "updatemenus" not in lay and "sliders" not in lay and "frames" not in out
+    assert (lay["width"], lay["height"]) == (960, 540)
+    assert out["data"] is spec["data"]  # traces shared, not copied
+    # the rows that held Play/Pause and the slider are given back; the top holds the legend row only (no title)
+    assert lay["margin"]["b"] == PR.SLIDE_BOTTOM < spec["layout"]["margin"]["b"]
+    assert lay["margin"]["t"] < spec["layout"]["margin"]["t"]
+    # equal scales on a wide slide: the paper is the square plot area, at least 80 % of the slide's height
+    w, h = _plot_box(lay, 960, 540)
+    assert w == pytest.approx(h) and h >= 0.8 * 540
+    assert lay["margin"]["l"] >= 50  # room for the y tick labels
+    # its legend moved from above the plot to its right, as a column
+    assert lay["legend"]["orientation"] == "v" and lay["legend"]["x"] > 1 and lay["legend"]["xanchor"] == "left"
+    assert lay["margin"]["l"] + w + lay["margin"]["r"] == pytest.approx(960)
+    assert lay["xaxis"]["domain"] == [0.0, 1.0] and lay["xaxis"]["range"] == spec["layout"]["xaxis"]["range"]
+
+
+def test_slide_layout_with_a_title_starts_it_at_the_plot_and_keeps_its_row():
+    traj = np.zeros((3, 5, 2), np.float32)
+    spec = F.animation_spec(F.Animation([F.ParticleSet(traj, "p")], box=2.0, frame_labels=list("abc"), title="T"))
+    lay = PR.slide_layout(spec, 960, 540)["layout"]
+    title_font = spec["layout"]["title"]["font"]["size"]
+    assert lay["margin"]["t"] == pytest.approx(PR.SLIDE_EDGE + 1.3 * title_font + PR.SLIDE_GAP)
+    assert lay["title"]["text"] == "T" and lay["title"]["xref"] == "paper" and lay["title"]["x"] == 0.0
+    assert _plot_box(lay, 960, 540)[1] >= 0.8 * 540
+
+
+def test_square_slide_keeps_the_legend_above_and_the_plot_square():
+    lay = PR.slide_layout(_animation(), 540, 540)["layout"]
+    assert lay["legend"]["orientation"] == "h"  # no room beside the plot
+    legend_row = 1.6 * lay["legend"]["font"]["size"]
+    assert lay["margin"]["t"] == pytest.approx(PR.SLIDE_EDGE + legend_row + PR.SLIDE_GAP)
+    assert lay["margin"]["l"] == _animation()["layout"]["margin"]["l"]
+
+
+def test_slide_layout_of_a_line_chart_gives_the_top_to_the_plot():
+    spec = _line_chart()
+    lay = PR.slide_layout(spec, 960, 540)["layout"]
+    legend_row = 1.6 * spec["layout"]["legend"]["font"]["size"]  # three short names: one row
+    title_row = 1.3 * spec["layout"]["title"]["font"]["size"]
+    assert lay["margin"]["t"] == pytest.approx(PR.SLIDE_EDGE + title_row + legend_row + PR.SLIDE_GAP)
+    assert lay["margin"]["t"] < spec["layout"]["margin"]["t"]
+    assert lay["margin"]["b"] == spec["layout"]["margin"]["b"]  # no controls: the axis title keeps its room
+    w, h = _plot_box(lay, 960, 540)
+    assert w >= 0.9 * 960 and h >= 0.7 * 540
+    assert "legend" not in PR.slide_patch(spec, 960, 540)  # free axes: the legend stays above
+    # a long legend wraps: its rows are counted
+    spec["data"] = [{"type": "scatter", "name": f"a rather long series name number {i}"} for i in range(6)]
+    assert PR.slide_layout(spec, 960, 540)["layout"]["margin"]["t"] > lay["margin"]["t"] + legend_row
+
+
+def test_slide_patch_gives_each_axis_its_figure_domain_back():
+    """plotly.js writes the domain it shrank for equal scales into the live chart's layout; the patch restores the
+    figure's, so the slide's plot is not shrunk to the screen's proportions again."""
+    spec = _animation()
+    live = copy.deepcopy(spec["layout"])
+    live["xaxis"]["domain"] = [0.084, 0.916]  # as read from a chart drawn 640 px wide
+    patch = PR.slide_patch(spec, 960, 540)
+    out = PR.apply_slide_patch(live, patch)
+    assert out["xaxis"]["domain"] == [0.0, 1.0] and out["xaxis"]["range"] == live["xaxis"]["range"]
+    assert out["yaxis"]["scaleanchor"] == "x"
+    assert "updatemenus" not in out and "sliders" not in out
+    # subplot domains are kept as the figure gave them
+    spec2 = {"data": [], "layout": {"xaxis": {"domain": [0, 0.47]}, "xaxis2": {"domain": [0.53, 1]}, "yaxis": {}}}
+    p2 = PR.slide_patch(spec2, 960, 540)
+    assert p2["xaxis"] == {"domain": [0, 0.47]} and p2["xaxis2"] == {"domain": [0.53, 1]}
+
+
+def test_slide_patch_drops_the_slide_meta_and_keeps_presenter_fonts():
+    spec = F.presented(_animation(), 1.5)
+    spec["layout"]["meta"] = {"kind": "animation", "slide": {"layout": {}}}
+    out = PR.slide_layout(spec, 960, 540)
+    assert out["layout"]["meta"] == {"kind": "animation"}
+    assert out["layout"]["legend"]["font"] == spec["layout"]["legend"]["font"]  # fonts as on the page
+
+
+def test_slide_output_is_a_valid_figure():
+    import plotly.graph_objects as go
+
+    for spec in (_animation(), _line_chart()):
+        go.Figure(F.decode_arrays(PR.slide_layout(spec, 960, 540)))
+
+
+def test_still_frame_shows_the_last_frame():
+    traj = np.random.default_rng(1).normal(size=(4, 10, 2)).astype(np.float32)
+    anim = F.Animation(
+        sets=[F.ParticleSet(traj, "p")], box=3.0, frame_labels=list("abcd"), frame_boxes=[3.0, 2.5, 2.0, 1.5]
+    )
+    spec = F.animation_spec(anim)
+    before = copy.deepcopy(spec)
+    out = PR.still_frame(spec)
+    assert spec == before and "frames" not in out
+    last = F.decode_arrays(out)["data"][0]
+    np.testing.assert_allclose(last["x"], traj[-1, :, 0], atol=1e-3)
+    assert out["layout"]["xaxis"]["range"] == [-1.5, 1.5]
+    first = PR.still_frame(spec, 0)  # any frame: its particles and its view
+    np.testing.assert_allclose(F.decode_arrays(first)["data"][0]["x"], traj[0, :, 0], atol=1e-3)
+    assert first["layout"]["xaxis"]["range"] == [-3.0, 3.0] and spec["layout"]["xaxis"]["range"] == [-1.5, 1.5]
+    assert PR.still_frame({"data": [1], "layout": {}}) == {"data": [1], "layout": {}}

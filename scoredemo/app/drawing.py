@@ -307,7 +307,7 @@ def notes() -> None:
 def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:
     """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``, on the
     stage (scene 1's main chart)."""
-    spec, height = presenter.projected(drawable(spec, drawing, tool=tool), stage=True)
+    spec, height = presenter.on_stage(presenter.scaled(drawable(spec, drawing, tool=tool)), stage=True)
     st.plotly_chart(
         F.SpecFigure(spec),
         key=chart_key(),

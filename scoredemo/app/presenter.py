@@ -25,6 +25,7 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo.app import presets as P
+from scoredemo.app import slides
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
 PARAM = "present"
@@ -78,14 +79,17 @@ def active() -> bool:
 STAGE_MIN_HEIGHT = 320
 
 
-def projected(spec: dict, *, stage: bool = False) -> tuple[dict, str]:
-    """A finished figure as the page draws it, and the ``height`` to pass to ``st.plotly_chart``: as it is outside
-    presenter mode; on the projector scaled (``figures.presented``), and for a chart on the stage (``stage``, see
-    ``widgets.stage``) stretched to fill it, its own height only a minimum (:data:`STAGE_MIN_HEIGHT`)."""
-    if not active():
-        return spec, "content"
-    spec = F.presented(spec, SCALE)
-    if not stage:
+def scaled(spec: dict) -> dict:
+    """A finished figure as the page draws it: as it is outside presenter mode, scaled on the projector
+    (``figures.presented``)."""
+    return F.presented(spec, SCALE) if active() else spec
+
+
+def on_stage(spec: dict, *, stage: bool = False) -> tuple[dict, str]:
+    """A (scaled) figure and the ``height`` to pass to ``st.plotly_chart``: for a chart on presenter mode's stage
+    (``stage``, see ``widgets.stage``) laid out for it (``figures.staged``) and stretched to fill it, its own height
+    only a minimum (:data:`STAGE_MIN_HEIGHT`); as it is otherwise."""
+    if not (stage and active()):
         return spec, "content"
     return F.staged(spec, STAGE_MIN_HEIGHT), "stretch"
 
@@ -133,7 +137,8 @@ def setup() -> bool:
     st.html(PAGE_CSS)
     # one element for the page's scripts (no gap of its own); the keyboard first thing in presenter mode, so a key
     # pressed while the page is still drawing is queued, not lost
-    st.html(CHART_JS + DRAW_JS + PLAYER_JS + (KEYBOARD_JS if on else ""), unsafe_allow_javascript=True, width="content")
+    scripts = CHART_JS + DRAW_JS + PLAYER_JS + slides.SLIDE_JS + (KEYBOARD_JS if on else "")
+    st.html(scripts, unsafe_allow_javascript=True, width="content")
     if on:
         st.query_params[PARAM] = "1"
         st.html(PRESENTER_CSS)
@@ -918,3 +923,4 @@ def share_box(slot, url_path: str) -> None:
             help="A slide-sized PNG (drawn by your browser at twice the size of a 960 × 540 chart, so the text "
             "reads on a slide) or a vector SVG for editing. Not part of the link.",
         )
+        slides.export_button(url_path)

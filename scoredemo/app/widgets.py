@@ -16,7 +16,7 @@ from scoredemo import export
 from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import custom_density as CD
-from scoredemo.app import drawing, presenter
+from scoredemo.app import drawing, presenter, slides
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.settings import PARTICLE_CHOICES
@@ -108,9 +108,10 @@ def chart(
     the scene's main charts, drawn into :func:`stage`: in presenter mode it stretches to fill the stage (its figure's
     height becomes a minimum, ``presenter.STAGE_MIN_HEIGHT``).
     """
-    height = "content"
-    if presenter.active():
-        fig, height = presenter.projected(fig if isinstance(fig, dict) else fig.to_plotly_json(), stage=stage)
+    spec = presenter.scaled(fig if isinstance(fig, dict) else fig.to_plotly_json())
+    # the camera's slide is the chart as the page lays it out, before the stage lays it out for the screen
+    spec = slides.for_camera(spec, image_button_options(presenter.image_format(), f"scoredemo-{key}"))
+    fig, height = presenter.on_stage(spec, stage=stage)
     if isinstance(fig, dict):
         fig = F.SpecFigure(F.greyed(fig, stale) if stale else fig)
     cfg = {**CHART_CONFIG, "toImageButtonOptions": image_button_options(presenter.image_format(), f"scoredemo-{key}")}
@@ -332,6 +333,7 @@ def animation_block(
     spec = F.animation_spec(anim) if spec is None else spec
     build = anim if callable(anim) else lambda: anim
     chart(spec, key, alt=alt, stale=stale, stage=stage)
+    slides.record_animation(key, build)  # its GIF/MP4 for `python -m scoredemo slides` (nothing in the server)
     # one wrapping row of buttons at their natural width: in columns, a half-page animation cut the labels short
     row = st.container(horizontal=True, wrap=True, key=f"{key}-downloads")
     row.download_button(

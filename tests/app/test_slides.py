@@ -5,11 +5,12 @@ presenter mode, no warm-up fragment once the server is ready)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from scoredemo.app import presenter
-from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS, image_button_options
+from scoredemo.app import presenter, slides
+from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS, image_button_options, slide_patch
 from tests.app import apptest
 from tests.app.test_app import ROOT, TIMEOUT, ok
 
@@ -65,3 +66,77 @@ def test_keyboard_script_only_in_presenter_mode():
         return any("__scoredemoKeys" in el.proto.body for el in at.get("html"))
 
     assert not has_keys(plain) and has_keys(shown)
+
+
+def test_every_chart_carries_its_slide_layout_for_the_camera_script():
+    """``layout.meta.slide`` (read by slides.SLIDE_JS): the patch of figures.presenting.slide_patch for the chosen
+    format, and that format's options, the same as the chart's ``toImageButtonOptions``."""
+    at = apptest.open_app_page(ROOT / "app.py", "follow-the-score", {}, timeout=TIMEOUT)
+    ok(at)
+    charts = at.get("plotly_chart")
+    assert charts
+    for el in charts:
+        spec, cfg = json.loads(el.proto.spec), json.loads(el.proto.config)
+        slide = spec["layout"]["meta"]["slide"]
+        assert slide["image"] == cfg["toImageButtonOptions"]
+        bare = {**spec, "layout": {**spec["layout"], "meta": {k: v for k, v in spec["layout"]["meta"].items()
+                                                              if k != "slide"}}}  # fmt: skip
+        assert slide["layout"] == json.loads(json.dumps(slide_patch(bare, 960, 540)))
+        assert slide["layout"]["updatemenus"] == [] and slide["layout"]["sliders"] == []
+    svg = next(k for k in IMAGE_FORMATS if k.startswith("SVG"))
+    at.selectbox(key=presenter.IMAGE_FORMAT).set_value(svg).run()
+    ok(at)
+    assert {
+        json.loads(el.proto.spec)["layout"]["meta"]["slide"]["image"]["format"] for el in at.get("plotly_chart")
+    } == {"svg"}
+
+
+def test_share_box_offers_the_scene_export():
+    at = apptest.open_app_page(ROOT / "app.py", "mixing", {}, timeout=TIMEOUT)
+    ok(at)
+    assert at.button(key="slides-export").label == "Export this scene's slides (zip)"
+
+
+def test_streamlit_plotly_bundle_has_what_the_camera_script_uses():
+    """slides.SLIDE_JS finds the camera as a ``.modebar-btn`` whose ``data-title`` starts with "Download plot" and
+    exports through the public ``Plotly.downloadImage``: both read from the plotly.js that Streamlit bundles, so an
+    upgrade that changes them fails here (and the page falls back to Plotly's own export)."""
+    import streamlit
+
+    bundle = list((Path(streamlit.__file__).parent / "static").rglob("PlotlyChart*.js"))
+    assert bundle, "Streamlit no longer ships its Plotly chart as PlotlyChart*.js"
+    text = "".join(p.read_text(errors="ignore") for p in bundle)
+    for needle in ("`modebar-btn`", "`data-title`", "Download plot as a PNG", "downloadImage"):
+        assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "base"),
+    [
+        ("http://h:8501/mixing", "mixing", "http://h:8501"),
+        ("http://h:8501/", "mixing", "http://h:8501"),
+        ("http://h:8501/app/mixing?x=1", "mixing", "http://h:8501/app"),
+        (None, "mixing", slides.FALLBACK_URL),
+    ],
+)
+def test_export_links_use_the_apps_address(url, path, base):
+    assert slides.app_address(url, path) == base
+
+
+def test_for_camera_adds_the_slide_to_a_copy():
+    import copy
+
+    import plotly.graph_objects as go
+
+    opts = image_button_options(DEFAULT_IMAGE_FORMAT, "scoredemo-k")
+    spec = {"data": [{"type": "scatter", "x": [1, 2], "y": [3, 4]}], "layout": {"meta": {"kind": "k"}, "height": 400}}
+    before = copy.deepcopy(spec)
+    out = slides.for_camera(spec, opts)
+    assert spec == before  # a cached builder's result is not changed
+    assert out["layout"]["meta"]["kind"] == "k" and out["layout"]["meta"]["slide"]["image"] == opts
+    assert out["layout"]["meta"]["slide"]["layout"] == slide_patch(spec, 960, 540)
+    fig = go.Figure(spec)
+    assert slides.for_camera(fig, opts)["layout"]["meta"]["slide"]["image"] == opts
+    assert fig.layout.meta == {"kind": "k"}
+    odd = {"data": [], "layout": {"meta": "a string"}}
+    assert slides.for_camera(odd, opts) == odd  # no slide: the plain export
