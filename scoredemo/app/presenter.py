@@ -408,9 +408,10 @@ FRAMES_JS = """<script>
 #: are not projected (the charts' alt texts stay their accessible names; the downloads are in the normal page).
 PRESENTER_CSS = """<style>
 html { font-size: clamp(24px, 1.4vw, 32px) !important; }
-[data-testid="stHeader"] { background: transparent !important; height: 2.6rem !important; pointer-events: none; }
-[data-testid="stHeader"] button, [data-testid="stHeader"] a, [data-testid="stHeader"] [role="button"] {
-  pointer-events: auto; }
+[data-testid="stHeader"] { background: transparent !important; height: 2.2rem !important; }
+[data-testid="stHeader"], [data-testid="stHeader"] * { pointer-events: none !important; }
+[data-testid="stHeader"] :is(button, a, [role="button"]), [data-testid="stHeader"] :is(button, a) * {
+  pointer-events: auto !important; }
 [data-testid="stDecoration"] { display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 0.35rem !important; padding-left: 1.2rem !important;
   padding-right: 1.2rem !important; padding-bottom: 3rem !important; max-width: none !important; }
@@ -578,6 +579,17 @@ PLAYER_JS = """<script>
     });
     gd.on('plotly_animated', () => { gd.__sdPlaying = false; });
     gd.on('plotly_animationinterrupted', () => { gd.__sdPlaying = false; });
+    gd.on('plotly_buttonclicked', (e) => {  // ▶ Play clicked with the mouse: this view's animation has played
+      const label = (e && e.button && e.button.label) || '';
+      if (label.includes('Play')) { gd.__sdPlaying = true; gd.__sdPlayedIn = view(); }
+    });
+  };
+  // the view a page shows: its URL and the slide marked as shown (a slide at the defaults has the URL of the
+  // scene's start, and Streamlit keeps its unchanged chart): "played" is per view, not per chart
+  const view = () => {
+    const now = document.querySelector('[class*="st-key-beat-"][class*="-now"]');
+    const beat = now ? Array.from(now.classList).find((c) => c.startsWith('st-key-beat-')) : '';
+    return location.pathname + location.search + '#' + beat;
   };
   const api = {
     leader: (within) => {
@@ -585,21 +597,24 @@ PLAYER_JS = """<script>
       const pick = (root) => Array.from(root.querySelectorAll('.js-plotly-plot')).find(isAnimation);
       return (scope && pick(scope)) || pick(document);
     },
+    view,
     playing: (gd) => !!gd.__sdPlaying,
-    played: (gd) => !!gd.__sdPlayed,
+    played: (gd) => gd.__sdPlayedIn === view(),
     play: (gd) => {  // from the frame shown; from the start when that is the first or the last (Plotly's fromcurrent)
       const b = gd.layout.updatemenus && gd.layout.updatemenus[0] && gd.layout.updatemenus[0].buttons;
       if (!b || !b[0] || !window.Plotly) return false;
       gd.__sdPlaying = true;
-      gd.__sdPlayed = true;
+      gd.__sdPlayedIn = view();
       window.Plotly.animate(gd, null, b[0].args[1]);
       return true;
     },
     pause: (gd) => { gd.__sdPlaying = false; if (window.Plotly) window.Plotly.animate(gd, [null], still); },
-    finish: (gd) => {
-      api.pause(gd);
-      gd.__sdPlayed = true;
-      if (window.Plotly && frames(gd)) window.Plotly.animate(gd, [String(frames(gd) - 1)], still);
+    finish: (gd) => {  // stop and show the last frame (after the pause has taken: a queued frame could follow it)
+      gd.__sdPlaying = false;
+      gd.__sdPlayedIn = view();
+      if (!window.Plotly || !frames(gd)) return;
+      const last = () => window.Plotly.animate(gd, [String(frames(gd) - 1)], still);
+      Promise.resolve(window.Plotly.animate(gd, [null], still)).then(last, last);
     },
   };
   window.scoredemo = Object.assign(window.scoredemo || {}, api);
@@ -842,7 +857,7 @@ NOTES_JS = """<script>
   };
   const buttons = document.getElementById('sd-notes-buttons');
   if (buttons && channel) {
-    for (const [label, action] of [['\\u25c0 previous', 'beat-prev'], ['\\u23ef play / pause', 'play'],
+    for (const [label, action] of [['\\u25c0 previous', 'beat-prev'], ['\\u25b6 / \\u275a\\u275a play / pause', 'play'],
                                    ['next \\u25b6', 'beat-next']]) {
       const b = el('button', label);
       b.addEventListener('click', () => channel.postMessage({kind: 'key', action}));
