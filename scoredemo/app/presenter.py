@@ -476,7 +476,7 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     # its presets are looked up under the path it was declared with
     path = current.url_path or _declared_path(pages, current)
     mine = P.presets_for(path)
-    now = beat_now(path, _query())
+    now = beat_now(path, _query(), st.session_state.get("_controls", {}).get(path, {}))
     with c2:
         if mine:
             with st.container(horizontal=True, key="lecture-presets"):
@@ -507,17 +507,32 @@ def _query() -> dict[str, str]:
     return {k: str(st.query_params.get_all(k)[-1]) for k in st.query_params if st.query_params.get_all(k)}
 
 
-def beat_now(url_path: str, query: dict[str, str]) -> int | None:
-    """Which beat of the scene the URL shows: 0 for the scene at its defaults (no parameter but presenter mode's), i
-    for its i-th preset (all of the preset's parameters have its values), None for another view (the teacher moved a
-    control): a clicker's PageDown then goes on to the next slide after the start."""
+def beat_now(url_path: str, query: dict[str, str], defaults: dict | None = None) -> int | None:
+    """Which beat of the scene the URL shows: i for its i-th preset (all of the preset's parameters have its values;
+    the first that does), else 0 for the scene at its defaults (no parameter but presenter mode's), else None for
+    another view (the teacher moved a control): a clicker's PageDown then goes on to the first slide.
+
+    ``defaults`` ({URL key: default} of the scene's controls, known once the scene has run): a control at its
+    default is not in the URL (Streamlit drops it once the widget holds it), so a preset's value that is the default
+    matches an absent key (scene 7's second slide reads ``?init=one-mode`` once drawn)."""
     params = {k: v for k, v in query.items() if k != PARAM}
-    if not params:
-        return 0
-    hit = P.matching(url_path, params)
-    if hit is None:
-        return None
-    return P.presets_for(url_path).index(hit) + 1
+    for p in P.presets_for(url_path):
+        full = {k: str(v) for k, v in (defaults or {}).items()} | params
+        if all(_same(full.get(k), v) for k, v in p.params.items()) and (p.params or not params):
+            return P.presets_for(url_path).index(p) + 1
+    return 0 if not params else None
+
+
+def _same(got: object, want: str) -> bool:
+    """A URL value against a preset's: as text, or as numbers ("0.67" is 0.67, "1" is 1.0), or as booleans."""
+    if got is None:
+        return False
+    if str(got).lower() == want.lower():
+        return True
+    try:
+        return float(got) == float(want)
+    except (TypeError, ValueError):
+        return False
 
 
 def notes_link() -> None:

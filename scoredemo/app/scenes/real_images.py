@@ -18,7 +18,7 @@ PAGE = "real-data"
 #: Training steps the scene opens with: both models train in about a minute on two idle cores (10 000, the
 #: engine's default, takes a few minutes here; the numbers of both are in digit_models' docstring).
 TRAIN_STEPS, SEED = 3000, 0
-SHOWN = 20  # chains drawn per sampler (two rows of ten)
+SHOWN = 20  # chains drawn per sampler (four rows of five: digits large enough to read, and a slide's shape)
 
 
 def models(steps: int, seed: int) -> tuple[K.TrainKey, K.TrainKey]:
@@ -72,7 +72,7 @@ def render() -> None:
             W.chart(
                 F.image_grid_spec(
                     run.trajectory[k, :SHOWN],
-                    n_cols=10,
+                    n_cols=5,
                     kind=f"digits-{name.split()[0]}",
                     title=f"{name}: step {int(run.frame_steps[k])}",
                     height=300,
