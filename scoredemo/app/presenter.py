@@ -13,10 +13,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
 import streamlit as st
 
+from scoredemo.app import links
 from scoredemo.app import presets as P
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
@@ -483,12 +483,13 @@ def keyboard(where) -> None:
 
 
 def current_link(url_path: str) -> str:
-    """The link to exactly this view: the app's address (``st.context.url``, which Streamlit gives without the
-    page and the query), the page, and the query string as it is now (every control is bound to it)."""
-    base = (st.context.url or FALLBACK_URL).rstrip("/")
-    query = {k: st.query_params.get_all(k) for k in st.query_params}
-    qs = urlencode([(k, v) for k, vs in query.items() for v in vs])
-    return f"{base}/{url_path}" + (f"?{qs}" if qs else "")
+    """The link to exactly this view (``links.share_link``): the browser's address (``st.context.url``, which
+    holds the current page's path in a browser; :data:`FALLBACK_URL` when there is none), the page ``url_path``,
+    and the query string as it is now (every control is bound to it)."""
+    from scoredemo.app.scenes import SCENES  # noqa: PLC0415 - the scene list, not a scene
+
+    query = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return links.share_link(st.context.url or FALLBACK_URL, url_path, [s[2] for s in SCENES], query)
 
 
 def qr_png(text: str, *, scale: int = 8) -> bytes:
