@@ -275,11 +275,19 @@ class Page:
 
         Streamlit's integer box crashes while it reads ``?seed=inf`` or ``?seed=1e400`` from the URL (an
         OverflowError in its parser); for such a value the box is drawn unbound this once (the default, with the
-        note), and binds again as soon as the URL holds a readable value.
+        note; the value leaves the URL) and binds again on the next run. A value typed into the unbound box is not
+        written to the URL by the browser, so on that next run it is set again through the session state, which
+        makes Streamlit write it (the address bar and the share link then hold it).
         """
+        unbound = f"_unbound_{key}"
 
         def draw(where: Any, values: list[str]) -> int:
-            bind = "query-params" if all(readable_integer(v) for v in values) else None
+            readable = all(readable_integer(v) for v in values)
+            if not readable:
+                st.session_state[unbound] = True
+            elif st.session_state.pop(unbound, False) and key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+            bind = "query-params" if readable else None
             return int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind=bind))
 
         return self._bind(

@@ -509,7 +509,10 @@ def share_box(slot, url_path: str) -> None:
         st.caption("Copy this link (the icon on the right), or scan the code with a phone:")
         st.code(link, language=None, wrap_lines=True)
         if active():
-            st.image(qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}")
+            # PNG: Streamlit's "auto" sends it as a JPEG, whose artefacts blur the modules' edges
+            st.image(
+                qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}", output_format="PNG"
+            )
         # here, not in the sidebar: a popover's content is drawn only when it is opened, so the choice costs a
         # student's page nothing; the charts above read it from the session on the next run
         st.selectbox(
