@@ -1,19 +1,31 @@
 """Controls bound to the URL: every widget's key is its URL parameter (``?pi=0.3&seed=4``).
 
-Streamlit ignores an invalid URL value (out of range, not an option, not a number) and uses the default. The pure
-checks here (:func:`why_number`, :func:`why_option`, :func:`why_bool`) read the raw value too; after the widget is
-drawn, :class:`Page` compares the URL value with what the widget actually holds and leaves a visible note whenever
-they differ ("… is outside [0.001, 1]; using `step_size=0.02` instead."). A note stays until that control is moved
-or the page is reset.
+Streamlit ignores an invalid URL value (out of range, not an option, not a number), uses the default and removes
+the value from the URL. The pure checks here (:func:`why_number`, :func:`why_option`, :func:`why_bool`) read the
+raw value too; after the widget is drawn, :class:`Page` compares the URL value with what the widget actually holds
+and leaves a visible note whenever they differ ("… is outside [0.001, 1]; using `step_size=0.02` instead."), and
+writes the value in use back to the URL where Streamlit left the refused one (an unbound widget), so the address
+bar and the share link say what is shown. A URL parameter that is no setting of the scene's view (``?pii=0.3``)
+gets a note too, is dropped from the URL, and suggests the nearest setting's name. A note stays until that control
+is moved or the page is reset. The raw values are user text: a note shows them literally (``literal.md_code``).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from scoredemo.app.literal import md_code
+
+#: URL parameters the app reads on every page, whatever the scene: presenter mode (``presenter.PARAM``) and the
+#: drawing (``?components=``, read before a scene draws its table: ``widgets._current_text``). They are never
+#: "unknown" (tests/app/test_controls.py checks this list against every ``st.query_params`` read in the app).
+GLOBAL_PARAMS = frozenset({"present", "components"})
 
 # ------------------------------------------------------------------------------------------ pure URL checks
 
@@ -68,18 +80,52 @@ def fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def shorten(raw: str, limit: int = 40) -> str:
+    return raw if len(raw) <= limit else raw[:limit] + "…"
+
+
 def note_text(key: str, raw: str, why: str | None, used: Any, default: Any) -> str:
-    """The note for a URL value that is not the one in use."""
+    """The note (Markdown) for a URL value that is not the one in use; the raw value is shown literally."""
     tail = " (the default)" if used == default else ""
-    shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    return f"URL value `{key}={shown}` {why or 'could not be read'}; using `{key}={fmt(used)}`{tail} instead."
+    return (
+        f"URL value {md_code(f'{key}={shorten(raw)}')} {why or 'could not be read'}; "
+        f"using {md_code(f'{key}={fmt(used)}')}{tail} instead."
+    )
+
+
+def nearest(name: str, known: Iterable[str]) -> str | None:
+    """The known parameter name closest to a mistyped one (``pii`` → ``pi``), or None when none is close."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:  # a case slip ("PI") is close whatever its length
+        close = [k for k in known if k.lower() == name.lower()]
+    return close[0] if close else None
+
+
+def unknown_note(name: str, known: Iterable[str]) -> str:
+    """The note (Markdown) for a URL parameter that is no setting of this view; the name is shown literally."""
+    guess = nearest(name, known)
+    hint = f" Did you mean {md_code(guess)}?" if guess else ""
+    return f"URL parameter {md_code(shorten(name))} is not a setting of this view; it was ignored.{hint}"
+
+
+def url_text(value: Any) -> str:
+    """How a control's value is written in the URL (as Streamlit writes a bound widget's: true/false, 0.3, 7)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 # ------------------------------------------------------------------------------------------ session state
 
 
+#: Prefix of the notes' keys for unknown URL parameters (no control's key starts with it).
+UNKNOWN = "?"
+
+
 def _page_notes() -> dict[str, dict[str, tuple[str, Any, str]]]:
-    """page id -> {URL key: (note, the value in use when the note was made, the raw URL value)}."""
+    """page id -> {URL key: (note, the value in use when the note was made, the raw URL value)}; an unknown
+    parameter's note is under :data:`UNKNOWN` + its name (value None)."""
     return st.session_state.setdefault("_url_notes", {})
 
 
@@ -93,6 +139,21 @@ def _url_values(key: str) -> list[str]:
         return [str(v) for v in st.query_params.get_all(key)]
     except Exception:  # noqa: BLE001 - a missing or unreadable param is simply absent
         return []
+
+
+def _write_back(key: str, refused: list[str], value: Any, default: Any) -> None:
+    """Put the value in use in the URL where it still holds the refused ``refused`` (the default: no parameter).
+    Streamlit does so itself for a bound widget (and refuses a write to a bound parameter); this is for a widget
+    drawn unbound (the seed box at ``?seed=1e99``)."""
+    if _url_values(key) != refused:
+        return  # already corrected, or no longer there
+    try:
+        if value == default:
+            del st.query_params[key]
+        else:
+            st.query_params[key] = url_text(value)
+    except (StreamlitAPIException, KeyError):
+        pass  # bound: the widget owns the parameter
 
 
 class Page:
@@ -145,6 +206,7 @@ class Page:
             notes.pop(key, None)  # the URL value is in use: an older note about this key is stale
         else:
             notes[key] = (note_text(key, raw, reason, value, default), value, raw)
+            _write_back(key, values, value, default)
         return value
 
     def slider(
@@ -213,11 +275,19 @@ class Page:
 
         Streamlit's integer box crashes while it reads ``?seed=inf`` or ``?seed=1e400`` from the URL (an
         OverflowError in its parser); for such a value the box is drawn unbound this once (the default, with the
-        note), and binds again as soon as the URL holds a readable value.
+        note; the value leaves the URL) and binds again on the next run. A value typed into the unbound box is not
+        written to the URL by the browser, so on that next run it is set again through the session state, which
+        makes Streamlit write it (the address bar and the share link then hold it).
         """
+        unbound = f"_unbound_{key}"
 
         def draw(where: Any, values: list[str]) -> int:
-            bind = "query-params" if all(readable_integer(v) for v in values) else None
+            readable = all(readable_integer(v) for v in values)
+            if not readable:
+                st.session_state[unbound] = True
+            elif st.session_state.pop(unbound, False) and key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+            bind = "query-params" if readable else None
             return int(where.number_input(label, int(lo), int(hi), int(default), 1, key=key, help=help, bind=bind))
 
         return self._bind(
@@ -310,9 +380,20 @@ class Page:
         return None if note is None else note[2]
 
     def finish(self, *, extra_reset: Callable[[], None] | None = None) -> None:
-        """Show URL notes on top of the page and the "reset to defaults" button at the bottom of the sidebar."""
+        """Note and drop the URL parameters that are no setting of this view (every control is drawn by now),
+        show the URL notes on top of the page and the "reset to defaults" button at the bottom of the sidebar."""
         _registry()[self.id] = dict(self.defaults)
-        notes = _page_notes().get(self.id, {})
+        notes = _page_notes().setdefault(self.id, {})
+        known = set(self.defaults) | GLOBAL_PARAMS
+        for name in [n for n in st.query_params if n not in known]:
+            raw = ", ".join(_url_values(name))
+            try:
+                del st.query_params[name]  # ignored, so not in the address bar nor in the share link
+            except (StreamlitAPIException, KeyError):
+                # bound to a widget not drawn in this run (its density or objective was just switched away):
+                # Streamlit drops it at the end of the run; it came from no link
+                continue
+            notes[UNKNOWN + name] = (unknown_note(name, self.defaults), None, raw)
         if notes:
             self.notes_box.warning("  \n".join(note[0] for note in notes.values()), icon=":material/link:")
         st.sidebar.divider()

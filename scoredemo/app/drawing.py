@@ -24,6 +24,7 @@ import streamlit as st
 from scoredemo import figures as F
 from scoredemo.app import custom_density as CD
 from scoredemo.app import presenter
+from scoredemo.app.literal import md_text
 from scoredemo.figures._style import OKABE_ITO, typed_array
 
 #: A click is placed on this grid (data units): the lecture's points (integers, halves) are easy to hit (within
@@ -297,11 +298,11 @@ def notes() -> None:
     note = st.session_state.pop("_draw_note", None)
     if note is None:
         return
-    level, message = note
+    level, message = note  # built from the drawing (numbers, a preset's name): shown literally all the same
     if level == "warning":
-        st.warning(f"**The drawing was kept as it was:** {message}.", icon=":material/draw:")
+        st.warning(f"**The drawing was kept as it was:** {md_text(message)}.", icon=":material/draw:")
     else:
-        st.caption(f"✎ {message[:1].upper() + message[1:]}.")
+        st.caption(f"✎ {md_text(message[:1].upper() + message[1:])}.")
 
 
 def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:

@@ -19,13 +19,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo.app import links, slides
 from scoredemo.app import presets as P
-from scoredemo.app import slides
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
 PARAM = "present"
@@ -918,12 +917,15 @@ def notes_page() -> None:
 
 
 def current_link(url_path: str) -> str:
-    """The link to exactly this view: the app's address (``st.context.url``, which Streamlit gives without the
-    page and the query), the page, and the query string as it is now (every control is bound to it)."""
-    base = (st.context.url or FALLBACK_URL).rstrip("/")
-    query = {k: st.query_params.get_all(k) for k in st.query_params}
-    qs = urlencode([(k, v) for k, vs in query.items() for v in vs])
-    return f"{base}/{url_path}" + (f"?{qs}" if qs else "")
+    """The link to exactly this view (``links.share_link``): the browser's address (``st.context.url``, which
+    holds the current page's path in a browser; :data:`FALLBACK_URL` when there is none), the page ``url_path``,
+    and the query string as it is now (every control is bound to it)."""
+    from scoredemo.app.scenes import SCENES  # noqa: PLC0415 - the scene list, not a scene
+
+    query = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    # the default page's reserved path too: an address that ends with it is the app's root
+    paths = [s[2] for s in SCENES] + [DEFAULT_PAGE_PATH]
+    return links.share_link(st.context.url or FALLBACK_URL, url_path, paths, query)
 
 
 def qr_png(text: str, *, scale: int = 8) -> bytes:
@@ -943,7 +945,10 @@ def share_box(slot, url_path: str) -> None:
         st.caption("Copy this link (the icon on the right), or scan the code with a phone:")
         st.code(link, language=None, wrap_lines=True)
         if active():
-            st.image(qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}")
+            # PNG: Streamlit's "auto" sends it as a JPEG, whose artefacts blur the modules' edges
+            st.image(
+                qr_png(link), caption="This view, for phones", width=320, alt=f"QR code of {link}", output_format="PNG"
+            )
         # here, not in the sidebar: a popover's content is drawn only when it is opened, so the choice costs a
         # student's page nothing; the charts above read it from the session on the next run
         st.selectbox(

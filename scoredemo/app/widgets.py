@@ -19,6 +19,7 @@ from scoredemo.app import custom_density as CD
 from scoredemo.app import drawing, presenter, slides
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
+from scoredemo.app.literal import md_text
 from scoredemo.app.settings import PARTICLE_CHOICES
 from scoredemo.densities import DENSITIES, Density
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, image_button_options
@@ -275,7 +276,7 @@ def custom_table(page: Page, *, draw: bool = False) -> tuple[str, str | None]:
             )
             return CD.PLACEHOLDER, None
         st.error(
-            f"**The component table has a problem:** {err}. Showing the "
+            f"**The component table has a problem:** {md_text(str(err))}. Showing the "  # err quotes the cells
             + ("last good drawing" if "_drawing_last_good" in st.session_state else "default table")
             + " until it is fixed.",
             icon=":material/edit:",

@@ -29,13 +29,15 @@ def _bidi_manager():
     return _BIDI or None
 
 
-def open_app_page(app: Path, url_path: str, query: dict, *, timeout: float) -> AppTest:
-    """Run a new session of ``app`` on the page whose ``url_path`` is given, with ``?query`` in the URL."""
+def open_app_page(app: Path, url_path: str, query: dict, *, timeout: float, context: dict | None = None) -> AppTest:
+    """Run a new session of ``app`` on the page whose ``url_path`` is given, with ``?query`` in the URL (and
+    ``context``, what the browser tells ``st.context``, e.g. its ``url``)."""
     from streamlit.util import calc_hash
 
     at = AppTest.from_file(str(app), default_timeout=timeout)
     if _bidi_manager() is not None and hasattr(at, "_bidi_component_manager"):
         at._bidi_component_manager = _bidi_manager()
     at.query_params.update(query)
+    at.context.update(context or {})
     at._page_hash = calc_hash(url_path)  # what clicking the page in the navigation sends (st.Page hashes url_path)
     return at.run()

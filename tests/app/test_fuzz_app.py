@@ -39,6 +39,7 @@ from scoredemo.app import kernels
 from scoredemo.app import keys as K
 from scoredemo.app import settings as app_settings
 from scoredemo.app import trained as T
+from scoredemo.app.literal import md_text
 from scoredemo.densities import DENSITIES
 from scoredemo.objectives import OBJECTIVES
 from tests.app.apptest import open_app_page
@@ -377,7 +378,7 @@ def _honoured(widget, raw: str) -> bool:
 
 
 def _note_value(notes: str, key: str) -> str | None:
-    m = re.search(rf"URL value `{re.escape(key)}=.*?using `{re.escape(key)}=([^`]*)`", notes, re.S)
+    m = re.search(rf"URL value `+ ?{re.escape(key)}=.*?using `{re.escape(key)}=([^`]*)`", notes, re.S)  # md_code
     return None if m is None else m.group(1)
 
 
@@ -439,7 +440,7 @@ def check_case(path: str, query: dict[str, str | list[str]]) -> AppTest:
         try:
             CD.validate_components(text)
         except ValueError as err:
-            assert problems and str(err) in problems[0], (query, problems, str(err))
+            assert problems and md_text(str(err)) in problems[0], (query, problems, str(err))  # shown literally
         else:
             assert not problems, (query, problems)
     return at
