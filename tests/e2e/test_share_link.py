@@ -27,7 +27,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from devtools.apphost import AppServer, js_script_not_running, wait_idle
-from scoredemo.app.scenes import SCENES
 from tests.app.test_controls import TRICKY, shown
 from tests.e2e.test_layout import LEARNED, SMALL_TRAINING
 
@@ -131,40 +130,8 @@ def decode_qr(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
-@pytest.mark.parametrize("path", [s[2] for s in SCENES])
-def test_the_share_link_opens_the_same_view(app_url, chromium, path):
-    query = {**small(path), "present": "1"}
-    served = "" if path == SCENES[0][2] else path
-    qs = "&".join(f"{k}={v}" for k, v in query.items())
-    first = open_fresh(chromium, f"{app_url}/{served}?{qs}")
-    try:
-        want_title, shown_values = title(first), first.evaluate(JS_WIDGETS)
-        alerts = " ".join(first.locator('[data-testid="stAlert"]').all_inner_texts())
-        assert "URL " not in alerts, alerts  # every value was taken: the view really is non-default
-        for key, value in query.items():
-            if key != "present":
-                assert key in shown_values and same(shown_values[key][1], value), (key, value, shown_values.get(key))
-        link, qr, alt = share_box(first)
-    finally:
-        first.context.close()
-
-    assert qr is not None, "presenter mode shows the QR code"
-    assert decode_qr(qr) == [link], (decode_qr(qr), link)  # the phone opens exactly the link shown
-    assert alt == f"QR code of {link}"
-
-    second = open_fresh(chromium, link)  # a student's browser: a new context, nothing shared
-    try:
-        assert title(second) == want_title
-        got = second.evaluate(JS_WIDGETS)
-        differ = {k: (v, got.get(k)) for k, v in shown_values.items() if k not in got or not same(v[1], got[k][1])}
-        assert not differ, differ
-        assert set(got) == set(shown_values), set(got) ^ set(shown_values)
-    finally:
-        second.context.close()
-    # and the link is the scene's own address with exactly the values it was opened with
-    parts = urlsplit(link)
-    assert f"{parts.scheme}://{parts.netloc}" == app_url and parts.path == f"/{served}", link
-    assert {k: v[0] for k, v in parse_qs(parts.query).items()} == query, link
+# The share link of every scene is opened in a fresh context by the teacher's walk (tests/e2e/test_teacher.py,
+# walk_scene), with the helpers above, on the page it has already opened in presenter mode.
 
 
 HOSTILE = "1` [log in](https://evil.example/x) `"  # under the 40 characters a note shows whole

@@ -2,11 +2,12 @@
 the class sees on the projector.
 
 Per scene, in a fresh browser context at projector size (1280×720 here; 1920×1080 in ``make slow``), opened with
-``?present=1`` as the lecture bar's links open it: the title is on one line and the scene's main charts (its stage)
+``?present=1`` and some non-default controls: the title is on one line and the scene's main charts (its stage)
 are on screen without scrolling, covering at least half of it; where the stage has an animation, the clicker's
 PageDown plays it, space pauses it and holds the frame, space again resumes from that frame (not from the start),
 and the charts that follow it (a meter's cursor, scene 2's histograms) show the frame shown; the camera icon of the
-main chart saves a slide PNG without the animation's controls, its plot filling the slide.
+main chart saves a slide PNG without the animation's controls, its plot filling the slide; and the share box's link
+(and its QR code) opens the same view, every control's value, in another browser context.
 
 Then the clicker and the notes window on scene 7 (two slides): PageDown plays, then shows the end, then opens the
 next slide, then the next, then the next scene; PageUp goes back a slide; the notes window (``/notes``, a second
@@ -22,15 +23,17 @@ import importlib
 import io
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from devtools.apphost import JS_CHART, animation_label, open_settled, wait_idle
+from devtools.apphost import DRAWN_CHART, JS_CHART, animation_label, open_settled, wait_idle
 from scoredemo.app import presets as P
 from scoredemo.app.presenter import DEFAULT_PAGE_PATH
 from scoredemo.app.scenes import SCENES
+from tests.e2e.test_share_link import JS_WIDGETS, decode_qr, same, share_box, small, title
 from tests.e2e.test_slides import plot_area, slide_download
 
 pytestmark = pytest.mark.e2e
@@ -128,13 +131,18 @@ def _press(pg, key: str) -> None:
 
 
 def walk_scene(chromium, app_url: str, path: str, size: tuple[int, int], tmp_path: Path) -> list[str]:
-    """What the teacher does on one scene at one projector size; returns the problems found."""
+    """What the teacher does on one scene at one projector size; returns the problems found. The scene opens in
+    presenter mode with non-default controls (``test_share_link.VIEWS``: fewer particles and steps, so the share link
+    has values to carry; the learned scenes with ``train_steps=250``)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    ctx = chromium.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    viewport = {"width": size[0], "height": size[1]}
+    query = {**small(path), "present": "1"}
+    served = "" if path == SCENES[0][2] else path
+    ctx = chromium.new_context(viewport=viewport, accept_downloads=True)
     pg = ctx.new_page()
     problems: list[str] = []
     try:
-        open_settled(pg, _url(app_url, path), timeout=300.0)
+        open_settled(pg, f"{app_url}/{served}?{urlencode(query)}", timeout=300.0)
         pg.wait_for_timeout(500)
         pg.screenshot(path=str(SHOTS / f"teacher-{path}-{size[0]}.png"))
         assert pg.locator('[data-testid="stException"]').count() == 0
@@ -148,13 +156,48 @@ def walk_scene(chromium, app_url: str, path: str, size: tuple[int, int], tmp_pat
             problems.append(f"{where}: the title is not one whole line on screen: {seen}")
         if seen["animation"] >= 0:
             problems += _play_pause_resume(pg, where, seen["followers"])
-            problems += _slide_png(pg, seen["animation"], where, tmp_path)
-        else:  # the stage's first chart makes the slide
-            first = pg.evaluate(
-                "() => [...document.querySelectorAll('.js-plotly-plot')]"
-                ".indexOf(document.querySelector('.st-key-stage .js-plotly-plot'))"
-            )
-            problems += _slide_png(pg, first, where, tmp_path)
+        first = pg.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')]"
+            ".indexOf(document.querySelector('.st-key-stage .js-plotly-plot'))"
+        )
+        problems += _slide_png(pg, seen["animation"] if seen["animation"] >= 0 else first, where, tmp_path)
+        problems += _share_round_trip(chromium, pg, viewport, query, served, app_url, where)
+    finally:
+        ctx.close()
+    return problems
+
+
+def _share_round_trip(chromium, pg, viewport: dict, query: dict, served: str, app_url: str, where: str) -> list[str]:
+    """The share box's link and QR code open the same view in a fresh context (issue 30, defect 1: the link doubled
+    the page path on 10 of 11 scenes and opened a blank page): the same title, every URL-bound widget's value."""
+    want_title, shown_values = title(pg), pg.evaluate(JS_WIDGETS)
+    problems = []
+    for key, value in query.items():  # every value was taken: the view really is non-default
+        if key != "present" and not (key in shown_values and same(shown_values[key][1], value)):
+            problems.append(f"{where}: the page did not take {key}={value} ({shown_values.get(key)})")
+    link, qr, alt = share_box(pg)
+    if qr is None or decode_qr(qr) != [link] or alt != f"QR code of {link}":
+        problems.append(f"{where}: the QR code is not the link shown ({link!r}, {qr and decode_qr(qr)}, {alt!r})")
+    parts = urlsplit(link)
+    if f"{parts.scheme}://{parts.netloc}" != app_url or parts.path != f"/{served}":
+        problems.append(f"{where}: the link is not the scene's address: {link}")
+    if {k: v[0] for k, v in parse_qs(parts.query).items()} != query:
+        problems.append(f"{where}: the link's values are not the page's: {link}")
+    ctx = chromium.new_context(viewport=viewport)  # a student's browser: nothing shared
+    other = ctx.new_page()
+    try:
+        other.goto(link)
+        try:
+            other.wait_for_selector(DRAWN_CHART, timeout=240_000)
+        except Exception:  # noqa: BLE001 - said as what a person sees
+            return [*problems, f"{where}: the shared link opens no chart: {link}"]
+        wait_idle(other, timeout=240)
+        if title(other) != want_title:
+            problems.append(f"{where}: the shared link opens {title(other)!r}, not {want_title!r}")
+        got = other.evaluate(JS_WIDGETS)
+        differ = {k: (v, got.get(k)) for k, v in shown_values.items() if k not in got or not same(v[1], got[k][1])}
+        if differ or set(got) != set(shown_values):
+            problems.append(f"{where}: the shared link's controls differ: {differ or set(got) ^ set(shown_values)}")
     finally:
         ctx.close()
     return problems
@@ -383,8 +426,7 @@ def test_scene_one_opens_at_its_declared_path(app_url, chromium):
         open_settled(pg, f"{app_url}/{SCENES[0][2]}?sigma=1", timeout=300.0)
         assert pg.locator('[role="dialog"]').count() == 0
         assert pg.locator("h1").first.inner_text().startswith("Score fields")
-        sigma = pg.locator('[data-testid="stSlider"]').filter(has_text="noise σ").get_by_role("slider")
-        assert float(sigma.get_attribute("aria-valuenow")) == 1.0
+        assert float(pg.evaluate(JS_WIDGETS)["sigma"][1]) == 1.0
         assert f"/{DEFAULT_PAGE_PATH}" not in pg.url
     finally:
         ctx.close()
