@@ -259,16 +259,17 @@ def _stop_builder() -> None:
 
 def build_pack_in_subprocess() -> None:
     """``python -m scoredemo pack`` in its own process at ``nice`` :data:`BUILD_NICE`, its progress in the status
-    (it prints one line per step). Raises RuntimeError if it fails."""
+    (it prints one line per step). Raises RuntimeError if it fails, _Stopped if it was killed (the server is
+    stopping, or someone stopped the builder: the warm-up then does not redo its work in the server)."""
     cmd = [sys.executable, "-m", "scoredemo", "pack"]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=lambda: os.nice(BUILD_NICE),  # noqa: PLW1509 - only os.nice, before exec
-    )
+    # no preexec_fn: a fork of this multithreaded (JAX) process may deadlock; lowering the child's priority right
+    # after it started leaves it a few microseconds at the server's priority
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _builder.append(proc)
+    try:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICE)
+    except OSError as err:  # the builder then competes with the pages at the server's priority
+        pack.note(f"could not lower the pack builder's priority: {err}")
     tail: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -277,9 +278,9 @@ def build_pack_in_subprocess() -> None:
             _set(PACK_TASK, f"working: {line[len('pack: ') :]} (own process, nice {BUILD_NICE})")
         tail = (tail + [line])[-5:]
         print(line, file=sys.stderr, flush=True)  # the builder's log goes to the server's
-        if _STOP.is_set():
-            break
     code = proc.wait()
+    if code < 0 or _STOP.is_set():
+        raise _Stopped
     if code != 0:
         raise RuntimeError(f"python -m scoredemo pack exited with {code}: {' | '.join(tail)[-300:]}")
 
@@ -402,8 +403,9 @@ def _warm_up() -> None:
     if directory is not None:
         if pack.is_current(todo):
             _set(PACK_TASK, "ready")
-        else:
-            _task(PACK_TASK, build_pack_in_subprocess)
+        elif not _task(PACK_TASK, build_pack_in_subprocess) and _kind(status()[PACK_TASK]) != "failed":
+            _set(PACK_TASK, "failed: the pack builder was stopped")
+            return  # stopped (the server is stopping): do not redo the builder's work here
     if _STOP.is_set():
         return
     train_models(default_models())  # from the pack (milliseconds each) unless it is off or failed
