@@ -267,7 +267,7 @@ def build_pack_in_subprocess() -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _builder.append(proc)
     try:
-        os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICE)
+        os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, os.getpid()) + BUILD_NICE)
     except OSError as err:  # the builder then competes with the pages at the server's priority
         pack.note(f"could not lower the pack builder's priority: {err}")
     tail: list[str] = []
@@ -391,10 +391,22 @@ def _task(label: str, fn: Any) -> bool:
     return True
 
 
+def lower_thread_priority(by: int = BUILD_NICE) -> bool:
+    """Lower this thread's CPU priority (Linux schedules threads one by one: ``setpriority`` on the thread's id), so
+    the warm-up's own compiles and computations yield to the students' script runs. False where that is refused."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + by)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 def _warm_up() -> None:
     if os.environ.get(WARM_MODELS_ENV, "1") == "0":  # the test suite's servers: compile the defaults, no more
         _light_warm_up()
         return
+    lower_thread_priority()  # serving comes first (what runs in this thread: loads, the compiles of the last steps)
     todo = visits()
     directory = pack.pack_dir()
     tasks = [PACK_TASK] if directory is not None else []
