@@ -106,21 +106,23 @@ def orchestration(monkeypatch, tmp_path):
     monkeypatch.setattr(warmup, "wait_for_quiet", lambda: None)
     monkeypatch.setattr(warmup, "_warm_kernels", lambda: calls.append("kernels"))
     monkeypatch.setattr(warmup, "_warm_diffusion", lambda: calls.append("diffusion"))
+    # the warm-up thread lowers its own priority: here it would be the test process's main thread
+    monkeypatch.setattr(warmup, "lower_thread_priority", lambda: calls.append("nice"))
     return calls
 
 
 def test_warm_up_builds_a_missing_pack_then_opens_every_visit(orchestration):
     warmup._warm_up()
     n = len(warmup.visits())
-    assert orchestration[:2] == ["build", "models"] and orchestration[-2:] == ["kernels", "diffusion"]
-    assert orchestration[2 : 2 + n] == [f"visit /{page}?{query}" for _, page, query in warmup.visits()]
+    assert orchestration[:3] == ["nice", "build", "models"] and orchestration[-2:] == ["kernels", "diffusion"]
+    assert orchestration[3 : 3 + n] == [f"visit /{page}?{query}" for _, page, query in warmup.visits()]
     assert not warmup.is_pending(warmup.status()) and set(warmup.status().values()) == {"ready"}
 
 
 def test_warm_up_with_a_current_pack_builds_nothing(orchestration, monkeypatch):
     monkeypatch.setattr(P, "is_current", lambda todo: True)
     warmup._warm_up()
-    assert "build" not in orchestration and orchestration[0] == "models"
+    assert "build" not in orchestration and orchestration[1] == "models"
     assert warmup.status()[warmup.PACK_TASK] == "ready"
 
 
@@ -130,14 +132,14 @@ def test_warm_up_stops_when_the_builder_was_stopped(orchestration, monkeypatch):
 
     monkeypatch.setattr(warmup, "build_pack_in_subprocess", stopped)
     warmup._warm_up()
-    assert orchestration == []  # no training or visits in the server when the builder was killed
+    assert orchestration == ["nice"]  # no training or visits in the server when the builder was killed
     assert warmup.status()[warmup.PACK_TASK].startswith("failed")
 
 
 def test_warm_up_without_a_pack_does_it_all_in_the_server(orchestration, monkeypatch):
     monkeypatch.setenv(P.PACK_DIR_ENV, "off")
     warmup._warm_up()
-    assert "build" not in orchestration and orchestration[0] == "models" and warmup.PACK_TASK not in warmup.status()
+    assert "build" not in orchestration and orchestration[1] == "models" and warmup.PACK_TASK not in warmup.status()
 
 
 def test_a_failing_visit_is_reported_and_the_others_still_run(orchestration, monkeypatch):
