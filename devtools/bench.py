@@ -17,6 +17,9 @@ Workloads:
    ``page_weight`` — scene 1's first chart on a cold open against a minimal Streamlit page with the same chart
    (:mod:`devtools.page_weight`), timed in the same run: the ratio of the medians (goal ≤ 1.3×) and a breakdown
    of the browser's time (CPU by script, websocket bytes by element kind, element counts).
+   ``first_visit`` — the lecture pack (:mod:`devtools.first_visit`): after the warm-up, every scene's default view
+   and every preset opened once in a fresh browser context, first chart and page settled per visit (goal ≤ 2 s each),
+   then the same after a server restart on the same pack directory (goal: no training).
 5. ``scaling`` — sampler time against particles (10² … 10⁶) and steps, with a fitted per-step overhead.
 6. ``sharded`` — the same sampler with particles sharded over 2 (simulated) CPU devices, in a subprocess.
 7. ``diffusion`` — score SDEs on the NCSN toy: NFE to annealed Langevin's energy distance per sampler, particle-steps/s
@@ -606,6 +609,30 @@ def bench_page_weight(*, quick: bool = False) -> dict[str, Any]:
     return {"title": title, "unit": "ms", "scoredemo": r["scene1"]["median_ms"], **r}
 
 
+# ------------------------------------------------------------------------------------------ 4c. first visits
+
+
+def bench_first_visit(*, quick: bool = False) -> dict[str, Any]:
+    """Every scene and preset's first visit after the warm-up, and again after a restart on the same pack
+    (:func:`devtools.first_visit.measure`): the slowest first chart (goal ≤ 2 s) and the trainings after the restart
+    (goal 0)."""
+    from devtools import apphost, first_visit  # noqa: PLC0415 - only the browser workloads need them
+
+    title = "First visits after the warm-up (lecture pack), every scene and preset"
+    if quick:
+        return {
+            "title": title,
+            "unit": "s",
+            "scoredemo": None,
+            "reason": "skipped with --quick (builds a lecture pack: trains six models; run without --quick)",
+        }
+    missing = apphost.browser_missing()
+    if missing:
+        return {"title": title, "unit": "s", "scoredemo": None, "reason": missing}
+    r = first_visit.measure()
+    return {"title": title, "unit": "s", "scoredemo": r["value"], **r}
+
+
 # -------------------------------------------------------------------------------------------- 5. scaling
 
 
@@ -852,12 +879,13 @@ def run_benchmarks(sizes: Sizes, *, quick: bool, log: Callable[[str], None] = la
     section("langevin_learned", lambda: bench_langevin_learned(sizes, trained))
     section("app_latency", lambda: bench_app_latency(quick=quick))
     section("page_weight", lambda: bench_page_weight(quick=quick))
+    section("first_visit", lambda: bench_first_visit(quick=quick))
     section("scaling", lambda: bench_scaling(sizes))
     section("sharded", lambda: bench_sharded(sizes))
     section("diffusion", lambda: bench_diffusion(sizes))
     section("export", lambda: bench_export(sizes))
     work["langevin_learned"], work["training"] = work.pop("langevin_learned"), work.pop("training")  # issue order
-    for name in ("app_latency", "page_weight", "scaling", "sharded", "diffusion", "export"):
+    for name in ("app_latency", "page_weight", "first_visit", "scaling", "sharded", "diffusion", "export"):
         work[name] = work.pop(name)
     report["machine"]["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     return report

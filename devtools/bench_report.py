@@ -143,6 +143,10 @@ def _why(name: str, w: dict[str, Any]) -> list[str]:
             f"{'met' if w['cold_first_chart_s'] <= w.get('cold_target', APP_COLD_TARGET_S) else 'NOT met'}",
             *(_scene_latency_line(w[k]) for k in ("diffusion_scene", "drawing") if k in w),
         ]
+    if name == "first_visit" and w.get("scoredemo") is not None:
+        from devtools.first_visit import format_report as first_visit_report  # noqa: PLC0415 - pure formatting
+
+        return first_visit_report(w).splitlines()
     if name == "page_weight" and w.get("scoredemo") is not None:
         from devtools.page_weight import format_report  # noqa: PLC0415 - pure formatting
 

@@ -111,6 +111,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("densities", help="list the registered densities")
+    sub.add_parser("pack", help="build the app's lecture pack (see scoredemo.app.pack_cli)", add_help=False)
 
     s = sub.add_parser(
         "sample",
@@ -394,6 +395,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (2 on bad input, with one line on stderr)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["pack"]:  # the app's command (its own options): imported only here, the engine imports no app
+        from scoredemo.app.pack_cli import main as pack_main
+
+        return pack_main(argv[1:])
     try:
         return _run(_build_parser().parse_args(argv))
     except (UsageError, ValueError) as err:

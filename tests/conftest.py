@@ -7,6 +7,9 @@ import pytest
 # The app's warm-up would train the default models of scenes 3–5 in a background thread of the test process
 # (a minute of both cores); the tests train their own small models, and test_warmup checks the training warm-up.
 os.environ.setdefault("SCOREDEMO_WARM_MODELS", "0")
+# No test reads or writes a lecture pack on disk (~/.cache/scoredemo/pack) or JAX's compilation cache: the models and
+# programs stay in memory, as before the pack; the pack's own tests give each test a temporary directory.
+os.environ.setdefault("SCOREDEMO_PACK_DIR", "off")
 
 # ------------------------------------------------------------------------------ counting XLA compilations
 # jax.monitoring reports every backend compilation as a duration event; a listener counting those events is the

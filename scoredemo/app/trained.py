@@ -1,15 +1,19 @@
 """Trained models shared by the whole server, and what the pages show about them (learned field, score errors).
 
 A model is trained once per server per :class:`~scoredemo.app.keys.TrainKey` (by whichever session asks first, with
-a live progress report) and then served to every session from :class:`ModelStore`.
+a live progress report) and then served to every session from :class:`ModelStore`; with a lecture pack
+(:mod:`scoredemo.app.pack`) it is trained once per pack directory: the store looks on disk before training and
+writes what it trained there, so a restarted server loads it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
@@ -17,6 +21,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import digit_models, metrics, training
+from scoredemo.app import pack
 from scoredemo.app.kernels import grid_kernel, score_kernel
 from scoredemo.app.keys import TrainKey, get_density
 from scoredemo.app.settings import CACHE_TTL, MAX_TRAIN_DATA, MAX_TRAIN_STEPS, N_ARROWS
@@ -52,17 +57,52 @@ def check_train_limits(key: TrainKey) -> None:
 class ModelStore:
     """Trained models shared by every session (LRU, ``max_entries``); one lock per key so two sessions asking for
     the same model train it once. Not an ``st.cache_resource`` function because training reports progress to
-    the page (a live loss curve), which must not be recorded and replayed by Streamlit's cache."""
+    the page (a live loss curve), which must not be recorded and replayed by Streamlit's cache.
 
-    def __init__(self, max_entries: int = 12):
+    ``directory``: the pack's model directory. A model not in memory is loaded from there if its file exists
+    (:func:`scoredemo.app.pack.load_result`), else trained and written there (atomically, once); a file that cannot
+    be used (corrupt, another model, other training code) is retrained and replaced, with a note in the log.
+    """
+
+    def __init__(self, max_entries: int = 12, directory: Path | None = None):
         self.max_entries = max_entries
+        self.directory = directory
         self._lock = threading.Lock()
         self._key_locks: dict[TrainKey, threading.Lock] = {}
         self._items: OrderedDict[TrainKey, Any] = OrderedDict()
+        #: What this store did, for the warm-up's status and the tests: key -> "trained" | "loaded".
+        self.origin: dict[TrainKey, str] = {}
 
     def has(self, key: TrainKey) -> bool:
+        """In memory, or on disk (a page then shows it at once, as the pack loads in milliseconds)."""
         with self._lock:
-            return key in self._items
+            if key in self._items:
+                return True
+        return self.on_disk(key)
+
+    def on_disk(self, key: TrainKey) -> bool:
+        return self.directory is not None and pack.model_path(self.directory, key).exists()
+
+    def _load(self, key: TrainKey) -> Any | None:
+        if self.directory is None:
+            return None
+        try:
+            result = pack.load_result(self.directory, key)
+        except Exception as err:  # noqa: BLE001 - a file we cannot use is retrained, never a crash
+            pack.note(f"model file not used, training again: {err}")
+            return None
+        if result is not None:
+            self.origin[key] = "loaded"
+            pack.note(f"loaded {key} from {self.directory}")
+        return result
+
+    def _save(self, key: TrainKey, result: Any) -> None:
+        if self.directory is None or result.stopped_early:
+            return
+        try:
+            pack.save_result(self.directory, key, result)
+        except OSError as err:  # a full or read-only disk: the model still serves from memory
+            pack.note(f"could not write the model to {self.directory}: {err}")
 
     def get(self, key: TrainKey, progress: Callable[..., Any] | None = None, *, force: bool = False) -> Any:
         check_train_limits(key)
@@ -73,10 +113,17 @@ class ModelStore:
                 if not force and key in self._items:
                     self._items.move_to_end(key)
                     return self._items[key]
-            if key.density.name == DIGITS:  # the real 64-D digits: a data set, not a density
-                result = digit_models.train_digits(key.config, progress=progress)
-            else:
-                result = training.train(get_density(key.density), key.config, progress=progress)
+            result = None if force else self._load(key)
+            if result is None:
+                t0 = time.perf_counter()
+                if key.density.name == DIGITS:  # the real 64-D digits: a data set, not a density
+                    result = digit_models.train_digits(key.config, progress=progress)
+                else:
+                    result = training.train(get_density(key.density), key.config, progress=progress)
+                self.origin[key] = "trained"
+                pack.note(f"trained {key} in {time.perf_counter() - t0:.1f} s")
+                if not force or not self.on_disk(key):
+                    self._save(key, result)
             with self._lock:
                 self._items[key] = result
                 self._items.move_to_end(key)
@@ -90,7 +137,7 @@ class ModelStore:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def model_store() -> ModelStore:
-    return ModelStore()
+    return ModelStore(directory=pack.model_dir())
 
 
 def trained(key: TrainKey, progress: Callable[..., Any] | None = None, *, force: bool = False) -> Any:

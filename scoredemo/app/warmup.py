@@ -1,5 +1,19 @@
 """Start-up work of the server: the opt-in compile log (for the benchmark and the load test) and the background
-warm-up that compiles the default scenes' programs while the teacher talks."""
+warm-up that prepares the lecture pack while the teacher talks.
+
+The lecture pack is everything a first visit of any scene's default view or any preset (:data:`~scoredemo.app.
+presets.PRESETS`) needs, so that no student waits for a training, a compilation or a long computation:
+
+1. On disk (:mod:`scoredemo.app.pack`): the trained models and the compiled programs. If the pack directory does not
+   hold a pack built by this code for these visits, the server builds it in its own process at ``nice`` 10
+   (``python -m scoredemo pack``: it trains the models, compiles every program and opens every visit in AppTest),
+   so that the work competes as little as possible with the students' pages. A restarted server skips this step.
+2. In the server's memory: the models are loaded from the pack, then the server opens every visit itself over its own
+   websocket, as a browser would (one at a time, and only while no student's script is running), which fills every
+   cache the pages read (particle runs, grids, figures' inputs) and loads every program they compile.
+
+The sidebar says "Server ready" when both are done: the room can open the link.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +21,8 @@ import atexit
 import gc
 import importlib
 import os
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -17,8 +33,10 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import metrics
+from scoredemo.app import pack
 from scoredemo.app.kernels import kernel, picture_kernel, sample_kernel
 from scoredemo.app.keys import TrainKey
+from scoredemo.app.presets import PRESETS
 from scoredemo.app.scenes import SCENES
 from scoredemo.app.settings import N_ARROWS, N_FRAMES, N_GRID
 from scoredemo.app.trained import trained
@@ -28,32 +46,51 @@ from scoredemo.samplers import geometric_sigmas, make_params, uniform_init
 #: If set, the path of a file to which every XLA compilation of this process appends a line (bench, load test).
 COMPILE_LOG_ENV = "SCOREDEMO_COMPILE_LOG"
 
-#: The event JAX records once per XLA compilation (jax._src.dispatch.BACKEND_COMPILE_EVENT).
+#: The event JAX records once per XLA compilation (jax._src.dispatch.BACKEND_COMPILE_EVENT), also when the program
+#: came from the persistent compilation cache, which records _CACHE_HIT_EVENT just before, in the same thread.
 _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+_CACHE_HIT_EVENT = "/jax/compilation_cache/cache_hits"
 _compile_log_lock = threading.Lock()
 _compile_log_path: str | None = None
+_hit = threading.local()
+
+
+def _note_cache_hit(event: str, **kwargs: Any) -> None:
+    if event == _CACHE_HIT_EVENT:
+        _hit.flag = True
 
 
 def _log_compile(event: str, duration: float, **kwargs: Any) -> None:
     if event != _COMPILE_EVENT or _compile_log_path is None:
         return
-    line = f"{time.time():.3f}\t{duration:.3f}\t{kwargs.get('fun_name', '?')}\t{threading.current_thread().name}\n"
+    how = "cache-hit" if getattr(_hit, "flag", False) else "compiled"
+    _hit.flag = False
+    line = (
+        f"{time.time():.3f}\t{duration:.3f}\t{kwargs.get('fun_name', '?')}\t{threading.current_thread().name}\t{how}\n"
+    )
     with _compile_log_lock, open(_compile_log_path, "a", encoding="utf-8") as fh:
         fh.write(line)
 
 
 def install_compile_log(path: str | None = None) -> str | None:
-    """Append one line per XLA compilation of this process to ``path`` (default: ``$SCOREDEMO_COMPILE_LOG``).
+    """Append one line per XLA compilation of this process to ``path`` (default: ``$SCOREDEMO_COMPILE_LOG``):
+    time, seconds, program, thread, and "cache-hit" when the program was loaded from the pack's compilation cache
+    (:func:`scoredemo.app.pack.enable_compile_cache`) or "compiled".
 
     Used by the benchmark and the load test to prove that interactions compile nothing. Idempotent; app.py calls
-    it once, so it is installed only when the environment asks for it.
+    it first thing in every run, so it is installed only when the environment asks for it.
+
+    It is also the server's first start-up hook: every program the process compiles from then on (the first page's
+    too) goes to the pack's compilation cache; nothing when the pack is off (the test suite).
     """
     global _compile_log_path
+    pack.enable_compile_cache()
     path = path or os.environ.get(COMPILE_LOG_ENV)
     if not path:
         return None
     with _compile_log_lock:
         if _compile_log_path is None:
+            jax.monitoring.register_event_listener(_note_cache_hit)
             jax.monitoring.register_event_duration_secs_listener(_log_compile)
         _compile_log_path = path
     return path
@@ -96,7 +133,8 @@ def _warm_kernels() -> None:
     gc.freeze()
 
 
-#: Set to "0" to skip training the default models at start-up (the test suite does: it trains its own).
+#: Set to "0" for the light warm-up: compile the default scenes' programs, no lecture pack (no models, no visits;
+#: the test suite does: it trains its own).
 WARM_MODELS_ENV = "SCOREDEMO_WARM_MODELS"
 _status_lock = threading.Lock()
 #: What the warm-up has done so far: label -> "waiting" | "working" | "ready" | "failed: …".
@@ -117,6 +155,7 @@ def _check_stop(*_: Any) -> None:
 
 def _stop_and_join(thread: threading.Thread) -> None:
     _STOP.set()
+    _stop_builder()
     thread.join(60.0)
 
 
@@ -184,45 +223,262 @@ def _warm_diffusion() -> None:
     gc.freeze()  # as after _warm_kernels: what was compiled lives as long as the server
 
 
+# ------------------------------------------------------------------------------------------ the lecture pack
+
+
+def visits() -> list[tuple[str, str, str]]:
+    """Every first visit the pack prepares, in lecture order: (label, page, query) for each scene's default view,
+    then each preset; ``page`` is the scene's url path ("" for scene 1: the app's root, where the link points)."""
+    first = SCENES[0][2]
+    out = [(title, "" if path == first else path, "") for _, title, path, _ in SCENES]
+    titles = {path: title for _, title, path, _ in SCENES}
+    for p in PRESETS:
+        number = titles[p.url_path].split(" · ")[0]
+        out.append((f"{number} · {p.name}", "" if p.url_path == first else p.url_path, p.query()))
+    return out
+
+
+#: The pack builder's niceness when the server starts it (``nice`` 10: the students' pages get the CPU first).
+BUILD_NICE = 10
+PACK_TASK = "lecture pack on disk (trained models, compiled programs)"
+VISITS_TASK = "every scene and preset opened once on this server"
+#: Set by ``python -m scoredemo pack`` (whose AppTest runs app.py): no warm-up inside the pack builder.
+BUILDING_PACK = False
+_builder: list[subprocess.Popen] = []
+
+
+def _stop_builder() -> None:
+    for proc in _builder:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def build_pack_in_subprocess() -> None:
+    """``python -m scoredemo pack`` in its own process at ``nice`` :data:`BUILD_NICE`, its progress in the status
+    (it prints one line per step). Raises RuntimeError if it fails, _Stopped if it was killed (the server is
+    stopping, or someone stopped the builder: the warm-up then does not redo its work in the server)."""
+    cmd = [sys.executable, "-m", "scoredemo", "pack"]
+    # no preexec_fn: a fork of this multithreaded (JAX) process may deadlock; lowering the child's priority right
+    # after it started leaves it a few microseconds at the server's priority
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _builder.append(proc)
+    try:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, os.getpid()) + BUILD_NICE)
+    except OSError as err:  # the builder then competes with the pages at the server's priority
+        pack.note(f"could not lower the pack builder's priority: {err}")
+    tail: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.rstrip()
+        if line.startswith("pack: "):
+            _set(PACK_TASK, f"working: {line[len('pack: ') :]} (own process, nice {BUILD_NICE})")
+        tail = (tail + [line])[-5:]
+        print(line, file=sys.stderr, flush=True)  # the builder's log goes to the server's
+    code = proc.wait()
+    if code < 0 or _STOP.is_set():
+        raise _Stopped
+    if code != 0:
+        raise RuntimeError(f"python -m scoredemo pack exited with {code}: {' | '.join(tail)[-300:]}")
+
+
+def _stream_url() -> tuple[str, Any]:
+    """This server's websocket (Streamlit 1.67.0: ``/_stcore/stream``, subprotocol ``streamlit``) and the SSL
+    context to reach it with (None for plain ws)."""
+    port = int(st.get_option("server.port"))
+    address = st.get_option("server.address") or "127.0.0.1"
+    host = "127.0.0.1" if address in ("0.0.0.0", "::", "") else address  # noqa: S104 - a bind-all address
+    host = f"[{host}]" if ":" in host else host
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    ctx = None
+    scheme = "ws"
+    if st.get_option("server.sslCertFile"):
+        import ssl  # noqa: PLC0415
+
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # our own server on this machine, with whatever certificate it has
+        scheme = "wss"
+    return f"{scheme}://{host}:{port}/{base + '/' if base else ''}_stcore/stream", ctx
+
+
+def visit(page: str, query: str, *, timeout: float = 900.0) -> list[str]:
+    """Open ``page?query`` on this server as a browser would, over its own websocket (Streamlit 1.67.0's private
+    protocol: a ``BackMsg.rerun_script`` out, ``ForwardMsg`` in, until "script finished"), so every cache the page
+    reads is filled in this process. Returns the exceptions the page showed (none: [])."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+    from websockets.sync.client import connect  # noqa: PLC0415 - a dependency of Streamlit's server
+
+    url, ssl_ctx = _stream_url()
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = page
+    errors: list[str] = []
+    deadline = time.monotonic() + timeout
+    with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60, ssl=ssl_ctx) as ws:
+        ws.send(msg.SerializeToString())
+        while True:
+            raw = ws.recv(timeout=max(1.0, deadline - time.monotonic()))
+            if isinstance(raw, str):
+                continue
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                el = fwd.delta.new_element
+                if el.WhichOneof("type") == "exception":
+                    errors.append(el.exception.message)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    errors.clear()  # the page asked for a rerun: the next run is the one a student sees
+                    continue
+                return errors
+
+
+def scripts_running() -> int:
+    """Script runs in progress in this process (Streamlit 1.67.0 runs each in a thread of this name)."""
+    return sum(t.name == "ScriptRunner.scriptThread" and t.is_alive() for t in threading.enumerate())
+
+
+def wait_for_quiet(*, quiet: float = 0.5, patience: float = 30.0) -> None:
+    """Serving comes first: until no script has run for ``quiet`` s (at most ``patience`` s, so a busy class
+    cannot hold the warm-up back for ever)."""
+    deadline = time.monotonic() + patience
+    since = time.monotonic()
+    while time.monotonic() < deadline and not _STOP.is_set():
+        if scripts_running():
+            since = time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.05)
+
+
+def warm_visits(todo: list[tuple[str, str, str]]) -> list[str]:
+    """Open every visit once on this server (:func:`visit`), one at a time, each after a quiet moment; the
+    status counts them. Returns what failed ("label: error")."""
+    failed = []
+    for i, (label, page, query) in enumerate(todo):
+        if _STOP.is_set():
+            break
+        _set(VISITS_TASK, f"working: {i}/{len(todo)} ({label})")
+        wait_for_quiet()
+        try:
+            errors = visit(page, query)
+        except Exception as err:  # noqa: BLE001 - a visit that cannot run is reported, the others go on
+            errors = [f"{type(err).__name__}: {err}"]
+        if errors:
+            failed.append(f"{label}: {errors[0][:200]}")
+            pack.note(f"warm-up visit {label!r} failed: {errors[0][:500]}")
+    return failed
+
+
+def _task(label: str, fn: Any) -> bool:
+    """Run one warm-up step with its status line; False if it failed (the page then does the work itself)."""
+    _set(label, "working")
+    try:
+        fn()
+    except _Stopped:
+        return False
+    except Exception as err:  # noqa: BLE001 - reported in the status; the pages still work, only slower
+        _set(label, f"failed: {type(err).__name__}: {err}")
+        pack.note(f"warm-up step {label!r} failed: {type(err).__name__}: {err}")
+        return False
+    _set(label, "ready")
+    return True
+
+
+def lower_thread_priority(by: int = BUILD_NICE) -> bool:
+    """Lower this thread's CPU priority (Linux schedules threads one by one: ``setpriority`` on the thread's id), so
+    the warm-up's own compiles and computations yield to the students' script runs. False where that is refused."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + by)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 def _warm_up() -> None:
+    if os.environ.get(WARM_MODELS_ENV, "1") == "0":  # the test suite's servers: compile the defaults, no more
+        _light_warm_up()
+        return
+    lower_thread_priority()  # serving comes first (what runs in this thread: loads, the compiles of the last steps)
+    todo = visits()
+    directory = pack.pack_dir()
+    tasks = [PACK_TASK] if directory is not None else []
+    for label in [*tasks, VISITS_TASK]:  # the whole list from the start: the teacher sees what is to come
+        _set(label, "waiting")
+    if directory is not None:
+        if pack.is_current(todo):
+            _set(PACK_TASK, "ready")
+        elif not _task(PACK_TASK, build_pack_in_subprocess) and _kind(status()[PACK_TASK]) != "failed":
+            _set(PACK_TASK, "failed: the pack builder was stopped")
+            return  # stopped (the server is stopping): do not redo the builder's work here
+    if _STOP.is_set():
+        return
+    train_models(default_models())  # from the pack (milliseconds each) unless it is off or failed
+
+    def _visits() -> None:
+        failed = warm_visits(todo)
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {len(todo)} failed: " + "; ".join(failed)[:400])
+
+    _task(VISITS_TASK, _visits)
+    # what the pages' interactions compile beyond the first visits (other samplers, both SDE kinds): from the
+    # pack's compilation cache now
+    _task("compiled programs of the exact-score scenes", _warm_kernels)
+    _task("compiled programs of the diffusion scene", _warm_diffusion)
+
+
+def _light_warm_up() -> None:
     _set("compiled programs of the exact-score scenes", "working")
     _warm_kernels()
     _set("compiled programs of the exact-score scenes", "ready")
-    if os.environ.get(WARM_MODELS_ENV, "1") != "0":
-        train_models(default_models())
-    # after the other scenes' programs and models: scene 11 is the lecture's last
-    _set("compiled programs of the diffusion scene", "working")
-    try:
-        _warm_diffusion()
-    except Exception as err:  # noqa: BLE001 - the page compiles them itself then
-        _set("compiled programs of the diffusion scene", f"failed: {type(err).__name__}: {err}")
-    else:
-        _set("compiled programs of the diffusion scene", "ready")
+    # after the other scenes' programs: scene 11 is the lecture's last
+    _task("compiled programs of the diffusion scene", _warm_diffusion)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def warm_up_in_background() -> threading.Thread:
-    """Once per server: compile what the default scenes need, then train the default models of the learned
-    scenes, in a background thread, so that neither the first click on an exact-score scene waits for XLA nor
-    the first visit of a learned-score scene for training (:func:`status` says how far it is)."""
+def warm_up_in_background() -> threading.Thread | None:
+    """Once per server: prepare the lecture pack (module docstring) in a background thread, so that no first visit
+    of a scene or a preset waits for training, compiling or computing (:func:`status` says how far it is). None
+    inside the pack builder (its AppTest runs app.py too)."""
+    if BUILDING_PACK:
+        return None
     thread = threading.Thread(target=_warm_up, name="scoredemo-warm-up", daemon=True)
     thread.start()
     # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): stop the
-    # training at its next chunk and let the thread finish
+    # training at its next chunk and let the thread finish; stop the pack builder too
     atexit.register(_stop_and_join, thread)
+    atexit.register(_stop_builder)
     return thread
 
 
 _ICONS = {"waiting": ":material/schedule:", "working": ":material/progress_activity:", "ready": ":material/check:"}
 
 
+def _kind(state: str) -> str:
+    """ "waiting", "working", "ready" or "failed" ("working: 3/25 …" is working)."""
+    return state.split(":", 1)[0]
+
+
 def status_lines(states: dict[str, str]) -> list[str]:
     """One line per warm-up task, with an icon (failed tasks say why)."""
-    return [f"{_ICONS.get(state, ':material/error:')} {label}: {state}" for label, state in states.items()]
+    return [f"{_ICONS.get(_kind(state), ':material/error:')} {label}: {state}" for label, state in states.items()]
 
 
 #: What the sidebar says once every warm-up task is ready (the browser harnesses wait for it).
 READY = "Server ready"
+#: ... and what it means for the teacher.
+READY_MEANS = "every scene and preset is prepared: the room can open the link"
+
+
+def is_pending(states: dict[str, str]) -> bool:
+    return not states or any(_kind(state) in ("waiting", "working") for state in states.values())
 
 
 def show_status() -> None:
@@ -230,16 +486,16 @@ def show_status() -> None:
     itself every 2 s until everything is ready, then stays still. Once every task is ready it is one caption (the
     expander and its fragment are page weight every student's browser pays for); a failed task keeps the box."""
     states = status()
-    pending = any(state in ("waiting", "working") for state in states.values()) or not states
+    pending = is_pending(states)
     if not pending and all(state == "ready" for state in states.values()):
-        st.sidebar.caption(f":material/check: {READY}", help="  \n".join(status_lines(states)))
+        st.sidebar.caption(f":material/check: {READY}: {READY_MEANS}", help="  \n".join(status_lines(states)))
         return
 
     @st.fragment(run_every=2.0 if pending else None)
     def _box() -> None:
         states = status()
-        done = bool(states) and all(s not in ("waiting", "working") for s in states.values())
-        with st.expander(READY if done else "Server warming up…", expanded=not done):
+        done = not is_pending(states)
+        with st.expander(READY if done else "Server warming up: wait before sharing the link…", expanded=not done):
             st.caption("  \n".join(status_lines(states)) or "starting…")
 
     with st.sidebar:

@@ -17,13 +17,14 @@ WORKLOADS = [
     "training",
     "app_latency",
     "page_weight",
+    "first_visit",
     "scaling",
     "sharded",
     "diffusion",
     "export",
 ]
 #: Under --quick every workload but the browser one runs, with or without the peers installed.
-RUN_QUICK = [name for name in WORKLOADS if name not in ("app_latency", "page_weight")]
+RUN_QUICK = [name for name in WORKLOADS if name not in ("app_latency", "page_weight", "first_visit")]
 
 
 class _Hidden:
@@ -109,6 +110,7 @@ def _stub_workloads(monkeypatch, keep: str | None = None) -> None:
         "bench_export": lambda sizes: {"title": "export", "scoredemo": None, "reason": "stub"},
         "bench_diffusion": lambda sizes: {"title": "diffusion", "scoredemo": None, "reason": "stub"},
         "bench_page_weight": lambda quick=False: {"title": "page weight", "scoredemo": None, "reason": "stub"},
+        "bench_first_visit": lambda quick=False: {"title": "first visits", "scoredemo": None, "reason": "stub"},
     }
     # every workload has a stub: one left running for real made each test below take minutes (diffusion, full size)
     assert {name for name in dir(bench) if name.startswith("bench_")} == set(stubs)
@@ -211,3 +213,30 @@ def test_scene_latency_holds_each_scene_to_the_app_goal():
     assert (ok["met"], slow["met"], compiled["met"]) == (True, False, False) and ok["target"] == 0.3
     line = bench_report._scene_latency_line(ok)
     assert "t 0.020 / 0.030 s" in line and "settled" not in line and line.endswith("met")
+
+
+def test_first_visit_report_holds_every_visit_to_the_goal():
+    """The first-visit workload's report: one line per visit and run with its first chart against the 2 s goal,
+    the slowest visit named, and the trainings after the restart (goal 0)."""
+    from devtools import first_visit
+
+    todo = first_visit.visits()
+    assert todo[0][1] == "/" and len(todo) == 11 + len(__import__("scoredemo.app.presets").app.presets.PRESETS)
+    assert all(path.startswith("/") for _, path in todo)
+
+    def row(label: str, first: float) -> dict:
+        return {"label": label, "first_chart_s": first, "settled_s": first + 1, "compilations": 0, "trainings": 0,
+                "page_errors": [], "met": first <= first_visit.FIRST_VISIT_TARGET_S}  # fmt: skip
+
+    def run(rows: list[dict]) -> dict:
+        warm = {"trainings": 0, "loaded": 6, "compilations": 0, "compile_cache_hits": 300}
+        return {"ready_s": 30.0, "warm_up": warm, "visits": rows, **first_visit._summary(rows)}
+
+    fresh = run([row("1 · Score fields", 0.8), row("3 · How exact is Langevin?", 2.6)])
+    again = run([row("1 · Score fields", 0.7), row("3 · How exact is Langevin?", 1.1)])
+    r = {"target_s": 2.0, "runs": {"fresh": fresh, "restarted": again}, "restart_trainings": 0}
+    r["met"] = all(not m["over_goal"] for m in r["runs"].values())
+    text = first_visit.format_report(r)
+    assert fresh["over_goal"] == ["3 · How exact is Langevin?"] and not again["over_goal"]
+    assert "OVER GOAL" in text and "NOT met" in text and "trainings after the restart: 0 (goal 0)" in text
+    assert text.count("3 · How exact is Langevin?") == 2
