@@ -35,9 +35,10 @@ current = st.navigation([*pages, notes, alias], position="sidebar", expanded=Tru
 if current.url_path in (notes.url_path, alias.url_path):
     current.run()
     st.stop()
-share_slot = presenter.lecture_bar(pages, current)
+slides_slot, share_slot = presenter.lecture_bar(pages, current)
 current.run()
 widgets.draw_intro()  # a scene that drew no chart (e.g. still training) shows its intro now
+presenter.slides_row(slides_slot, pages, current)  # after the scene: its controls' defaults are known
 presenter.share_box(share_slot, current.url_path)  # after the scene: the link holds its controls' values
 warmup.warm_up_in_background()  # once per server: the other scenes compile and train while the teacher talks
 warmup.show_status()

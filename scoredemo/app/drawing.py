@@ -23,7 +23,7 @@ import streamlit as st
 
 from scoredemo import figures as F
 from scoredemo.app import custom_density as CD
-from scoredemo.app import presenter
+from scoredemo.app import presenter, slides
 from scoredemo.app.literal import md_text
 from scoredemo.figures._style import OKABE_ITO, typed_array
 
@@ -308,7 +308,9 @@ def notes() -> None:
 def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None, config: dict) -> None:
     """The drawable chart (its own key, renewed after each gesture); presenter scaling as ``widgets.chart``, on the
     stage (scene 1's main chart)."""
-    spec, height = presenter.on_stage(presenter.scaled(drawable(spec, drawing, tool=tool)), stage=True)
+    spec = presenter.scaled(drawable(spec, drawing, tool=tool))
+    spec = slides.for_camera(spec, config.get("toImageButtonOptions") or {})  # the camera's slide, as widgets.chart
+    spec, height = presenter.on_stage(spec, stage=True)
     st.plotly_chart(
         F.SpecFigure(spec),
         key=chart_key(),

@@ -453,13 +453,11 @@ def _declared_path(pages: Sequence, current) -> str:
     return SCENES[i][2] if i < len(SCENES) else current.url_path
 
 
-def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
-    """Previous / next scene links (carrying ``?present=1``), the scene's slides (its presets) and, in presenter mode,
-    the link to the teacher's notes window; returns the slot the share box goes into once the scene has run.
-
-    Each slide link sits in a container keyed ``beat-<i>`` (``beat-<i>-now`` for the one the URL shows): the beats
-    a clicker steps through (:data:`KEYBOARD_JS`). In presenter mode the scene's own page without parameters is beat
-    0 ("start"), so PageUp from the first slide goes back to it. On the projector the bar sits under the stage."""
+def lecture_bar(pages: Sequence, current) -> tuple[st.delta_generator.DeltaGenerator, ...]:
+    """Previous / next scene links (carrying ``?present=1``), a place for the scene's slides (:func:`slides_row`,
+    drawn once the scene has run) and, in presenter mode, the link to the teacher's notes window; returns (the
+    slides' slot, the slot the share box goes into once the scene has run). On the projector the bar sits under
+    the stage."""
     on = active()
     keep = {PARAM: "1"} if on else None
     prev, nxt = neighbours(pages, current)
@@ -471,34 +469,47 @@ def lecture_bar(pages: Sequence, current) -> st.delta_generator.DeltaGenerator:
     if nxt is not None:
         with c3.container(key="lecture-next", horizontal_alignment="right"):
             st.page_link(nxt, label=f"{nxt.title} →", query_params=keep, help="Next scene (key → or n)")
-    # the default page's url_path is "" (Streamlit serves it at the root; "/score-fields" is "page not found"), so
-    # its presets are looked up under the path it was declared with
-    path = current.url_path or _declared_path(pages, current)
-    mine = P.presets_for(path)
-    now = beat_now(path, _query(), st.session_state.get("_controls", {}).get(path, {}))
     with c2:
-        if mine:
-            with st.container(horizontal=True, key="lecture-presets"):
-                st.markdown("**Slides:**")
-                if on:
-                    with st.container(key="beat-0-now" if now == 0 else "beat-0"):
-                        st.page_link(current, label="start", icon=":material/first_page:", query_params=keep,
-                                     help="The scene at its defaults (PageUp from the first slide)")  # fmt: skip
-                for i, p in enumerate(mine, start=1):
-                    with st.container(key=f"beat-{i}-now" if now == i else f"beat-{i}"):
-                        st.page_link(
-                            current,
-                            label=p.name,
-                            icon=":material/slideshow:",
-                            query_params={**p.params, **(keep or {})},
-                            help=f"Open this slide's settings (link: /{current.url_path}?{p.query()}; key PageDown "
-                            "steps through the slides)",
-                        )
+        slides_slot = st.container()
         share_slot = st.container(horizontal=True)
     if on:
         with share_slot:
             notes_link()
-    return share_slot
+    return slides_slot, share_slot
+
+
+def slides_row(slot, pages: Sequence, current) -> None:
+    """The scene's slides (its presets) as links, into ``slot``, after the scene has run: its controls' defaults are
+    known then (``beat_now``: a preset's default values are not in the URL once the widgets hold them).
+
+    Each slide link sits in a container keyed ``beat-<i>`` (``beat-<i>-now`` for the one the URL shows): the beats
+    a clicker steps through (:data:`KEYBOARD_JS`). In presenter mode the scene's own page without parameters is beat
+    0 ("start"), so PageUp from the first slide goes back to it."""
+    on = active()
+    keep = {PARAM: "1"} if on else None
+    # the default page's url_path is "" (Streamlit serves it at the root; "/score-fields" opens it through a hidden
+    # page), so its presets are looked up under the path it was declared with
+    path = current.url_path or _declared_path(pages, current)
+    mine = P.presets_for(path)
+    if not mine:
+        return
+    now = beat_now(path, _query(), st.session_state.get("_controls", {}).get(path, {}))
+    with slot, st.container(horizontal=True, key="lecture-presets"):
+        st.markdown("**Slides:**")
+        if on:
+            with st.container(key="beat-0-now" if now == 0 else "beat-0"):
+                st.page_link(current, label="start", icon=":material/first_page:", query_params=keep,
+                             help="The scene at its defaults (PageUp from the first slide)")  # fmt: skip
+        for i, p in enumerate(mine, start=1):
+            with st.container(key=f"beat-{i}-now" if now == i else f"beat-{i}"):
+                st.page_link(
+                    current,
+                    label=p.name,
+                    icon=":material/slideshow:",
+                    query_params={**p.params, **(keep or {})},
+                    help=f"Open this slide's settings (link: /{current.url_path}?{p.query()}; key PageDown "
+                    "steps through the slides)",
+                )
 
 
 def _query() -> dict[str, str]:

@@ -53,7 +53,7 @@ def test_diffusion_scene_walk(app_url, chromium):
             "() => [...document.querySelectorAll('.js-plotly-plot')].map(d => d.layout && d.layout.meta"
             " && d.layout.meta.kind)"
         )
-        assert kinds.count("animation") == 2
+        assert kinds.count("animation") == 1  # the SDE and the ODE: one figure, two panels, one Play
         assert {"score-field", "mode-fractions", "quality-vs-nfe", "likelihood"} <= set(kinds)
         pg.screenshot(path=str(SHOTS / "diffusion-1280.png"), full_page=True)
         pg.screenshot(path=str(SHOTS / "diffusion-1280-top.png"))
@@ -69,9 +69,13 @@ def test_diffusion_scene_walk(app_url, chromium):
         assert pg.evaluate(JS_METER_RUNS) == ["reverse SDE", "ODE (heun)"]
         _switch_sampler(pg)
         assert pg.evaluate(JS_METER_RUNS) == ["predictor–corrector", "ODE (heun)"]
-        assert pg.get_by_text("Predictor–corrector", exact=False).count() >= 1
+        pg.wait_for_function(  # the pair's left panel is titled by the sampler
+            "() => [...document.querySelectorAll('.js-plotly-plot')].some(d => d.layout.meta.kind === 'animation'"
+            " && (d.layout.annotations || []).some(a => a.text.startsWith('predictor–corrector')))",
+            timeout=120_000,
+        )
 
-        # the first animation plays (from t = 1): its frame label moves on
+        # the animation plays (from t = 1): its frame label moves on
         chart = pg.evaluate_handle(f"({JS_CHART})('animation')")
         start = animation_label(chart)
         assert start == "t = 0.00"  # it opens where the particles have landed

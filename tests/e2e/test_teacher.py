@@ -215,7 +215,7 @@ def _play_pause_resume(pg, where: str, followers: int) -> list[str]:
             pg.wait_for_function(
                 "() => { const l = document.querySelector('.st-key-stage .slider-group text.slider-label');"
                 " return l.textContent === l.closest('.js-plotly-plot').layout.sliders[0].steps[0].label; }",
-                timeout=5000,
+                timeout=20000,  # the key waits for the page to be idle: on a busy box, seconds
                 polling="raf",
             )
         except Exception:  # noqa: BLE001 - reported as the problem it is

@@ -9,10 +9,11 @@ from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import custom_density as CD
 from scoredemo.app import drawing as D
-from scoredemo.app import settings
+from scoredemo.app import presenter, settings
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM
+from scoredemo.figures.presenting import image_button_options
 
 PAGE = "score-fields"
 
@@ -88,7 +89,8 @@ def _config() -> dict:
     """The shared chart config: its toolbar has no lasso or box (the sidebar's drawing tool does both, through
     presenter.DRAW_JS; Plotly's own took the drag mode, so a click then did nothing)."""
     cfg = dict(W.CHART_CONFIG)
-    cfg["toImageButtonOptions"] = {**cfg.get("toImageButtonOptions", {}), "filename": "scoredemo-drawn-density"}
+    # what the session's camera saves (presenter.image_format), as every other chart's
+    cfg["toImageButtonOptions"] = image_button_options(presenter.image_format(), "scoredemo-drawn-density")
     return cfg
 
 
