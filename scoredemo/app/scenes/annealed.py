@@ -16,6 +16,7 @@ from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey
+from scoredemo.app.scenes import cite
 from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
@@ -50,7 +51,8 @@ def render() -> None:
         [*DENSITY_NAMES, CUSTOM],
         DENSITY_NAMES[0],
         help="ncsn-mixture: the NCSN paper's toy, π·N((−5,−5), I) + (1−π)·N((5,5), I); custom: your drawing "
-        "(drawn on scene 1's chart or typed in the component table), one mode per bump and per filled region.",
+        f"(drawn on {cite('score-fields')}'s chart or typed in the component table), one mode per bump and per "
+        "filled region.",
     )
     drawn = dkey_name == CUSTOM
     pi_box = st.sidebar.container()
@@ -301,7 +303,7 @@ def drawn_spread_caption(
 
 
 def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained_above: bool) -> None:
-    """Scene 4's error-by-density, re-measured for a noise-conditional model at σ_max and at σ_min.
+    """The low-density scene's error-by-density, re-measured for a noise-conditional model at σ_max and at σ_min.
 
     The error is σ²·mean‖s_θ(x, σ) − ∇ log p_σ(x)‖² per decade of the clean density: the ncsn loss's own weight
     λ(σ) = σ², and the size of the sampler's mistake (the step ε_σ ∝ σ² multiplies the score). The relative error
@@ -310,10 +312,10 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
     """
     st.subheader("Noise makes the learned score accurate everywhere")
     st.markdown(
-        f"Scene 4's error-by-density again, for the noise-conditional network s_θ(x, σ) ({tkey.steps} ncsn "
-        "training steps), against the exact score of p_σ on a grid over the picture, binned by how much **clean** "
-        "data density is there. The error is measured in units of the noise, σ²·‖s_θ − s_σ‖² (the weight the "
-        "ncsn loss gives each level)."
+        f"{cite('low-density').capitalize()}'s error-by-density again, for the noise-conditional network "
+        f"s_θ(x, σ) ({tkey.steps} ncsn training steps), against the exact score of p_σ on a grid over the picture, "
+        "binned by how much **clean** data density is there. The error is measured in units of the noise, "
+        "σ²·‖s_θ − s_σ‖² (the weight the ncsn loss gives each level)."
     )
     if not trained_above and M.train_block(tkey, page_id=PAGE, label="Train") is None:
         return

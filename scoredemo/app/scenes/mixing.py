@@ -14,6 +14,7 @@ from scoredemo.app import keys as K
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey
+from scoredemo.app.scenes import cite
 
 PAGE = "mixing"
 START_TITLES = {"uniform": "uniform noise", "data": "the data", "one-mode": "the left mode"}
@@ -44,7 +45,8 @@ def render() -> None:
         "density",
         [*DENSITY_NAMES, CUSTOM],
         "disjoint",
-        help="Two-mode densities of the registry that have a π, or custom: your drawing (drawn on scene 1's chart "
+        help="Two-mode densities of the registry that have a π, or custom: your drawing (drawn on "
+        f"{cite('score-fields')}'s chart "
         "or typed in the component table), one mode per bump and per filled region.",
     )
     drawn = dkey_name == CUSTOM
