@@ -18,10 +18,12 @@ def mode_split(fractions: Sequence[float], true_weights: Sequence[float], names:
     f = np.asarray(fractions, np.float64)
     w = np.asarray(true_weights, np.float64)
     if len(f) <= 3:
-        names = list(names) if names is not None else [f"mode {j + 1}" for j in range(len(f))]
-        got = ", ".join(
-            f"{pct(x)} in the {n}" + ("" if "mode" in n else " mode") for x, n in zip(f, names, strict=True)
-        )
+        if names is None:
+            got = ", ".join(f"{pct(x)} in mode {j + 1}" for j, x in enumerate(f))
+        else:
+            got = ", ".join(
+                f"{pct(x)} in the {n}" + ("" if "mode" in n else " mode") for x, n in zip(f, names, strict=True)
+            )
         return f"{got}; true weights " + " / ".join(pct(x) for x in w)
     truth = f"{pct(w[0])} each" if np.allclose(w, w[0], atol=5e-3) else f"{pct(w.min())}–{pct(w.max())}"
     return f"in each of the {len(f)} modes {pct(f.min())}–{pct(f.max())}; true weights {truth}"

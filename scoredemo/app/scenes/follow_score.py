@@ -150,9 +150,10 @@ def norm_sentence(noise: bool, got: NormStat, start: NormStat, truth: NormStat, 
     se = float(np.hypot(got.se, truth.se))
     head = f"Langevin's mean ‖s(x)‖ is {got.mean:.3g}, true samples' {truth.mean:.3g}"
     if abs(got.mean - truth.mean) <= 2 * se:
-        return head + f": the same within sampling error (± {se:.2g}), as samples of p have."
+        return head + f": equal within sampling error (± {se:.2g}), as for samples of p."
     return (
-        head + f": {abs(got.mean - truth.mean) / se:.0f} standard errors apart (± {se:.2g}), not yet those of samples."
+        head + f": {abs(got.mean - truth.mean) / se:.0f} standard errors apart (± {se:.2g}), so these particles are "
+        "not samples of p (yet): too few steps, or too large an ε."
     )
 
 
