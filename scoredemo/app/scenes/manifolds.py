@@ -106,7 +106,7 @@ def render() -> None:
     results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
     if results is None:
         return
-    wander, error = {}, {}
+    wander, error, end = {}, {}, {}
     cols = st.columns(2)
     for col, res, k, w, tag in zip(
         cols, results, (thick_key, thin_key), (THICK, thickness), ("thick", "thin"), strict=True
@@ -114,6 +114,7 @@ def render() -> None:
         best = -0.5 * B.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
         wander[tag] = metrics.loss_wander(res.loss_curve, WINDOW)
         error[tag] = T.weighted_error(k)
+        end[tag] = curve_end(res.loss_curve / abs(best))
         with col:
             fig = F.loss_curve_spec(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
@@ -131,7 +132,7 @@ def render() -> None:
                 "minibatch noise (1×). Needs at least 400 training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
-    st.markdown(_summary(wander, error, steps, thickness))
+    st.markdown(_summary(wander, error, steps, thickness, end))
     with st.expander("details"):
         st.markdown(_details(steps))
 
@@ -153,7 +154,17 @@ def _thickness_zero_note(page: Page) -> None:
         )
 
 
-def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thickness: float) -> str:
+def curve_end(y: np.ndarray) -> float:
+    """Where a loss ÷ |best| chart's bold line ends, above the best possible −1: the mean of the last WINDOW finite
+    steps (the chart's smoothing), plus 1."""
+    y = np.asarray(y, np.float64)
+    y = y[np.isfinite(y)]
+    return float(F.smooth(y, WINDOW)[-1]) + 1.0 if len(y) else float("nan")
+
+
+def _summary(
+    wander: dict[str, float], error: dict[str, float], steps: int, thickness: float, end: dict[str, float]
+) -> str:
     """What the two loss charts and the four numbers show, one plain sentence per number (the derivations are in
     :func:`_details`)."""
     thick, thin = wander["thick"], wander["thin"]
@@ -181,8 +192,9 @@ def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thic
             f"{error['thin'] / error['thick']:.0f}× further from the truth."
         )
     lines.append(
-        "\n\nOn the loss charts −1 is the best possible loss: a curve ending at −1 + e has score error e, so the "
-        f"thin ring's curve ends about {error['thin']:.2g} above the line."
+        "\n\nOn the loss charts −1 is the best possible loss, and a model of score error e has loss −1 + e on "
+        f"average: the bold lines end {end['thick']:.2g} (thick) and {end['thin']:.2g} (thin) above it, the mean of "
+        f"their last {WINDOW} minibatch losses (the score errors above are measured on fresh samples of p)."
     )
     return "".join(lines)
 
