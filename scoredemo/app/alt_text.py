@@ -12,6 +12,11 @@ def pct(x: float) -> str:
     return f"{100 * float(x):.0f} %"
 
 
+def binomial_se(p: float, n: int) -> float:
+    """The standard error √(p(1 − p)/n) of a fraction of n independent particles whose true value is p."""
+    return float(np.sqrt(max(p * (1.0 - p), 1e-12) / max(int(n), 1)))
+
+
 def mode_split(fractions: Sequence[float], true_weights: Sequence[float], names: Sequence[str] | None = None) -> str:
     """ "49 % in the left mode, 51 % in the right mode; true weights 20 % / 80 %" (up to 3 modes), or the range
     over the modes for more ("in each of the 8 modes 11–14 %; true weights 12 % each")."""

@@ -308,11 +308,6 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
     st.caption("Where the modes are: " + "; ".join(view.where) + ".")
 
 
-def binomial_se(p: float, n: int) -> float:
-    """The standard error √(p(1 − p)/n) of a fraction of n independent particles whose true value is p."""
-    return float(np.sqrt(max(p * (1.0 - p), 1e-12) / max(int(n), 1)))
-
-
 def start_caption(
     start: str, first: float, last: float, pi: float, crossed: float, steps: int, n: int, *, diverged_at: int = -1
 ) -> str:
@@ -324,7 +319,7 @@ def start_caption(
             f"The run diverged at step {diverged_at}: the meter stops at step {steps}, the last frame where every "
             f"particle is finite (the left mode then holds {last:.2f}; π = {pi:.2f}). A smaller ε samples p."
         )
-    se = binomial_se(pi, n)
+    se = alt_text.binomial_se(pi, n)
     moved = f"{crossed:.1%} of the particles changed mode in {steps} steps"
     if start == "data":
         head = f"Started at exact samples of p, the left mode holds {first:.2f} at step 0 and {last:.2f} at the end"
