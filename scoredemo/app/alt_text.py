@@ -51,13 +51,13 @@ def curve_ends(label: str, x, y, *, x_name: str, y_name: str) -> str:
     return f"{label}: {y_name} {ys[0]:.3g} at {x_name} = {xs[0]:g}, {ys[-1]:.3g} at {x_name} = {xs[-1]:g}"
 
 
-def nfe_to_reach(reach: dict[str, float | None], target: float, floor: float) -> str:
+def nfe_to_reach(reach: dict[str, float | None], target: float, floor: float, at_nfe: float) -> str:
     """ "To reach annealed Langevin's energy distance 0.012 (floor 0.003): reverse SDE 16 NFE, …, PC not within the
-    chart" — the quality-vs-cost chart by what it answers."""
+    chart" — the quality-vs-cost chart by what it answers (``at_nfe``: where annealed Langevin's distance is read)."""
     parts = [f"{name} {nfe:.0f}" if nfe is not None else f"{name} not on the chart" for name, nfe in reach.items()]
     return (
         f"Energy distance to exact samples against score evaluations. Fewest evaluations per particle to reach "
-        f"annealed Langevin's distance at 1000 ({target:.3g}; exact-vs-exact floor {floor:.3g}): "
+        f"annealed Langevin's distance at {at_nfe:.0f} ({target:.3g}; exact-vs-exact floor {floor:.3g}): "
         + ", ".join(parts)
         + "."
     )
