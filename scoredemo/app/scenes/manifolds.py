@@ -22,6 +22,8 @@ THICK = 0.5
 THICKNESS, RADIUS, TRAIN_STEPS, SEED = 0.02, 2.5, 2500, 0
 #: Loss windows for the wander ratio (metrics.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
+#: metrics.loss_wander needs 4 windows in the second half of training.
+MIN_WANDER_STEPS = 8 * WINDOW
 #: One arrow scale for every thickness, so the arrows grow as w falls. Log lengths, because on the 20 × 20 grid
 #: ‖s‖ spans six decades over the slider's range (≈ 0.7–2 next to the ring at w = 0.3, 100–550 at w = 0.02, up to
 #: 3·10⁴ in the corners at w = 0.01; it grows like distance/w²): any linear scale that shows the thick ring's
@@ -129,7 +131,7 @@ def render() -> None:
                 "loss wander",
                 f"{wander[tag]:.1f}×" if np.isfinite(wander[tag]) else "n/a",
                 help=f"metrics.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
-                "minibatch noise (1×). Needs at least 400 training steps.",
+                "minibatch noise (1×). Needs at least {MIN_WANDER_STEPS} training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
     st.markdown(_summary(wander, error, steps, thickness, end))
@@ -181,7 +183,7 @@ def _summary(
             "noise; 1× means settled): more training steps make the comparison sharper."
         )
     else:
-        lines.append("**Loss wander** needs at least 400 training steps.")
+        lines.append(f"**Loss wander** needs at least {MIN_WANDER_STEPS} training steps.")
     lines.append(
         f"\n\n**Score error** (0 is perfect, 1 is no better than drawing no arrows at all): {error['thick']:.3g} on "
         f"the thick ring, **{error['thin']:.3g}** on the ring of thickness {thickness:g}."
