@@ -131,7 +131,7 @@ def render() -> None:
                 "loss wander",
                 f"{wander[tag]:.1f}×" if np.isfinite(wander[tag]) else "n/a",
                 help=f"metrics.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
-                "minibatch noise (1×). Needs at least {MIN_WANDER_STEPS} training steps.",
+                f"minibatch noise (1×). Needs at least {MIN_WANDER_STEPS} training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
     st.markdown(_summary(wander, error, steps, thickness, end))
