@@ -34,7 +34,7 @@ PRESETS: list[Preset] = [
         "noise smooths the score",
         "score-fields",
         {"density": "two-moons", "sigma": "1"},
-        "At σ = 1 each moon blurs into a round blob; far from the data every arrow points (within 45°) to the centre.",
+        "At σ = 1 each moon blurs into a blob; far from the data every arrow points (within 45°) to their centre.",
     ),
     Preset(
         "ascent collapses",
