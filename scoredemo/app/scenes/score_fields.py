@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
@@ -53,7 +54,7 @@ def render() -> None:
         else "Every arrow has the same length: only the direction is shown. "
     )
     centre = data_centre(dens.mixture)
-    n_far, n_in = far_arrows(f, centre)
+    n_far, n_in = far_arrows(f, dens.mixture, sigma, centre)
     alt = (
         f"The density {title} as shading (darker is more likely) under score arrows on a "
         f"{settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². {length}Largest ‖s‖ on the "
@@ -104,13 +105,12 @@ def data_centre(mix) -> np.ndarray:
     return w @ np.asarray(mix.means, np.float64)
 
 
-def far_arrows(f: B.FieldData, centre: np.ndarray) -> tuple[int, int]:
-    """(arrows where p_σ < FAR·max p_σ, how many of them point within ANGLE° of ``centre``): p_σ read at each
-    arrow's nearest grid point. Far from every mode the score of p_σ is ≈ (x̄ − x)/(s² + σ²) once σ blurs the
-    modes together: the arrows straighten towards the centre."""
-    ix = np.abs(f.xs[None, :] - f.points[:, :1]).argmin(axis=1)
-    iy = np.abs(f.ys[None, :] - f.points[:, 1:]).argmin(axis=1)
-    far = f.density[iy, ix] < FAR
+def far_arrows(f: B.FieldData, mix, sigma: float, centre: np.ndarray) -> tuple[int, int]:
+    """(arrows where p_σ < FAR·max p_σ, how many of them point within ANGLE° of ``centre``): p_σ exactly at each
+    arrow, against the picture's highest. Far from every mode the score of p_σ is ≈ (x̄ − x)/(s² + σ²) once σ blurs
+    the modes together: the arrows straighten towards the centre."""
+    log_p = np.asarray(mix.log_prob(jnp.asarray(f.points, jnp.float32), sigma), np.float64)
+    far = log_p - float(f.log_density.max()) < np.log(FAR)
     to = centre[None, :] - f.points[far]
     s = f.score[far]
     cos = np.sum(to * s, axis=1) / np.maximum(np.linalg.norm(to, axis=1) * np.linalg.norm(s, axis=1), 1e-30)
