@@ -88,7 +88,7 @@ PRESETS: list[Preset] = [
         "crossing takes exp(ΔU)",
         "mixing-time",
         {},
-        "Each extra unit of separation multiplies the time to cross by about e^1.2 ≈ 3.4; Kramers' law predicts e^1.3.",
+        "Each extra unit of separation multiplies the crossing time by e^1.22 ≈ 3.4; Kramers' law predicts e^1.31.",
     ),
     Preset(
         "σ 20 → 1",
