@@ -337,19 +337,18 @@ def test_mixing_captions_say_what_the_run_shows(density, init):
     start = said(at, r"changed mode in (\d+) steps\. ").string
     moved = re.search(rf"{NUM}% of the particles changed mode", start)
     assert abs(float(moved[1]) / 100 - crossed) <= 2 / n + 1e-3  # a particle on a mode border may be drawn across it
+    mixed = crossed >= mixing.MIXED
+    assert ("Particles do cross" in start) == mixed and ("not crossed" in start or "so few cross" in start) != mixed
+    diff = said(at, r"changed mode in the run below").string  # the score-difference map's caption: the same run
+    assert re.search(rf"{re.escape(moved[1])}% of the particles changed mode in the run below", diff)
+    assert ("does not cross" in diff or "too few" in diff) != mixed and ("can move the split" in diff) == (
+        mixed and "carry particles across" not in diff
+    )
     assert f"{meter[-1]:.2f} " in start and f"{meter[0]:.2f}" in start
     se = float(np.sqrt(0.67 * 0.33 / n))
     z = re.search(rf"{NUM} binomial standard errors \(± {NUM}\) from π = 0.67", start)
     # the meter is drawn to 3 decimals: its end can differ by 0.0005 from the caption's, 0.03 standard errors
     assert abs(float(z[1]) - abs(meter[-1] - 0.67) / se) <= 0.05 + 0.0005 / se and close(z[2], se, 3)
-    diff = said(at, r"changed mode in the run below").string
-    assert re.search(rf"{re.escape(moved[1])}% of the particles changed mode in the run below", diff)
-    if crossed >= mixing.MIXED:
-        assert "Particles do cross" in start and "not crossed" not in start
-        assert "does not cross" not in diff and "too few" not in diff
-    else:
-        assert "not crossed" in start or "so few cross" in start
-        assert "Particles do cross" not in start and "can move the split" not in diff
     if density == "two-modes":
         assert crossed >= mixing.MIXED  # at its defaults the modes are close enough: this view must say "cross"
     elif init == "one-mode":
@@ -405,6 +404,8 @@ def test_annealed_verdict_blob_and_citation():
 
     at = page("annealed", train_steps=250)
     c = charts(at)
+    cite = said(at, r"([Ss]cene) (\d+)'s error-by-density")
+    assert SCENES[int(cite[2]) - 1][0] == "low_density", cite.string
     meter = c["mode-fractions"][0]
     end = {
         r: float(np.asarray(trace(meter, role="fraction", run=r, mode=0)["y"], float)[-1])
@@ -435,8 +436,6 @@ def test_annealed_verdict_blob_and_citation():
         ratio = y[np.isfinite(y) & (y > 0)][0] / y[np.isfinite(y) & (y > 0)][-1]
         printed = metrics(at)[label][0][0].rstrip("×")
         assert abs(float(printed) - ratio) <= (0.5 if ratio >= 10 else 0.05 * ratio), (printed, ratio)
-    cite = said(at, r"([Ss]cene) (\d+)'s error-by-density")
-    assert SCENES[int(cite[2]) - 1][0] == "low_density", cite.string
 
 
 # ------------------------------------------------------------------------------------------------ scene 10
