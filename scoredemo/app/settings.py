@@ -27,7 +27,7 @@ MAX_PARTICLES = max(PARTICLE_CHOICES)
 #: Sampler steps in one run (annealed: levels × steps per level; the scenes offer at most 20 × 300, or 20 000 at
 #: 500 particles in the mixing-time scene, whose crossings need that many).
 MAX_RUN_STEPS = 20_000
-#: Particles × steps in one run: the most a scene offers (scene 7: 2000 particles × 20 levels × 300 steps); well
+#: Particles × steps in one run: the most a scene offers (scene 9: 2000 particles × 20 levels × 300 steps); well
 #: under a second of compute on 2 cores with the exact score, several seconds with a learned one.
 MAX_PARTICLE_STEPS = 12_000_000
 #: Training steps of one model, and the largest fixed training set.

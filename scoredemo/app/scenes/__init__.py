@@ -14,3 +14,8 @@ SCENES = [
     ("real_images", "10 · Real data: digits", "real-data", ":material/draw:"),
     ("diffusion", "11 · The step to diffusion", "diffusion", ":material/waves:"),
 ]
+
+
+def cite(url_path: str) -> str:
+    """ "scene 5": how a page names another scene, by its place in :data:`SCENES` (never a hard-coded number)."""
+    return f"scene {[s[2] for s in SCENES].index(url_path) + 1}"

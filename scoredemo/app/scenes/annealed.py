@@ -16,6 +16,7 @@ from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey
+from scoredemo.app.scenes import cite
 from scoredemo.samplers import geometric_sigmas
 
 PAGE = "annealed-langevin"
@@ -53,7 +54,8 @@ def render() -> None:
         [*DENSITY_NAMES, CUSTOM],
         DENSITY_NAMES[0],
         help="ncsn-mixture: the NCSN paper's toy, π·N((−5,−5), I) + (1−π)·N((5,5), I); custom: your drawing "
-        "(drawn on scene 1's chart or typed in the component table), one mode per bump and per filled region.",
+        f"(drawn on {cite('score-fields')}'s chart or typed in the component table), one mode per bump and per "
+        "filled region.",
     )
     drawn = dkey_name == CUSTOM
     pi_box = st.sidebar.container()
@@ -155,10 +157,13 @@ def render() -> None:
             W.single_mode_note(view)
         else:
             _meter(view, annealed, plain, pi=pi)
+    merged = count_peaks(blurred[0].log_density) == 1
     if drawn:
-        st.caption(drawn_spread_caption(dkey, dens, view, annealed, sigma_min, boxes, L=levels, T=per_level))
+        st.caption(
+            drawn_spread_caption(dkey, dens, view, annealed, sigma_min, boxes, L=levels, T=per_level, merged=merged)
+        )
     else:
-        st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level))
+        st.caption(spread_caption(dens, annealed, sigma_min, boxes, L=levels, T=per_level, merged=merged))
 
     if view.n_weighted >= 2:
         _weights(view, annealed, plain, total=total, n=int(n), pi=pi)
@@ -215,10 +220,7 @@ def _weights(view: W.ModeView, annealed, plain, *, total: int, n: int, pi: float
             f"{view.split(fp[-1])}."
         )
     else:
-        said = (
-            f"After {total} steps each: plain Langevin puts {fp[-1][0]:.0%} in the lower-left mode, annealed "
-            f"{fa[-1][0]:.0%}; the truth is π = {pi:.0%}."
-        )
+        said = weights_verdict(float(fa[-1][0]), float(fp[-1][0]), pi, n, total)
     left, right = st.columns([3, 2])
     with left:
         W.chart(
@@ -246,16 +248,67 @@ def level_box(sigma: float, box: float) -> float:
     return float(max(box, np.ceil(5.0 + 2.5 * sigma)))
 
 
-def spread_caption(dens, run, sigma_min: float, boxes: list[float], *, L: int, T: int) -> str:
-    """Why the final cloud is wider than p: the last level samples p_σmin = p ∗ N(0, σ_min² I)."""
+def weights_verdict(annealed: float, plain: float, pi: float, n: int, total: int) -> str:
+    """The meter's end in words: each run's lower-left share against π, in binomial standard errors of n particles
+    (within two: "recovers π")."""
+    se = alt_text.binomial_se(pi, n)
+    z_a, z_p = abs(annealed - pi) / se, abs(plain - pi) / se
+    head = (
+        f"After {total} steps each: plain Langevin puts {plain:.0%} in the lower-left mode, annealed {annealed:.0%}; "
+        f"the truth is π = {pi:.0%} (± {se:.1%}, the binomial standard error of {n} particles). "
+    )
+    if z_a <= 2 and z_p <= 2:
+        return head + "Both are within two standard errors of π here."
+    if z_a <= 2:
+        return head + f"Annealing recovers π within sampling error; plain Langevin is {z_p:.0f} standard errors off."
+    if z_a < z_p:
+        return head + (
+            f"Annealing comes closer ({z_a:.1f} standard errors off, plain Langevin {z_p:.0f}), but not within "
+            "sampling error."
+        )
+    return head + f"Here annealing is no closer than plain Langevin ({z_a:.1f} vs {z_p:.1f} standard errors off)."
+
+
+def count_peaks(log_density: np.ndarray) -> int:
+    """Local maxima of a density on its grid: connected groups of points at least as high as their 8 neighbours
+    (a peak that falls between grid points shows as two equal neighbours; the border rows, and points below e⁻²⁰
+    of the highest, are not counted)."""
+    from scipy import ndimage  # noqa: PLC0415 - only this caption needs it
+
+    d = np.asarray(log_density, np.float64)
+    inner = d[1:-1, 1:-1]
+    peak = inner > d.max() - 20.0  # not a flat underflowed floor far from every mode
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dx or dy:
+                peak &= inner >= d[1 + dy : d.shape[0] - 1 + dy, 1 + dx : d.shape[1] - 1 + dx]
+    return int(ndimage.label(peak, structure=np.ones((3, 3)))[1])
+
+
+def _blob(merged: bool, sigma_max: float, modes: str) -> str:
+    """What p_σ at σ_max looks like: one blob (the modes merged: one peak on its picture) or not yet."""
+    if merged:
+        return (
+            f"at σ_max = {sigma_max:g} {modes} are one blob (p_σ has a single peak), and the particles spread over it"
+        )
+    return (
+        f"at σ_max = {sigma_max:g} {modes} are not yet one blob (p_σ still has several peaks: a larger σ_max merges "
+        "them), and the particles spread over it"
+    )
+
+
+def spread_caption(dens, run, sigma_min: float, boxes: list[float], *, L: int, T: int, merged: bool = True) -> str:
+    """Why the final cloud is wider than p: the last level samples p_σmin = p ∗ N(0, σ_min² I). ``merged``: p_σ at
+    σ_max (the run's first frame's σ) has a single peak."""
+    sigma_max = float(run.frame_sigmas[0])
     w = float(np.min(np.asarray(dens.mixture.scales)))
     modes, finite = metrics.assign_modes(dens.mixture, run.samples)
     x = np.asarray(run.samples, np.float64)[finite & (modes == 1)]
     measured = f" (measured: {float(np.mean(x.std(axis=0))):.2f})" if len(x) > 10 else ""
     return (
         f"Behind each level of the left animation is p_σ at that level's σ, and the view widens with σ "
-        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): at large σ the two modes are one blob, and the "
-        f"particles spread over it in the proportions π : 1 − π before the modes separate. {L} levels × {T} steps "
+        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): {_blob(merged, sigma_max, 'the two modes')} "
+        f"before the modes separate (the meter below shows the split they end with). {L} levels × {T} steps "
         f"= {L * T} steps, as many as plain Langevin's on the right. The final cloud is wider than p because "
         f"the last level samples p_σ at σ_min = {sigma_min:g}, p ∗ N(0, σ_min² I): each mode's standard deviation "
         f"is √({w:g}² + {sigma_min:g}²) = {np.sqrt(w**2 + sigma_min**2):.2f} instead of {w:g}{measured}."
@@ -263,17 +316,28 @@ def spread_caption(dens, run, sigma_min: float, boxes: list[float], *, L: int, T
 
 
 def drawn_spread_caption(
-    dkey: DensityKey, dens, view: W.ModeView, run, sigma_min: float, boxes: list[float], *, L: int, T: int
+    dkey: DensityKey,
+    dens,
+    view: W.ModeView,
+    run,
+    sigma_min: float,
+    boxes: list[float],
+    *,
+    L: int,
+    T: int,
+    merged: bool = True,
 ) -> str:
     """:func:`spread_caption` for a drawing: the final cloud samples p_σmin = p ∗ N(0, σ_min² I), so a bump of
     scale s comes out with standard deviation √(s² + σ_min²) (measured on the heaviest bump's particles) and a
     filled region's edges blur by about σ_min."""
+    sigma_max = float(run.frame_sigmas[0])
     d = CD.parse_drawing(dkey.components)
     text = (
         f"Behind each level of the left animation is p_σ at that level's σ, and the view widens with σ "
-        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): at large σ the drawing's modes are one "
-        "blob, and the particles spread over it in the proportions of the drawing's weights before the modes "
-        f"separate. {L} levels × {T} steps = {L * T} steps, as many as plain Langevin's on the right. The final "
+        f"(±{boxes[0]:g} at σ_max, ±{boxes[-1]:g} at the last level): "
+        + _blob(merged, sigma_max, "the drawing's modes")
+        + " before the modes separate (the meter below shows the split they end with). "
+        f"{L} levels × {T} steps = {L * T} steps, as many as plain Langevin's on the right. The final "
         f"cloud is wider than the drawing because the last level samples p_σ at σ_min = {sigma_min:g}, "
         "p ∗ N(0, σ_min² I)"
     )
@@ -295,7 +359,7 @@ def drawn_spread_caption(
 
 
 def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained_above: bool) -> None:
-    """Scene 4's error-by-density, re-measured for a noise-conditional model at σ_max and at σ_min.
+    """The low-density scene's error-by-density, re-measured for a noise-conditional model at σ_max and at σ_min.
 
     The error is σ²·mean‖s_θ(x, σ) − ∇ log p_σ(x)‖² per decade of the clean density: the ncsn loss's own weight
     λ(σ) = σ², and the size of the sampler's mistake (the step ε_σ ∝ σ² multiplies the score). The relative error
@@ -304,10 +368,10 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
     """
     st.subheader("Noise makes the learned score accurate everywhere")
     st.markdown(
-        f"Scene 4's error-by-density again, for the noise-conditional network s_θ(x, σ) ({tkey.steps} ncsn "
-        "training steps), against the exact score of p_σ on a grid over the picture, binned by how much **clean** "
-        "data density is there. The error is measured in units of the noise, σ²·‖s_θ − s_σ‖² (the weight the "
-        "ncsn loss gives each level)."
+        f"{cite('low-density').capitalize()}'s error-by-density again, for the noise-conditional network "
+        f"s_θ(x, σ) ({tkey.steps} ncsn training steps), against the exact score of p_σ on a grid over the picture, "
+        "binned by how much **clean** data density is there. The error is measured in units of the noise, "
+        "σ²·‖s_θ − s_σ‖² (the weight the ncsn loss gives each level)."
     )
     if not trained_above and M.train_block(tkey, page_id=PAGE, label="Train") is None:
         return
@@ -340,9 +404,12 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
         hi, lo = _times(ratios[float(sigma_max)]), _times(ratios[float(sigma_min)])
         # the pitfall is named only when the numbers show it (a drawing, or a short training, may not)
         pitfall = ratios[float(sigma_min)] > 3 * max(ratios[float(sigma_max)], 1.0)
+        # how much of the picture the blurred data reaches (p_σ above 10⁻⁴ of its peak: the low-density threshold)
+        cover = float(np.mean(B.field(tkey.density, float(sigma_max)).density >= 1e-4))
         st.caption(
-            f"At σ_max = {sigma_max:g} the blurred data covers the whole picture, so the network was trained "
-            f"everywhere: where p is tiniest its error is {hi} what it is near the modes. At σ_min = "
+            f"At σ_max = {sigma_max:g} the blurred data reaches {cover:.0%} of the picture (p_σ above 10⁻⁴ of its "
+            f"peak), so the network was trained there: where p is tiniest its error is {hi} what it is near the "
+            "modes. At σ_min = "
             f"{sigma_min:g} it is {lo}"
             + (
                 ", the low-density pitfall again — but annealed Langevin uses the small σ only once the particles "

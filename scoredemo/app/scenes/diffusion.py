@@ -236,11 +236,12 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
         raw_t = page.slider(T_LABEL, "t", DEFAULT_T, 0.0, 1.0, FORWARD_STEP, container=st)
     t = min(FORWARD_TIMES, key=lambda u: abs(u - float(raw_t)))  # a URL value between two frames: the nearer
     lo, hi = forward_boxes(dkey, kind, sigma_max)
+    n_shown = len(DB.forward_samples(dkey, kind, sigma_max, FORWARD_TIMES)[0])  # the chart's samples per t (cached)
     with left:
         W.chart(
             forward_spec(dkey, kind, sigma_max),
             "forward",
-            alt=f"p_t with its exact score arrows and 400 samples x_t of the forward process, at the t slider's "
+            alt=f"p_t with its exact score arrows and {n_shown} samples x_t of the forward process, at the t slider's "
             f"time (one picture per t from 0 to 1 in steps of {FORWARD_STEP:g}); the view widens from ±{lo:g} to "
             f"±{hi:g} as t grows.",
         )
@@ -251,19 +252,7 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
         m1, m2 = st.columns(2)
         m1.metric("σ(t), the noise's std", f"{sig(t):.3g}")
         m2.metric("α(t), the signal's scale", f"{alpha(t):.3g}")
-        if kind == "ve":
-            st.markdown(
-                f"**VE** at t = {t:.2f}: x_t = x₀ + σ(t)·z with σ(t) = 0.01·({sigma_max:g}/0.01)^t, so "
-                f"p_t = p ∗ N(0, σ(t)² I): the modes keep their place and widen to std √(1 + σ(t)²) = "
-                f"{np.sqrt(1 + sig(t) ** 2):.2f}. At t = 1, σ = {sigma_max:g}: p₁ is close to N(0, {sigma_max:g}² I), "
-                "the textbook prior."
-            )
-        else:
-            st.markdown(
-                f"**VP** at t = {t:.2f}: x_t = α(t)·x₀ + √(1 − α(t)²)·z with α(t) = exp(−½∫₀ᵗβ), β from 0.1 to 20: "
-                f"the modes slide towards 0 (here to α·5 = {5 * alpha(t):.2f}) while the noise grows to std 1. At "
-                f"t = 1, α = {alpha(1.0):.1e}: p₁ is N(0, I) up to that."
-            )
+        st.markdown(forward_note(K.get_density(dkey).mixture, kind, sigma_max, t, sig, alpha))
         st.caption(
             "The arrows are the exact ∇ log p_t (a Gaussian mixture again at every t); the red dots are exact "
             "samples of p pushed forward to time t. Move t: the score is known everywhere once t is large — that is "
@@ -271,6 +260,32 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
         )
     if not full_run:  # a t move: the picture is on screen; now the share link catches up
         st.rerun(scope="app")
+
+
+def forward_note(mix, kind: str, sigma_max: float, t: float, sig, alpha) -> str:
+    """The forward process at time t in words, with this density's own numbers: its components' std s (widening to
+    √(s² + σ(t)²) for VE) and its first component's centre (sliding to α(t)·μ for VP)."""
+    scales = np.asarray(mix.scales, np.float64)
+    mu = np.asarray(mix.means, np.float64)[0]
+    if kind == "ve":
+        s = float(scales[0])
+        widen = (
+            f"widen to std √({s:g}² + σ(t)²) = {np.sqrt(s**2 + sig(t) ** 2):.2f}"
+            if np.allclose(scales, s)
+            else "widen: a component of std s to √(s² + σ(t)²)"
+        )
+        return (
+            f"**VE** at t = {t:.2f}: x_t = x₀ + σ(t)·z with σ(t) = 0.01·({sigma_max:g}/0.01)^t, so "
+            f"p_t = p ∗ N(0, σ(t)² I): the modes keep their place and {widen}. At t = 1, σ = {sigma_max:g}: p₁ is "
+            f"close to N(0, {sigma_max:g}² I), the textbook prior."
+        )
+    a = alpha(t)
+    return (
+        f"**VP** at t = {t:.2f}: x_t = α(t)·x₀ + √(1 − α(t)²)·z with α(t) = exp(−½∫₀ᵗβ), β from 0.1 to 20: "
+        f"the modes slide towards 0 (the first, centred at ({mu[0]:g}, {mu[1]:g}), is now at ({a * mu[0] + 0:.2f}, "
+        f"{a * mu[1] + 0:.2f})) while the noise grows to std √(1 − α²) = {np.sqrt(max(1 - a**2, 0.0)):.2f}. At "
+        f"t = 1, α = {alpha(1.0):.1e}: p₁ is N(0, I) up to that."
+    )
 
 
 def frame_backgrounds(dkey, kind: str, sigma_max: float, times: np.ndarray, t_min: float):
@@ -352,8 +367,9 @@ def animations(run_args, sampler, solver, dens, sde_run, ode_run, stoch, ode_nam
     )
     st.caption(
         "Both start from the same particles at t = 1 and run to t = 0 over p_t of the current frame (the view "
-        "narrows as the noise goes). The highlighted ODE paths are smooth and never cross (a deterministic flow "
-        "is one-to-one); the SDE paths jitter, because fresh noise is injected at every step."
+        "narrows as the noise goes). The highlighted ODE paths are smooth, and no two ODE particles are ever at the "
+        "same place at the same time (a deterministic flow is one-to-one); the SDE paths jitter, because fresh noise "
+        "is injected at every step."
     )
 
 
@@ -427,7 +443,8 @@ def meter(dens, sampler, solver, n_steps, sde_run, ode_run, names, *, frames: di
     W.chart(
         fig,
         key,
-        alt=f"Mode-fraction meter: at t = 0 the {names[0]} mode holds {alt_text.pct(sde_run.fractions[-1][0])} "
+        alt=f"Mode-fraction meter: at t = 0 the {names[0]}{'' if 'mode' in names[0] else ' mode'} holds "
+        f"{alt_text.pct(sde_run.fractions[-1][0])} "
         f"with the {SAMPLER_TITLES[sampler]} (solid) and {alt_text.pct(ode_run.fractions[-1][0])} with the ODE "
         f"(dashed); the true π is {alt_text.pct(pi)}.",
         stage=True,
@@ -456,7 +473,8 @@ def prior_table(run_args, dens, kind, sigma_max, sampler, solver, sde_run, ode_r
     for which in INITS:
         s_run, o_run = runs[which]
         rows.append(f"| {which} | {s_run.fractions[-1][0]:.3f} | {o_run.fractions[-1][0]:.3f} |")
-    st.markdown(f"Fraction in the {names[0]} mode (π = {pi:.2f}, ± {se:.3f} binomial s.e.):\n\n" + "\n".join(rows))
+    first = names[0] + ("" if "mode" in names[0] else " mode")
+    st.markdown(f"Fraction in the {first} (π = {pi:.2f}, ± {se:.3f} binomial s.e.):\n\n" + "\n".join(rows))
     st.caption(prior_lesson(dens, kind, sigma_max, runs, pi, se))
 
 
@@ -473,13 +491,27 @@ def prior_lesson(dens, kind: str, sigma_max: float, runs: dict, pi: float, se: f
             f"{np.linalg.norm(mean) / sigma_max:.2f} of its standard deviation."
         )
     else:
-        start = "For VP, p₁ is N(0, I) up to α(1)·x₀ ≈ 0, so both starts agree closely."
-    return (
+        start = "For VP, p₁ is N(0, I) up to α(1)·x₀ ≈ 0."
+    said = (
         f"{start} The ODE is a one-to-one map from p₁ to p: from the textbook prior it is off π by "
         f"{err(o_prior):.3f} ({err(o_prior) / se:.1f} standard errors), from exact samples of p₁ by "
         f"{err(o_exact):.3f}; the SDE, whose fresh noise forgets part of its start, by {err(s_prior):.3f} and "
-        f"{err(s_exact):.3f}. The ODE keeps whatever its starting law gets wrong — that is why σ_max must be large "
-        "(raise it and watch the first row catch up; Song & Ermon 2020)."
+        f"{err(s_exact):.3f}. "
+    )
+    if err(o_prior) > 2 * se:
+        return (
+            said
+            + "The ODE keeps whatever its starting law gets wrong, at any number of steps"
+            + (
+                " — that is why σ_max must be large (a larger σ_max brings the prior closer to p₁; Song & Ermon 2020)."
+                if kind == "ve"
+                else "."
+            )
+        )
+    return (
+        said
+        + "Here the textbook prior is close enough to p₁: the ODE from it lands within two standard errors of π"
+        + (" — that is why σ_max must be large (Song & Ermon 2020)." if kind == "ve" else ".")
     )
 
 
@@ -511,7 +543,7 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
     lo = min(float(np.min(x)) for x, _ in q.curves.values())
     hi = max(float(np.max(x)) for x, _ in q.curves.values())
     series.append(F.Series("exact vs exact (noise floor)", np.array([lo, hi]), np.full(2, q.floor), mode="lines"))
-    target = float(q.curves["annealed Langevin"][1][-1])
+    at_nfe, target = (float(v[-1]) for v in q.curves["annealed Langevin"])  # its longest run: the target
     reach = nfe_to_reach(q.curves, target)
     spec = F.lines_spec(
         series,
@@ -532,7 +564,7 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
         W.chart(
             spec,
             "quality",
-            alt=alt_text.nfe_to_reach(reach, target, q.floor),
+            alt=alt_text.nfe_to_reach(reach, target, q.floor, at_nfe),
         )
         st.caption(
             f"{q.n_particles} particles per run ({q.n_scored} of them scored), from exact samples of p₁ "
@@ -540,13 +572,8 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
             f"σ = 1, wider than p). The floor is the "
             f"energy distance between independent sets of {q.n_scored} exact samples, {q.floor:.4f} ± "
             f"{q.floor_sd:.4f} over {DB.FLOOR_PAIRS} pairs: below it the distance is sampling noise. "
-            + reach_sentence(reach, target)
-            + (
-                " From the textbook prior instead, the ODE's curves level off: its weights stay off by what the "
-                "table above shows, at any number of steps."
-                if init == "prior"
-                else ""
-            )
+            + reach_sentence(reach, target, at_nfe)
+            + (" What starting at the textbook prior costs is in the table above." if init == "prior" else "")
         )
     exact, ode = lk.exact, lk.ode
     ok = np.isfinite(ode)
@@ -582,12 +609,13 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
         )
 
 
-def reach_sentence(reach: dict[str, float | None], target: float) -> str:
-    """The chart's headline in words: how many score evaluations each sampler needs for annealed Langevin's 1000."""
+def reach_sentence(reach: dict[str, float | None], target: float, at_nfe: float) -> str:
+    """The chart's headline in words: how many score evaluations each sampler needs for annealed Langevin's quality
+    at ``at_nfe`` (its longest run on the chart)."""
     parts = [f"{name} {nfe:.0f}" for name, nfe in reach.items() if nfe is not None and name != "annealed Langevin"]
     missing = [name for name, nfe in reach.items() if nfe is None]
     return (
-        f"To be as close to p as annealed Langevin after 1000 evaluations ({target:.3g}), the others need "
+        f"To be as close to p as annealed Langevin after {at_nfe:.0f} evaluations ({target:.3g}), the others need "
         + (", ".join(parts) if parts else "more than the chart shows")
         + " evaluations per particle"
         + (f" ({', '.join(missing)}: not within the chart)" if missing else "")

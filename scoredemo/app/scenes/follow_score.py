@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
@@ -10,6 +13,7 @@ from scoredemo.app import alt_text
 from scoredemo.app import builders as B
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
+from scoredemo.app.kernels import score_kernel
 
 PAGE = "follow-the-score"
 #: The side-by-side view's two runs: (noise switch, name), left to right.
@@ -62,10 +66,14 @@ def render() -> None:
         background=(f.xs, f.ys, f.density),
         title=f"{name}: {n} particles, ε = {eps:g}, {steps} steps",
     )
+    truth = norm_stat(dkey, B.true_samples(dkey))
+    got, start = norm_stat(dkey, run.samples), norm_stat(dkey, run.trajectory[0])
     left, right = W.stage().columns([3, 2])
     with left:
         alt = alt_text.particles(name, n, steps, run.fractions[-1], dens.true_weights, diverged_at=run.diverged_at) + (
-            " Gradient ascent piles them on the peaks; Langevin spreads them like p." if run.diverged_at < 0 else ""
+            f" Mean ‖s(x)‖ at the particles: {got.mean:.3g} (true samples: {truth.mean:.3g})."
+            if run.diverged_at < 0
+            else ""
         )
         W.animation_block(
             anim, run, key="animation", file_stem=f"scoredemo-{'langevin' if noise else 'ascent'}", alt=alt
@@ -75,12 +83,12 @@ def render() -> None:
         W.chart(
             F.marginals_spec(run.samples, grid_x, px, py, box=f.box, trajectory=run.trajectory), "marginals", stage=True
         )
-        _score_norm_metric("mean ‖s(x)‖ at the particles", dkey, run, B.mean_score_norm(dkey, B.true_samples(dkey)))
-        st.caption(
-            "At a peak of p — a point or a whole ridge, like a moon — the score is 0: gradient ascent drives "
-            "mean ‖s(x)‖ to 0, while Langevin keeps the value real samples have. Press ▶ Play to watch the run "
-            "from its start (the histograms follow the frame shown)."
-        )
+        _score_norm_metric("mean ‖s(x)‖ at the particles", run, got, truth)
+        if run.diverged_at < 0:
+            st.caption(
+                norm_sentence(bool(noise), got, start, truth, steps)
+                + " Press ▶ Play to watch the run from its start (the histograms follow the frame shown)."
+            )
 
 
 def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None:
@@ -92,10 +100,14 @@ def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None
     f = B.field(dkey, 0.0)
     cell = 2.0 * (f.box - f.box / len(f.xs)) / max(int(round(np.sqrt(len(f.points)))) - 1, 1)
     arrows = (f.points, F.arrow_vectors(f.score, cell, mode="direction"))
-    true_norm = B.mean_score_norm(dkey, B.true_samples(dkey))
+    truth = norm_stat(dkey, B.true_samples(dkey))
     runs = {name: B.particles(dkey, "langevin", eps, noise, steps, n, seed) for noise, name in PAIR}
-    for run in runs.values():
+    said = []
+    for (noise, _), run in zip(PAIR, runs.values(), strict=True):
         W.warn_divergence(run, eps, dens)
+        if run.diverged_at < 0:
+            got = norm_stat(dkey, run.samples)
+            said.append(norm_sentence(bool(noise), got, norm_stat(dkey, run.trajectory[0]), truth, steps))
     anims = [
         F.Animation(
             sets=[F.ParticleSet(run.trajectory, f"{name} particles", color=color, symbol=symbol)],
@@ -127,18 +139,57 @@ def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None
         cols = st.columns(2)
         for col, (name, run) in zip(cols, runs.items(), strict=True):
             with col:
-                _score_norm_metric(f"{name}: mean ‖s(x)‖", dkey, run, true_norm)
-    st.caption(
-        "Same start, same random numbers: without noise every particle climbs to a peak, where s(x) = 0; with noise "
-        "the particles keep moving and spread like samples of p. ▶ Play runs both in step."
+                _score_norm_metric(f"{name}: mean ‖s(x)‖", run, norm_stat(dkey, run.samples), truth)
+    st.caption("Same start, same random numbers. " + " ".join(said) + " ▶ Play runs both in step.")
+
+
+class NormStat(NamedTuple):
+    """Mean ‖s(x)‖ of the exact score over finite particles, and its standard error (std / √n)."""
+
+    mean: float
+    se: float
+
+
+def norm_stat(dkey, x: np.ndarray) -> NormStat:
+    """:class:`NormStat` of the particles ``x`` (what the metric shows, and its sampling error)."""
+    x = np.asarray(x, np.float32).reshape(-1, 2)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    if len(x) == 0:
+        return NormStat(float("nan"), float("nan"))
+    s = np.asarray(score_kernel()(B.compute_mixture(dkey), jnp.asarray(x), jnp.float32(0.0)), np.float64)
+    norms = np.linalg.norm(s, axis=-1)
+    return NormStat(float(norms.mean()), float(norms.std(ddof=1) / np.sqrt(len(norms))) if len(norms) > 1 else 0.0)
+
+
+#: Gradient ascent "sits on the peaks" once mean ‖s‖ is below this fraction of true samples'.
+AT_PEAKS = 0.01
+
+
+def norm_sentence(noise: bool, got: NormStat, start: NormStat, truth: NormStat, steps: int) -> str:
+    """What the mean-‖s‖ metric shows, from its numbers: gradient ascent at the peaks (below AT_PEAKS of true
+    samples' value) or still climbing; Langevin within two standard errors of true samples, or not."""
+    if not noise:
+        head = (
+            f"Gradient ascent took mean ‖s(x)‖ from {start.mean:.3g} at step 0 to {got.mean:.3g} (true samples: "
+            f"{truth.mean:.3g})"
+        )
+        if got.mean < AT_PEAKS * truth.mean:
+            return head + ": the particles sit at peaks of p — points, or whole ridges like a moon — where s(x) = 0."
+        return head + f": after {steps} steps they are still climbing towards the peaks, where s(x) = 0."
+    se = float(np.hypot(got.se, truth.se))
+    head = f"Langevin's mean ‖s(x)‖ is {got.mean:.3g}, true samples' {truth.mean:.3g}"
+    if abs(got.mean - truth.mean) <= 2 * se:
+        return head + f": equal within sampling error (± {se:.2g}), as for samples of p."
+    return (
+        head + f": {abs(got.mean - truth.mean) / se:.0f} standard errors apart (± {se:.2g}), so these particles are "
+        "not samples of p (yet): too few steps, or too large an ε."
     )
 
 
-def _score_norm_metric(label: str, dkey, run: B.RunData, true_norm: float) -> None:
+def _score_norm_metric(label: str, run: B.RunData, got: NormStat, truth: NormStat) -> None:
     """Mean ‖s(x)‖ at the final particles next to true samples' (0 once ascent has reached the peaks), or where
     the run diverged."""
     if run.diverged_at >= 0:
         st.metric(label, f"diverged at step {run.diverged_at}")
         return
-    norm = B.mean_score_norm(dkey, run.samples)
-    st.metric(label, f"{norm:.3g}", delta=f"true samples: {true_norm:.3g}", delta_color="off", delta_arrow="off")
+    st.metric(label, f"{got.mean:.3g}", delta=f"true samples: {truth.mean:.3g}", delta_color="off", delta_arrow="off")

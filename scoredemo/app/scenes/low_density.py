@@ -190,9 +190,14 @@ def _verdict(reached_true: float, reached_learned: float, same: float, other: fl
         )
     else:
         second = f" {same:.0%} of them end in the same mode as with the true score."
+    if reached_learned < reached_true - 0.05:
+        here = " Even in 2-D some particles are lost"
+    elif other > 0.1:
+        here = " In 2-D the wrong arrows still lead to a mode — here often the wrong one"
+    else:
+        here = " In 2-D the wrong arrows still lead to a mode, here mostly the same one"
     bridge = (
-        " In 2-D the wrong arrows still lead to a mode — often the wrong one; in the thousands of dimensions of "
-        "an image, almost all of space is such an empty region, and particles started there wander instead of "
-        "reaching the data (the lecture's point for real images)."
+        "; in the thousands of dimensions of an image, almost all of space is such an empty region, and particles "
+        "started there wander instead of reaching the data (the lecture's point for real images)."
     )
-    return first + second + bridge
+    return first + second + here + bridge

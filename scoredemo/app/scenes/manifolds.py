@@ -22,6 +22,8 @@ THICK = 0.5
 THICKNESS, RADIUS, TRAIN_STEPS, SEED = 0.02, 2.5, 2500, 0
 #: Loss windows for the wander ratio (metrics.loss_wander): the bold line of the loss charts is the same window mean.
 WINDOW = 50
+#: metrics.loss_wander needs 4 windows in the second half of training.
+MIN_WANDER_STEPS = 8 * WINDOW
 #: One arrow scale for every thickness, so the arrows grow as w falls. Log lengths, because on the 20 × 20 grid
 #: ‖s‖ spans six decades over the slider's range (≈ 0.7–2 next to the ring at w = 0.3, 100–550 at w = 0.02, up to
 #: 3·10⁴ in the corners at w = 0.01; it grows like distance/w²): any linear scale that shows the thick ring's
@@ -110,7 +112,7 @@ def render() -> None:
     results = M.train_block([thick_key, thin_key], page_id=PAGE, label="Train both")
     if results is None:
         return
-    wander, error = {}, {}
+    wander, error, end = {}, {}, {}
     cols = st.columns(2)
     for col, res, k, w, tag in zip(
         cols, results, (thick_key, thin_key), (THICK, thickness), ("thick", "thin"), strict=True
@@ -118,6 +120,7 @@ def render() -> None:
         best = -0.5 * B.mean_sq_score(k.density)  # the smallest possible loss: −½ E‖∇ log p‖²
         wander[tag] = metrics.loss_wander(res.loss_curve, WINDOW)
         error[tag] = T.weighted_error(k)
+        end[tag] = curve_end(res.loss_curve / abs(best))
         with col:
             fig = F.loss_curve_spec(
                 {f"w = {w:g}": res.loss_curve / abs(best)},
@@ -132,10 +135,10 @@ def render() -> None:
                 "loss wander",
                 f"{wander[tag]:.1f}×" if np.isfinite(wander[tag]) else "n/a",
                 help=f"metrics.loss_wander: how much the {WINDOW}-step means of the second half move, relative to pure "
-                "minibatch noise (1×). Needs at least 400 training steps.",
+                f"minibatch noise (1×). Needs at least {MIN_WANDER_STEPS} training steps.",
             )
             m2.metric("score error", f"{error[tag]:.3g}", help="E‖s_θ − s‖² / E‖s‖² under p (training.evaluate).")
-    st.markdown(_summary(wander, error, steps, thickness))
+    st.markdown(_summary(wander, error, steps, thickness, end))
     with st.expander("details"):
         st.markdown(_details(steps))
 
@@ -157,7 +160,17 @@ def _thickness_zero_note(page: Page) -> None:
         )
 
 
-def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thickness: float) -> str:
+def curve_end(y: np.ndarray) -> float:
+    """Where a loss ÷ |best| chart's bold line ends, above the best possible −1: the mean of the last WINDOW finite
+    steps (the chart's smoothing), plus 1."""
+    y = np.asarray(y, np.float64)
+    y = y[np.isfinite(y)]
+    return float(F.smooth(y, WINDOW)[-1]) + 1.0 if len(y) else float("nan")
+
+
+def _summary(
+    wander: dict[str, float], error: dict[str, float], steps: int, thickness: float, end: dict[str, float]
+) -> str:
     """What the two loss charts and the four numbers show, one plain sentence per number (the derivations are in
     :func:`_details`)."""
     thick, thin = wander["thick"], wander["thin"]
@@ -174,7 +187,7 @@ def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thic
             "noise; 1× means settled): more training steps make the comparison sharper."
         )
     else:
-        lines.append("**Loss wander** needs at least 400 training steps.")
+        lines.append(f"**Loss wander** needs at least {MIN_WANDER_STEPS} training steps.")
     lines.append(
         f"\n\n**Score error** (0 is perfect, 1 is no better than drawing no arrows at all): {error['thick']:.3g} on "
         f"the thick ring, **{error['thin']:.3g}** on the ring of thickness {thickness:g}."
@@ -185,8 +198,9 @@ def _summary(wander: dict[str, float], error: dict[str, float], steps: int, thic
             f"{error['thin'] / error['thick']:.0f}× further from the truth."
         )
     lines.append(
-        "\n\nOn the loss charts −1 is the best possible loss: a curve ending at −1 + e has score error e, so the "
-        f"thin ring's curve ends about {error['thin']:.2g} above the line."
+        "\n\nOn the loss charts −1 is the best possible loss, and a model of score error e has loss −1 + e on "
+        f"average: the bold lines end {end['thick']:.2g} (thick) and {end['thin']:.2g} (thin) above it, the mean of "
+        f"their last {WINDOW} minibatch losses (the score errors above are measured on fresh samples of p)."
     )
     return "".join(lines)
 

@@ -14,6 +14,7 @@ from scoredemo.app import keys as K
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey
+from scoredemo.app.scenes import cite
 
 PAGE = "mixing"
 START_TITLES = {"uniform": "uniform noise", "data": "the data", "one-mode": "the left mode"}
@@ -47,7 +48,8 @@ def render() -> None:
         "density",
         [*DENSITY_NAMES, CUSTOM],
         "disjoint",
-        help="Two-mode densities of the registry that have a π, or custom: your drawing (drawn on scene 1's chart "
+        help="Two-mode densities of the registry that have a π, or custom: your drawing (drawn on "
+        f"{cite('score-fields')}'s chart "
         "or typed in the component table), one mode per bump and per filled region.",
     )
     drawn = dkey_name == CUSTOM
@@ -180,25 +182,54 @@ def render() -> None:
         W.chart(diff_spec, "score-difference")
     caption_row.caption(
         (f"Left: your drawing; middle: the same drawing with {change} (s′ is its score). " if drawn else "")
-        + difference_caption(on_support, ratio, what, gaps=view.n_modes > 2)
+        + difference_caption(
+            on_support,
+            ratio,
+            what,
+            crossed,
+            int(run.frame_steps[-1]),
+            eps,
+            gaps=view.n_modes > 2,
+            diverged_at=run.diverged_at,
+        )
     )
 
 
-def difference_caption(on_support: float, ratio: float, what: str, *, gaps: bool = False) -> str:
+def difference_caption(
+    on_support: float,
+    ratio: float,
+    what: str,
+    crossed: float,
+    steps: int,
+    eps: float,
+    *,
+    gaps: bool = False,
+    diverged_at: int = -1,
+) -> str:
     """What the score-difference map shows: the largest difference where there is mass, against how much the two
-    densities differ there (a ratio of weights bounds the ratio of the two mixtures)."""
+    densities differ there (a ratio of weights bounds the ratio of the two mixtures); and what the run below it
+    shows: whether particles changed mode (``crossed``, at least :data:`MIXED` of them: "they cross")."""
     head = (
         f"Where {what} is (p > 10⁻⁶·max p) the two score fields are **identical** (to float32 precision), "
         if on_support < 1e-6
         else f"Where {what} is (p > 10⁻⁶·max p) the two score fields differ by at most **{on_support:.2g}**, "
     )
-    tail = (
-        f"They differ only in the empty {'gaps' if gaps else 'gap'} between the modes, where no sample ever is."
-        if on_support < 1e-3
-        else "The modes are close enough that p has mass between them, and there the score does feel the "
-        "weights: particles can cross there, so Langevin can move the split."
-    )
-    return head + f"although the densities differ by a factor of up to {ratio:.1f}. " + tail
+    head += f"although the densities differ by a factor of up to {ratio:.1f}. "
+    if diverged_at >= 0:
+        return head + f"(The run below diverged at step {diverged_at}: it says nothing about crossing.)"
+    moved = f"{crossed:.1%} of the particles changed mode in the run below ({steps} steps)"
+    if on_support < 1e-3:
+        tail = f"They differ only in the empty {'gaps' if gaps else 'gap'} between the modes (p ≤ 10⁻⁶·max p)"
+        if crossed < MIXED:
+            return head + tail + f", which Langevin does not cross: {moved}."
+        return (
+            head + tail + f"; yet {moved}: steps of ε = {eps:g} are large enough to carry particles across "
+            f"{'them' if gaps else 'it'}."
+        )
+    tail = "The modes are close enough that p has mass between them, and there the score does feel the weights"
+    if crossed >= MIXED:
+        return head + tail + f": {moved}, so Langevin can move the split."
+    return head + tail + f", but only {moved}: too few to move the split."
 
 
 def _meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, pi: float) -> None:
@@ -222,7 +253,18 @@ def _meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, pi: flo
     got = float(run.fractions[-1][0])
     m1.metric("Langevin, left mode", f"{got:.2f}", delta=f"{got - pi:+.2f} vs π", delta_color="off")
     m2.metric("true π", f"{pi:.2f}")
-    st.caption(start_caption(start, float(run.fractions[0][0]), got, pi, crossed, int(run.frame_steps[-1])))
+    st.caption(
+        start_caption(
+            start,
+            float(run.fractions[0][0]),
+            got,
+            pi,
+            crossed,
+            int(run.frame_steps[-1]),
+            len(run.samples),
+            diverged_at=run.diverged_at,
+        )
+    )
 
 
 def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n: int) -> None:
@@ -267,29 +309,52 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
         help=f"The mode whose share is furthest from its weight: Langevin ends with {frac[-1][k]:.2f} of the "
         f"particles in {view.names[k]}, whose weight is {w[k]:.2f}.",
     )
-    st.caption(drawn_start_caption(start, view, frac[0], frac[-1], crossed, steps, noise))
+    if run.diverged_at >= 0:
+        st.caption(
+            f"The run diverged at step {run.diverged_at}: the meter stops at step {steps}, the last frame "
+            "where every particle is finite. A smaller ε samples p."
+        )
+    else:
+        st.caption(drawn_start_caption(start, view, frac[0], frac[-1], crossed, steps, noise))
     st.caption("Where the modes are: " + "; ".join(view.where) + ".")
 
 
-def start_caption(start: str, first: float, last: float, pi: float, crossed: float, steps: int) -> str:
-    """What the meter shows for the chosen start: the split at step 0, at the end, and how many particles changed
-    mode on the way (the only way the split could move towards π)."""
+def start_caption(
+    start: str, first: float, last: float, pi: float, crossed: float, steps: int, n: int, *, diverged_at: int = -1
+) -> str:
+    """What the meter shows for the chosen start and any two-mode density: the split at step 0 and at the end, how
+    far the end is from π in binomial standard errors, and how many particles changed mode on the way (the only way
+    the split can move towards π): at least :data:`MIXED` of them, and the modes are crossed."""
+    if diverged_at >= 0:
+        return (
+            f"The run diverged at step {diverged_at}: the meter stops at step {steps}, the last frame where every "
+            f"particle is finite (the left mode then holds {last:.2f}; π = {pi:.2f}). A smaller ε samples p."
+        )
+    se = alt_text.binomial_se(pi, n)
     moved = f"{crossed:.1%} of the particles changed mode in {steps} steps"
     if start == "data":
-        return (
-            f"Started at exact samples of p, the left mode holds {first:.2f} at step 0 and {last:.2f} at the end "
-            f"(π = {pi:.2f}) — right only because the start was right: {moved}. Initialising at the data does not "
-            "make Langevin mix; start in one mode to see it."
+        head = f"Started at exact samples of p, the left mode holds {first:.2f} at step 0 and {last:.2f} at the end"
+    elif start == "one-mode":
+        head = f"Started all in the left mode ({first:.2f} at step 0), {last:.2f} of the particles are there at the end"
+    else:
+        head = (
+            f"From uniform noise the left mode gets {first:.2f} of the particles at step 0 (its share of the picture) "
+            f"and holds {last:.2f} at the end"
         )
-    if start == "one-mode":
-        return (
-            f"Started all in the left mode, {last:.0%} are still there at the end (π = {pi:.2f}): {moved}. The "
-            "meter does not creep towards π; the empty gap between the modes is not crossed."
-        )
-    return (
-        f"From uniform noise the left mode gets {first:.2f} of the particles at step 0 (their share of the "
-        f"picture) and holds {last:.2f} at the end, whatever π = {pi:.2f} is: {moved}."
-    )
+    head += f", {abs(last - pi) / se:.1f} binomial standard errors (± {se:.3f}) from π = {pi:.2f}: {moved}. "
+    if crossed < MIXED:
+        if start == "data" and abs(first - pi) <= 2 * se:
+            return head + (
+                "Right only because the start was right: so few cross that the split is the start's. Initialising "
+                "at the data does not make Langevin mix; start in one mode to see it."
+            )
+        return head + "The modes are not crossed: the split stays the start's, whatever π is."
+    verdict = "Particles do cross between the modes here"
+    if abs(last - pi) <= 2 * se:
+        return head + verdict + ", and the split ends within two standard errors of π: Langevin mixes."
+    if abs(last - pi) < abs(first - pi) - 2 * se:
+        return head + verdict + f": the split moves towards π, but {steps} steps are not enough to reach it."
+    return head + verdict + f", but in {steps} steps the split has not come closer to π."
 
 
 def drawn_start_caption(

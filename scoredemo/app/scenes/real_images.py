@@ -3,9 +3,10 @@ noise-conditional model, from noise, with checks a person can read."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from scoredemo import digit_models
+from scoredemo import digit_models, digits
 from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import keys as K
@@ -78,28 +79,14 @@ def render() -> None:
                     height=300,
                 ),  # fmt: skip
                 f"digits-{name.split()[0]}",
-                alt=(
-                    f"{SHOWN} of {run.n_finite} chains after {int(run.frame_steps[-1])} steps; classifier "
-                    f"confidence {run.confidence:.2f}, distance to the nearest real digit {run.nearest:.2f}."
-                ),
+                alt=grid_alt(run, k, int(n)),
                 stage=True,
             )
             m1, m2, m3 = st.columns(3)
             m1.metric("looks like a digit (classifier)", f"{run.confidence:.2f}", help="Mean top-class probability.")
             m2.metric("distance to nearest real digit", f"{run.nearest:.2f}")
             m3.metric(f"within {B.NEAR:g} of a real digit", f"{run.near_fraction:.0%}")
-    better = annealed.nearest < plain.nearest and annealed.near_fraction > plain.near_fraction
-    st.markdown(
-        f"**What the numbers say.** After the same number of steps, annealed Langevin's samples are "
-        f"{'closer to' if better else 'not closer to'} real digits ({annealed.nearest:.2f} vs {plain.nearest:.2f} "
-        f"on average; {annealed.near_fraction:.0%} vs {plain.near_fraction:.0%} within {B.NEAR:g}). For scale: a "
-        f"real digit's nearest *other* real digit is {ref['real_nearest_other']:.2f} away, uniform noise "
-        f"{ref['noise_nearest']:.2f}. The classifier says {annealed.confidence:.2f} vs {plain.confidence:.2f}, but "
-        f"it is a weak judge: it gives real digits {ref['real_confidence']:.2f} and pure noise "
-        f"{ref['noise_confidence']:.2f}. On these small 8×8 images plain Langevin's failure is milder than the "
-        "lecture's MNIST pictures — many of its samples still look digit-like — and it gets worse the longer it "
-        "runs: chains that left the data keep drifting."
-    )
+    st.markdown(what_the_numbers_say(plain, annealed, ref))
     if plain.n_finite < int(n):
         st.warning(f"{int(n) - plain.n_finite} plain-Langevin chains diverged (left every digit for good).")
     st.caption(
@@ -109,4 +96,60 @@ def render() -> None:
         f"{digit_models.SIGMA_MIN:g} (σ_max ≈ the largest distance between two digits), annealed Langevin "
         f"{digit_models.STEPS_PER_LEVEL} steps per level, ε_i = ε·σ_i²/σ_L². Both start from uniform noise on "
         f"[0, 1]⁶⁴, {int(n)} chains, seed {seed}. Move the step slider to watch them form."
+    )
+
+
+def grid_alt(run: B.DigitSamples, k: int, n: int) -> str:
+    """The image grid's text: which recorded step it shows, and the checks of the last step (what the metrics
+    under it say)."""
+    shown, last = int(run.frame_steps[k]), int(run.frame_steps[-1])
+    return (
+        f"{SHOWN} of {n} chains at step {shown} of {last}"
+        + (f" ({run.n_finite} finite at the end)" if run.n_finite < n else "")
+        + f"; after step {last}: classifier confidence {run.confidence:.2f}, distance to the nearest real digit "
+        f"{run.nearest:.2f}."
+    )
+
+
+def nearest_by_frame(run: B.DigitSamples) -> np.ndarray:
+    """(F,) mean distance of the finite chains to their nearest real digit at each recorded step."""
+    out = []
+    for frame in run.trajectory:
+        d = digits.nearest_train_distance(frame)
+        out.append(float(np.mean(d[np.isfinite(d)])) if np.isfinite(d).any() else float("nan"))
+    return np.asarray(out)
+
+
+#: A drift away from the data counts when the mean nearest-digit distance rises this much above its lowest.
+DRIFT = 0.05
+
+
+def what_the_numbers_say(plain: B.DigitSamples, annealed: B.DigitSamples, ref: dict[str, float]) -> str:
+    """The metrics of both samplers in words, each claim from the numbers it names: which is closer to real digits,
+    the scale (real digits, noise), and whether plain Langevin's chains drift away from the data over its run."""
+    steps_p, steps_a = int(plain.frame_steps[-1]), int(annealed.frame_steps[-1])
+    when = f"After the same {steps_p} steps" if steps_p == steps_a else f"After {steps_a} and {steps_p} steps"
+    better = annealed.nearest < plain.nearest and annealed.near_fraction > plain.near_fraction
+    d = nearest_by_frame(plain)
+    j = int(np.nanargmin(d)) if np.isfinite(d).any() else len(d) - 1
+    if np.isfinite(d[-1]) and d[-1] > d[j] + DRIFT:
+        drift = (
+            f"and it gets worse the longer it runs: its chains are closest to real digits at step "
+            f"{int(plain.frame_steps[j])} ({d[j]:.2f} on average) and drift to {d[-1]:.2f} by step {steps_p}."
+        )
+    else:
+        drift = (
+            f"and here its chains do not drift away over the run: their mean distance to a real digit ends within "
+            f"{DRIFT:g} of its lowest ({d[j]:.2f}, at step {int(plain.frame_steps[j])})."
+        )
+    return (
+        f"**What the numbers say.** {when}, annealed Langevin's samples are "
+        f"{'closer to' if better else 'not closer to'} real digits ({annealed.nearest:.2f} vs {plain.nearest:.2f} "
+        f"on average; {annealed.near_fraction:.0%} vs {plain.near_fraction:.0%} within {B.NEAR:g}). For scale: a "
+        f"real digit's nearest *other* real digit is {ref['real_nearest_other']:.2f} away, uniform noise "
+        f"{ref['noise_nearest']:.2f}. The classifier says {annealed.confidence:.2f} vs {plain.confidence:.2f}, but "
+        f"it is a weak judge: it gives real digits {ref['real_confidence']:.2f} and pure noise "
+        f"{ref['noise_confidence']:.2f}. Plain Langevin's failure on these small 8×8 images can look milder than in "
+        f"the lecture's MNIST pictures ({plain.near_fraction:.0%} of its samples end within {B.NEAR:g} of a real "
+        f"digit), {drift}"
     )

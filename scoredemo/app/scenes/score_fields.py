@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo.app import alt_text, presenter, settings
 from scoredemo.app import builders as B
 from scoredemo.app import custom_density as CD
 from scoredemo.app import drawing as D
-from scoredemo.app import presenter, settings
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM
@@ -56,11 +57,19 @@ def render() -> None:
         if scale is not None
         else "Every arrow has the same length: only the direction is shown. "
     )
+    centre = data_centre(dens.mixture)
+    n_far, n_in = far_arrows(f, dens.mixture, sigma, centre)
     alt = (
         f"The density {title} as shading (darker is more likely) under score arrows on a "
         f"{settings.N_ARROWS}×{settings.N_ARROWS} grid over [−{f.box:g}, {f.box:g}]². {length}Largest ‖s‖ on the "
-        f"grid: {mag.max():.3g}; median: {np.median(mag):.3g}. Try σ > 0: the arrows far from the data straighten "
-        "and point to the data's centre."
+        f"grid: {mag.max():.3g}; median: {np.median(mag):.3g}. "
+        + (
+            f"Far from the data (p_σ below {alt_text.pct(FAR)} of its peak) {n_in} of {n_far} arrows point within "
+            f"{ANGLE:g}° of the data's centre ({round(centre[0], 1) + 0:.1f}, {round(centre[1], 1) + 0:.1f})"
+            + (": raise σ and compare." if sigma == 0 and n_in < n_far else ".")
+            if n_far
+            else f"p_σ is above {alt_text.pct(FAR)} of its peak everywhere in the picture."
+        )
     )
     spec = F.score_field_spec([panel], box=f.box, mode=arrows, scale=scale, height=640)
     if dkey.name != CUSTOM:
@@ -83,6 +92,28 @@ def render() -> None:
             + (" (the chart shows a broad placeholder bump). " if placeholder else f" = {n_real} Gaussians. ")
             + f"Cap: {CD.CAP_TEXT}."
         )
+
+
+#: "Far from the data": where p_σ is below this fraction of its peak; an arrow "points to the centre" within ANGLE.
+FAR, ANGLE = 0.01, 45.0
+
+
+def data_centre(mix) -> np.ndarray:
+    """The mean of p, Σ_k w_k μ_k (p_σ has the same mean)."""
+    w = np.exp(np.asarray(mix.log_weights, np.float64))
+    return w @ np.asarray(mix.means, np.float64)
+
+
+def far_arrows(f: B.FieldData, mix, sigma: float, centre: np.ndarray) -> tuple[int, int]:
+    """(arrows where p_σ < FAR·max p_σ, how many of them point within ANGLE° of ``centre``): p_σ exactly at each
+    arrow, against the picture's highest. Far from every mode the score of p_σ is ≈ (x̄ − x)/(s² + σ²) once σ blurs
+    the modes together: the arrows straighten towards the centre."""
+    log_p = np.asarray(mix.log_prob(jnp.asarray(f.points, jnp.float32), sigma), np.float64)
+    far = log_p - float(f.log_density.max()) < np.log(FAR)
+    to = centre[None, :] - f.points[far]
+    s = f.score[far]
+    cos = np.sum(to * s, axis=1) / np.maximum(np.linalg.norm(to, axis=1) * np.linalg.norm(s, axis=1), 1e-30)
+    return int(far.sum()), int(np.sum(cos > np.cos(np.radians(ANGLE))))
 
 
 def _config() -> dict:

@@ -3,6 +3,8 @@ needs log p, which a learned score does not give."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
@@ -70,8 +72,10 @@ def render() -> None:
             return
     ula = B.exact_start_run(dkey, "langevin", eps, steps, int(n), seed, model=model)
     labels = ["start: exact samples of p", f"after {steps} steps"]
+    p_var = p_variance(dens.mixture)
+    mala = None
     W.warn_divergence(ula, eps, dens)
-    ula_anim, ula_alt = _cloud(ula, dkey, f"unadjusted Langevin ({source} score)<br>ε = {eps:g}", labels)
+    ula_anim, ula_alt = _cloud(ula, dkey, f"unadjusted Langevin ({source} score)<br>ε = {eps:g}", labels, p_var)
     with W.stage():
         if source == SCORES[1]:
             c1, c2 = st.columns(2)
@@ -82,16 +86,19 @@ def render() -> None:
                 st.info(WHY_NOT_MALA, icon=":material/block:")
         else:
             mala = B.exact_start_run(dkey, "mala", eps, steps, int(n), seed)
-            mala_anim, mala_alt = _cloud(mala, dkey, f"MALA<br>ε = {eps:g}", labels)
+            mala_anim, mala_alt = _cloud(mala, dkey, f"MALA<br>ε = {eps:g}", labels, p_var)
             # one figure: ▶ Play flips both clouds between the exact start and the samplers' law at once
             W.chart(F.animation_spec([ula_anim, mala_anim]), "clouds", alt=f"{ula_alt} {mala_alt}", stage=True)
 
     if model is not None:
         st.caption("The sweep below always uses the exact score (MALA needs it).")
     sweep = B.step_size_sweep(dkey, tuple(round(w2 * r, 6) for r in SWEEP), SWEEP_PARTICLES, steps, seed)
-    ratio_ula = sweep.ula_variance / sweep.true_variance
-    ratio_mala = sweep.mala_variance / sweep.true_variance
-    se = np.sqrt(1.0 / (SWEEP_PARTICLES - 1))  # variance estimate of 2 coordinates × N particles: relative SE
+    if not np.any(np.isclose(sweep.step_sizes, eps, rtol=0, atol=1e-9)):
+        # the page's own ε as a point of the sweep (its own cached run: moving ε does not rerun the others)
+        sweep = with_point(sweep, B.step_size_sweep(dkey, (float(eps),), SWEEP_PARTICLES, steps, seed))
+    ratio_ula = sweep.ula_variance / p_var
+    ratio_mala = sweep.mala_variance / p_var
+    se = relative_se(SWEEP_PARTICLES)
     series = [
         F.Series("ULA, measured", sweep.step_sizes, ratio_ula, error=ratio_ula * se),
         F.Series("MALA, measured", sweep.step_sizes, ratio_mala, error=ratio_mala * se, style=2),
@@ -136,24 +143,155 @@ def render() -> None:
             )
             + ".",
         )
-    i = int(np.argmin(np.abs(sweep.step_sizes - w2)))
-    stable = np.isfinite(ratio_ula)
+    here = point_at(sweep, eps, p_var)
+    clouds = {"ULA": cloud_ratio(ula, p_var)}
+    if mala is not None:
+        clouds["MALA"] = cloud_ratio(mala, p_var)
+    formula = float(theory.ula_stationary_variance(w2, eps) / w2) if name == "gaussian" else None
     st.caption(
-        f"{SWEEP_PARTICLES} particles started at exact samples, {steps} steps at each ε (± one standard error). "
-        f"At ε = {sweep.step_sizes[i]:g} ULA's variance is {ratio_ula[i]:.2f}× that of p"
-        + (
-            f" (formula: {theory.ula_stationary_variance(w2, sweep.step_sizes[i]) / w2:.2f}×)"
-            if name == "gaussian"
-            else ""
+        summary_caption(
+            here,
+            clouds,
+            steps=steps,
+            n_sweep=SWEEP_PARTICLES,
+            n_clouds=int(n),
+            formula=formula,
+            learned=model is not None,
+            missing=not np.isfinite(ratio_ula).all(),
+            reference_energy=sweep.reference_energy,
         )
-        + f", MALA's {ratio_mala[i]:.2f}× with {sweep.acceptance[i]:.0%} of its moves accepted. "
-        + ("" if stable.all() else "Missing ULA points diverged (ε ≥ 2w²). ")
-        + f"Energy distance to exact samples at that ε: ULA {sweep.ula_energy[i]:.3f}, MALA {sweep.mala_energy[i]:.3f} "
-        f"(two independent exact sample sets: {sweep.reference_energy:.3f})."
     )
 
 
-def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str]) -> tuple[F.Animation, str]:
+def p_variance(mix) -> float:
+    """The variance of p per coordinate (mean over x and y), exact: a component of centre μ_k, circle radius r_k
+    and blur s_k has per-coordinate variance r_k²/2 + s_k², so Var = Σ w_k (r_k²/2 + s_k² + μ_k²) − (Σ w_k μ_k)²,
+    averaged over the two coordinates."""
+    w = np.exp(np.asarray(mix.log_weights, np.float64))
+    mu = np.asarray(mix.means, np.float64)
+    within = np.asarray(mix.radii, np.float64) ** 2 / 2 + np.asarray(mix.scales, np.float64) ** 2
+    mean = w @ mu
+    return float(np.mean(w @ (within[:, None] + mu**2) - mean**2))
+
+
+def with_point(sweep: B.StepSweep, extra: B.StepSweep) -> B.StepSweep:
+    """``sweep`` with ``extra``'s points added, in order of ε (both from the same seed, particles and steps: the
+    same exact start, the same reference samples)."""
+    order = np.argsort(np.concatenate([sweep.step_sizes, extra.step_sizes]), kind="stable")
+    joined = {
+        f: np.concatenate([getattr(sweep, f), getattr(extra, f)])[order]
+        for f in ("step_sizes", "ula_variance", "mala_variance", "ula_energy", "mala_energy", "acceptance")
+    }
+    return dataclasses.replace(sweep, **joined)
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepPoint:
+    """The sweep at one ε: variance ratios to p (inf: ULA diverged), MALA's acceptance, energy distances."""
+
+    eps: float
+    ula: float
+    mala: float
+    acceptance: float
+    ula_energy: float
+    mala_energy: float
+
+
+def point_at(sweep: B.StepSweep, eps: float, p_var: float) -> SweepPoint:
+    """The sweep's point at the page's ε (the nearest, if ε is not one of its points)."""
+    i = int(np.argmin(np.abs(sweep.step_sizes - eps)))
+    return SweepPoint(
+        float(sweep.step_sizes[i]),
+        float(sweep.ula_variance[i] / p_var),
+        float(sweep.mala_variance[i] / p_var),
+        float(sweep.acceptance[i]),
+        float(sweep.ula_energy[i]),
+        float(sweep.mala_energy[i]),
+    )
+
+
+def cloud_ratio(run: B.RunData, p_var: float) -> float:
+    """A cloud's final variance per coordinate over p's (inf when the run diverged)."""
+    x = np.asarray(run.samples, np.float64)
+    x = x[np.all(np.isfinite(x), axis=-1)]
+    if run.diverged_at >= 0 or len(x) < 2:
+        return float("inf")
+    return float(np.mean(np.var(x, axis=0, ddof=1))) / p_var
+
+
+def relative_se(n: int) -> float:
+    """Relative standard error of a variance estimated from n particles in 2 coordinates (Gaussian: Var(s²) =
+    2σ⁴/(n − 1) per coordinate, halved by averaging two): √(1/(n − 1)). The sweep's error bars use the same."""
+    return float(np.sqrt(1.0 / max(n - 1, 1)))
+
+
+def summary_caption(
+    here: SweepPoint,
+    clouds: dict[str, float],
+    *,
+    steps: int,
+    n_sweep: int,
+    n_clouds: int,
+    formula: float | None,
+    learned: bool,
+    missing: bool,
+    reference_energy: float,
+) -> str:
+    """The sweep at the page's ε in words, and how the clouds above compare with it: with as many particles and the
+    exact score they are the same runs; otherwise other runs (``n_clouds`` particles drawn with the same seed,
+    ``n_sweep`` for the sweep; with a learned score the ULA cloud uses the network), whose variance ratios differ
+    from the sweep's by sampling error, said in standard errors when it is more than two."""
+    head = (
+        f"{n_sweep} particles started at exact samples, {steps} steps at each ε (± one standard error). "
+        + ("Missing ULA points diverged (ε ≥ 2w²). " if missing else "")
+        + f"At the page's ε = {here.eps:g}: "
+    )
+    if np.isfinite(here.ula):
+        head += f"ULA's variance is {here.ula:.2f}× that of p" + (
+            f" (formula: {formula:.2f}×)" if formula is not None and np.isfinite(formula) else ""
+        )
+    else:
+        head += "ULA diverged"
+    head += f", MALA's {here.mala:.2f}× with {here.acceptance:.0%} of its moves accepted. "
+    if np.isfinite(here.ula_energy):
+        head += f"Energy distance to exact samples: ULA {here.ula_energy:.3f}, "
+    else:
+        head += "Energy distance to exact samples: "
+    head += f"MALA {here.mala_energy:.3f} (two independent exact sample sets: {reference_energy:.3f}). "
+    sweep_of = {"ULA": here.ula, "MALA": here.mala}
+    parts, far = [], []
+    for what, got in clouds.items():
+        if not np.isfinite(got):
+            parts.append(f"{what} diverged")
+            continue
+        parts.append(f"{what} {got:.2f}×")
+        ref = sweep_of[what]
+        if np.isfinite(ref):
+            se = np.hypot(got * relative_se(n_clouds), ref * relative_se(n_sweep))
+            if abs(got - ref) > 2 * se and not (learned and what == "ULA"):
+                far.append(f"{what} by {abs(got - ref) / se:.1f} standard errors")
+    if n_clouds == n_sweep and not learned:
+        # exact_start_run and step_size_sweep split the seed alike: with as many particles, the same runs
+        return (
+            head
+            + f"The clouds above are these same runs ({n_sweep} particles, the same seed and steps: "
+            + (", ".join(parts) + ").")
+        )
+    tail = (
+        f"The clouds above are other runs: {n_clouds} particles drawn with the same seed"
+        + (", ULA with the learned score" if learned else "")
+        + f", the same steps ({', '.join(parts)}). "
+    )
+    if learned:
+        tail += "The sweep uses the exact score, so ULA's two numbers differ also by the network's error."
+    elif far:
+        tail += "They differ from the sweep's by more than sampling error: " + "; ".join(far) + "."
+    else:
+        tail += f"They differ from the sweep's only by sampling error ({n_clouds} vs {n_sweep} particles)."
+    return head + tail
+
+
+def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str], p_var: float) -> tuple[F.Animation, str]:
     """The particles at the start (exact samples) and after the run, over p (▶ Play flips between them; the chart
     opens on the sampler's law), and its text alternative."""
     f = B.field(dkey, 0.0)
@@ -165,12 +303,10 @@ def _cloud(run: B.RunData, dkey: K.DensityKey, title: str, labels: list[str]) ->
         background=(f.xs, f.ys, f.density),
         title=title,
     )
-    x = np.asarray(run.samples, np.float64)
-    x = x[np.all(np.isfinite(x), axis=-1)]
-    true_var = float(np.mean(np.var(np.asarray(B.true_samples(dkey), np.float64), axis=0)))
+    ratio = cloud_ratio(run, p_var)
     alt = f"{title.replace('<br>', ', ')}: {len(run.samples)} particles over p, from exact samples to {labels[1]}; " + (
-        f"their variance is {float(np.mean(np.var(x, axis=0))) / true_var:.2f}× that of p."
-        if run.diverged_at < 0 and len(x) > 1
+        f"their variance is {ratio:.2f}× that of p."
+        if np.isfinite(ratio)
         else f"the run diverged at step {run.diverged_at}."
     )
     return anim, alt
