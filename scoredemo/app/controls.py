@@ -134,6 +134,23 @@ def _registry() -> dict[str, dict[str, Any]]:
     return st.session_state.setdefault("_controls", {})
 
 
+def _arrive(page_id: str) -> None:
+    """Forget the controls of the scene this session showed before, when it shows another one.
+
+    Scenes share control names (``step_size``, ``n_steps``, ``seed``, …), and a control's name is its Streamlit
+    key, so a widget of the same name on the next page *is* the same widget to Streamlit: it kept the previous
+    scene's value (scene 7's 1 000 steps ran scene 8, and went into its URL). Dropping them here, before any widget
+    is drawn, makes the new scene read its link's values, else its defaults, like a fresh visit."""
+    last = st.session_state.get("_controls_page")
+    st.session_state["_controls_page"] = page_id
+    if last is None or last == page_id:
+        return
+    for name in _registry().get(last, {}):
+        for key in (name, f"_unbound_{name}"):
+            if key in st.session_state:
+                del st.session_state[key]
+
+
 def _url_values(key: str) -> list[str]:
     try:
         return [str(v) for v in st.query_params.get_all(key)]
@@ -168,6 +185,7 @@ class Page:
         self.defaults: dict[str, Any] = {}
         self.notes_box = st.container()
         _page_notes().setdefault(page_id, {})
+        _arrive(page_id)
 
     def _bind(
         self,

@@ -41,3 +41,14 @@ def open_app_page(app: Path, url_path: str, query: dict, *, timeout: float, cont
     at.context.update(context or {})
     at._page_hash = calc_hash(url_path)  # what clicking the page in the navigation sends (st.Page hashes url_path)
     return at.run()
+
+
+def switch_page(at: AppTest, url_path: str, query: dict) -> AppTest:
+    """What clicking a page link does in this session: the URL becomes that page's with ``?query``, and the run
+    carries the widget states of the page left (AppTest sends its current tree's, as a browser does)."""
+    from streamlit.util import calc_hash
+
+    at.query_params.clear()
+    at.query_params.update(query)
+    at._page_hash = calc_hash(url_path)
+    return at.run()

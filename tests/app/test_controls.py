@@ -333,3 +333,24 @@ def test_the_share_box_links_to_the_page_it_is_on(path, address, want):
     assert dict(parse_qsl(urlsplit(link).query)) == {k: str(v) for k, v in query.items()}
     assert len(at.get("image")) == 1  # the QR code (presenter mode) of that link
     assert Path(urlsplit(link).path).name == ("" if path == PATHS[0] else path)
+
+
+def test_a_scene_opened_from_another_starts_at_its_own_values():
+    """Scenes share control names (step_size, n_steps, n_particles, seed, …) and so Streamlit's widget keys: going
+    from scene 7 (n_steps 10 here) to scene 3 by the navigation or the lecture bar's "next" carried scene 7's values
+    into scene 3's controls (and its URL): scene 8 ran 1 000 steps instead of its 20 000. A scene opened from
+    another starts at the values its link gives, else its defaults."""
+    at = apptest.open_app_page(ROOT / "app.py", "mixing", dict(FAST_MIXING), timeout=TIMEOUT)
+    ok(at)
+    assert at.slider(key="n_steps").value == 10 and at.selectbox(key="n_particles").value == 250
+    # what the navigation's link sends: the other page, and the widgets the browser holds
+    apptest.switch_page(at, "step-size", {})
+    ok(at)
+    assert "How exact is Langevin" in at.title[0].value
+    assert at.slider(key="n_steps").value == 500 and at.selectbox(key="n_particles").value == 1000
+    assert "n_steps" not in at.query_params and "n_particles" not in at.query_params, dict(at.query_params)
+    # and back (the lecture bar's "← previous" carries only ?present=1): scene 7's own defaults, not scene 3's
+    apptest.switch_page(at, "mixing", {"present": "1"})
+    ok(at)
+    assert at.slider(key="n_steps").value == 1000 and at.number_input(key="seed").value == 0
+    assert "n_steps" not in at.query_params and "step_size" not in at.query_params, at.query_params

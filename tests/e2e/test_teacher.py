@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -39,6 +40,7 @@ from tests.e2e.test_slides import plot_area, slide_download
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-output" / "teacher"
 SHOTS = ROOT / "test-output" / "screenshots"
 SLIDE, PROJECTOR = (1280, 720), (1920, 1080)
 #: The least share of the screen the stage's charts cover (the issue: "at least half of a 1280×720 screen").
@@ -305,9 +307,12 @@ def _beat(pg) -> int | None:
     )
 
 
+SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')"
+
+
 def _until(pg, what: str, ok, timeout: float = 120.0, *, settle: bool = True) -> None:
     """Until ``ok()`` holds (and, with ``settle``, still holds once the page has settled: a page with charts)."""
-    deadline = time.time() + timeout
+    deadline, last = time.time() + timeout, None
     while time.time() < deadline:
         try:
             if ok():
@@ -316,10 +321,16 @@ def _until(pg, what: str, ok, timeout: float = 120.0, *, settle: bool = True) ->
                 wait_idle(pg, settle=0.5)
                 if ok():
                     return
-        except Exception:  # noqa: BLE001 - the page is between two runs: look again
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s (at {pg.url}, beat {_beat(pg)})")
+        except Exception as e:  # noqa: BLE001 - the page is between two runs: look again
+            last = e
+        pg.wait_for_timeout(250)  # not time.sleep: sync Playwright updates pg.url only while it runs its loop
+    shot = OUT / f"until-{re.sub(r'[^a-z0-9]+', '-', what.lower()).strip('-')}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(shot), full_page=True)  # what the teacher would have seen
+    raise AssertionError(
+        f"{what} did not happen within {timeout:.0f} s (at {pg.url}, beat {_beat(pg)}, script "
+        f"{pg.evaluate(SCRIPT_STATE)}; last error: {last!r}; screenshot: {shot})"
+    )
 
 
 def _played_to_the_end(pg) -> bool:
@@ -370,6 +381,8 @@ def test_clicker_steps_through_the_slides_and_the_notes_window_follows(app_url, 
         assert "init=one-mode" in pg.url
         _press(pg, "PageDown")
         _until(pg, "scene 8", lambda: "/mixing-time" in pg.url and "present=1" in pg.url)
+        # at its own defaults: scene 7's controls of the same names (steps, particles, ε) stayed behind
+        assert parse_qs(urlsplit(pg.url).query) == {"present": ["1"]}, pg.url
         _until(notes, "the notes following to scene 8", lambda: "8 · Pitfall: slow mixing" in now(), settle=False)
     finally:
         ctx.close()
