@@ -238,6 +238,19 @@ class FieldPanel:
     log: bool = False
     color: str = "#000000"
     overlay: np.ndarray | None = None  # optional (m, 2) points drawn on top (e.g. data samples)
+    log_p: np.ndarray | None = None  # optional (n,) log p at the arrow tails: hovering an arrow shows its numbers
+    p_name: str = "p"  # what the hover calls the density ("p_σ" for a blurred one)
+
+
+def _arrow_hover(score: np.ndarray, log_p: np.ndarray, p_name: str) -> dict:
+    """What hovering an arrow shows: its tail (x, y), log p there and the score s(x) = (s₁, s₂) it draws, exact
+    (the values the arrow was drawn from, not read off the picture). Sent as one (n, 3) typed array."""
+    values = np.column_stack([_finite(score)[:, 0], _finite(score)[:, 1], _finite(log_p)]).astype(np.float32)
+    return dict(
+        customdata=dict(typed_array(np.round(values, 4)), shape=f"{len(values)}, 3"),
+        hovertemplate=f"(x, y) = (%{{x:.2f}}, %{{y:.2f}})<br>log {p_name}(x) = %{{customdata[2]:.3g}}<br>"
+        "s(x) = (%{customdata[0]:.3g}, %{customdata[1]:.3g})<extra></extra>",
+    )
 
 
 def _points_dict(points: np.ndarray, *, color: str, name: str, opacity: float) -> dict:
@@ -278,7 +291,11 @@ def score_field_spec(
         cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
         images.append(_density_image_spec(p.xs, p.ys, p.density, log=p.log, suffix=suffix))
         uv = arrow_vectors(p.score, cell, mode=mode, scale=scale)
-        data.append(dict(quiver_dict(p.points, uv, color=p.color, name=f"score {j}"), meta={"role": "field"}, **axes))
+        arrows = dict(quiver_dict(p.points, uv, color=p.color, name=f"score {j}"), meta={"role": "field"}, **axes)
+        if p.log_p is not None:
+            del arrows["hoverinfo"]  # "skip" elsewhere: a picture's arrows are not otherwise hovered
+            arrows.update(_arrow_hover(p.score, p.log_p, p.p_name))
+        data.append(arrows)
         if p.overlay is not None and len(p.overlay):
             data.append(
                 dict(_points_dict(p.overlay, color=OKABE_ITO["vermillion"], name="data samples", opacity=0.6), **axes)
