@@ -119,9 +119,10 @@ def style_layout(*, kind: str, title: str | None = None, height: int = 560) -> d
     if title:
         # pinned to the top of the figure: the legend row(s) above the plot get the rest of the top margin, so a
         # legend that wraps in a narrow column never runs into the title
+        # Plotly puts a title's extra lines ("<br>") above its first: pushed down by as many lines, or they are cut
         layout["title"] = dict(
             text=title, font=dict(size=FONT_SIZE + 2), x=0.0, xanchor="left", y=1.0, yref="container",
-            yanchor="top", pad=dict(t=10),
+            yanchor="top", pad=dict(t=10 + round(1.3 * (FONT_SIZE + 2)) * title.count("<br>")),
         )  # fmt: skip
     return layout
 
@@ -207,6 +208,12 @@ def _row_layout(cols: int, spacing: float, *, titled: bool = False) -> dict:
     lays them out: built once, deep-copied per figure."""
     titles = [f"panel {j}" for j in range(cols)] if titled else None
     return make_subplots(rows=1, cols=cols, horizontal_spacing=spacing, subplot_titles=titles).layout.to_plotly_json()
+
+
+@functools.cache
+def _column_layout(rows: int, spacing: float) -> dict:
+    """The axes of a rows × 1 subplot grid (panels one under the other) as ``make_subplots`` lays them out."""
+    return make_subplots(rows=rows, cols=1, vertical_spacing=spacing).layout.to_plotly_json()
 
 
 def _subsample(n: int, cap: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from scoredemo.figures._style import (
     OKABE_ITO,
     SERIES,
     _clean,
+    _column_layout,
     _finite,
     _row_layout,
     fit_y_titles,
@@ -33,9 +34,11 @@ def marginals_spec(
     *,
     box: float,
     trajectory: np.ndarray | None = None,
+    stacked: bool = False,
 ) -> dict:
     """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals"),
-    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`).
+    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`). ``stacked``: the
+    y panel under the x panel (for a narrow column: side by side in a third of a 1280-px page each was 83 px wide).
 
     With ``trajectory`` (F, N, 2), the histograms of the frames the page's animation draws (``drawn_frames``), one
     Plotly frame each, named as the animation's, and the chart follows the animation (``follow_meta``): it shows
@@ -55,7 +58,7 @@ def marginals_spec(
 
     shown = [trajectory[k] for k in drawn_frames(len(trajectory))] if trajectory is not None else [samples]
     per_frame = [densities(pts) for pts in shown]
-    layout = copy.deepcopy(_row_layout(2, 0.12))
+    layout = copy.deepcopy(_column_layout(2, 0.2) if stacked else _row_layout(2, 0.12))
     data = []
     for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
         axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
@@ -86,8 +89,10 @@ def marginals_spec(
         layout["xaxis" if col == 1 else f"xaxis{col}"].update(
             range=[-box, box], autorange=False, title=dict(text="x" if col == 1 else "y")
         )
-    layout["yaxis"]["title"] = dict(text="density")
-    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=380), bargap=0)
+    for axis in ("yaxis", "yaxis2") if stacked else ("yaxis",):
+        layout[axis]["title"] = dict(text="density")
+    height = 640 if stacked else 380
+    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=height), bargap=0)
     spec = dict(data=data, layout=fit_y_titles(layout))
     if trajectory is not None:
         layout["meta"] = dict(layout["meta"], follow=follow_meta(frames=True))
@@ -428,8 +433,9 @@ def scatter_xy_spec(
     return dict(data=data, layout=fit_y_titles(layout))
 
 
-#: The x title of the error-by-decade charts, on two lines: on one it is wider than a half-page chart at 1280 px.
-DECADE_TITLE = "p(x) / max p<br>(grid points binned by decade)"
+#: The x title of the error-by-decade charts, on two lines: on one ("… (grid points binned by decade)") it was
+#: wider than a half-page chart at 1280 px.
+DECADE_TITLE = "p(x) / max p<br>(grid points by decade)"
 
 
 def _decade_label(lo: float, hi: float) -> str:
@@ -537,6 +543,9 @@ def lines_spec(
         keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True) & ((x > 0) if log_x else True)
         shown_x.append(x[keep])
         shown_y.append(y[keep])
+        if s.error is not None:  # the error bars stay inside a log axis's range
+            err = _finite(np.asarray(s.error, np.float64)[keep])
+            shown_y += [y[keep] + err, y[keep] - err]
         colour = SERIES[s.style % len(SERIES)]
         trace = dict(
             type="scatter",

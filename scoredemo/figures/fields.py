@@ -63,6 +63,12 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+#: Height of the arrow key under a magnitude panel, in arrow cells (a line of text, then the sample arrows), and of
+#: one more line of its text.
+KEY_CELLS = 2.6
+KEY_LINE = 0.9
+
+
 @dataclass(frozen=True)
 class ArrowScale:
     """What a magnitude arrow's length means, stated on the chart (a key under the panel, see
@@ -101,13 +107,17 @@ class ArrowScale:
             return [10.0**k for k in range(0, 6) if 10.0**k <= top][:5]
         return [v * self.unit for v in (0.5, 1.0, self.cap)]
 
-    def describe(self) -> str:
-        """One line for the key: what length means."""
+    def describe(self, sep: str = " ") -> str:
+        """What length means, for the key: one line, or with ``sep`` = "<br>" the note on a line of its own."""
         if self.kind == "log":
             text = f"arrow length: log scale, +{self.per_decade:g} cell per 10× in ‖s‖"
         else:
             text = f"arrow length ∝ ‖s‖, 1 cell = {self.unit:.3g}"
-        return text + (f" ({self.note})" if self.note else "")
+        return text + (f"{sep}({self.note})" if self.note else "")
+
+    def key_cells(self) -> float:
+        """Height of the key's strip under a panel, in arrow cells: a line more for the note."""
+        return KEY_CELLS + (KEY_LINE if self.note else 0.0)
 
 
 def per_picture_scale(score: np.ndarray, *, cap: float = 2.0) -> ArrowScale:
@@ -143,10 +153,6 @@ def _value_label(v: float) -> str:
     return f"{v:.3g}"
 
 
-#: Height of the arrow key under a magnitude panel, in arrow cells.
-KEY_CELLS = 2.6
-
-
 def _key_label(text: str, x: float, y: float, suffix: str) -> dict:
     """A line of the arrow key: text starting at (x, y) in the data units of axes x{suffix}/y{suffix}."""
     return dict(
@@ -168,7 +174,8 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     :meth:`ArrowScale.describe`, and a line separating the strip from the picture."""
     values = scale.key_values()
     lengths = scale.cells(np.asarray(values)) * cell
-    y_arrow, y_text = -box - 1.75 * cell, -box - 0.65 * cell
+    extra = scale.key_cells() - KEY_CELLS  # the note's line, under the first (on one, it ran past a 359-px panel)
+    y_arrow, y_text = -box - (1.75 + extra) * cell, -box - (0.65 + extra / 2) * cell
     x, tails = -box + 0.3 * cell, []
     labels = []
     for v, length in zip(values, lengths, strict=True):
@@ -180,7 +187,7 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     pts = np.asarray(tails)
     uv = np.stack([lengths, np.zeros_like(lengths)], -1)
     trace = dict(quiver_dict(pts, uv, name="arrow key"), meta={"role": "key", "values": [float(v) for v in values]})
-    labels.append(_key_label(scale.describe(), -box + 0.3 * cell, y_text, suffix))
+    labels.append(_key_label(scale.describe("<br>"), -box + 0.3 * cell, y_text, suffix))
     line = dict(color="#8C8C8C", width=1)
     sep = dict(type="line", x0=-box, x1=box, y0=-box, y1=-box, xref=f"x{suffix}", yref=f"y{suffix}", line=line)
     return trace, labels, [sep]
@@ -309,7 +316,8 @@ def score_field_spec(
             step = 1.0 if box <= 4.5 else 2.0 if box <= 9.0 else 5.0
             ticks = np.arange(-np.floor(box / step) * step, box + 1e-9, step)
             # ticks only on the picture, not on the key's strip
-            y = dict(y, range=[-box - KEY_CELLS * cell, box], tickmode="array", tickvals=[float(t) for t in ticks])
+            strip = -box - scale.key_cells() * cell
+            y = dict(y, range=[strip, box], tickmode="array", tickvals=[float(t) for t in ticks])
         layout[f"xaxis{suffix}"].update(x)
         layout[f"yaxis{suffix}"].update(y)
         layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))

@@ -160,8 +160,9 @@ JS_CONTROL_PROBLEMS = """() => {
 #: is drawn past the chart's edge and cut there): every title, axis title, annotation, legend entry, tick and
 #: colour-bar label whose box leaves the chart's svg (1 px of slack) or that ends in "…"; every axis title longer
 #: than its axis (the plot area's side: it runs over the chart's title or out of the chart); and any two titles
-#: (chart, subplot, axis titles, annotations) that cover each other by more than 10 % of the smaller one (a subplot
-#: title longer than its panel runs into the next one). Scene 5's x title lost "…ade)" at the right edge at 1280 px,
+#: (chart, subplot, axis titles, annotations) or a title and a legend entry that cover each other by more than 10 %
+#: of the smaller one (a subplot title longer than its panel runs into the next one; scene 11's x title on two lines
+#: ran into the legend under it). Scene 5's x title lost "…ade)" at the right edge at 1280 px,
 #: scene 8's y title ran over the chart's title at 1280 and 1920 px.
 JS_CUT_CHART_TEXT = r"""() => {
   const out = [];
@@ -174,7 +175,7 @@ JS_CUT_CHART_TEXT = r"""() => {
       const st = getComputedStyle(t), r = t.getBoundingClientRect();
       return st.display !== 'none' && st.visibility !== 'hidden' && st.opacity !== '0' && r.width > 0;
     });
-    const titles = [];
+    const titles = [], legend = [];
     for (const t of texts) {
       const r = t.getBoundingClientRect(), text = t.textContent.trim();
       const role = t.closest('.legend') ? 'legend' : t.classList.contains('gtitle') ? 'title'
@@ -185,6 +186,7 @@ JS_CUT_CHART_TEXT = r"""() => {
         out.push(`${kind}: ${role} ${JSON.stringify(text)} cut by the chart's edge (${hidden.toFixed(0)} px)`);
       else if (text.endsWith('…')) out.push(`${kind}: ${role} ${JSON.stringify(text)} ends in …`);
       if (role === 'title' || role === 'annotation' || role === 'axis title') titles.push([text, r]);
+      if (role === 'legend') legend.push([text, r]);
       const axis = role === 'axis title' && [...t.classList].map(c => c.match(/^([xy])(\d*)title$/)).find(m => m);
       if (axis) {  // longer than its axis: it runs past the plot, into the chart's title or out of the chart
         const drag = [...d.querySelectorAll('.draglayer > g')].find(g => [...g.classList].some(c => {
@@ -198,8 +200,12 @@ JS_CUT_CHART_TEXT = r"""() => {
         }
       }
     }
-    for (let i = 0; i < titles.length; i++) for (let j = i + 1; j < titles.length; j++) {
-      const [ta, a] = titles[i], [tb, b] = titles[j];
+    const pairs = [];
+    for (let i = 0; i < titles.length; i++) {
+      for (let j = i + 1; j < titles.length; j++) pairs.push([titles[i], titles[j]]);
+      for (const entry of legend) pairs.push([titles[i], entry]);
+    }
+    for (const [[ta, a], [tb, b]] of pairs) {
       const o = Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
               * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
       if (o > 0.1 * Math.min(a.width * a.height, b.width * b.height))
