@@ -167,7 +167,14 @@ def test_hovering_an_arrow_shows_the_point_log_p_and_the_score(app_url, chromium
         (px, py) = to_pixels(pg, [(tails[0][k], tails[1][k])])[0]
         pg.mouse.move(1, 1)
         pg.mouse.move(px + 2, py + 2, steps=4)
-        pg.wait_for_function("() => (" + JS_HOVER_TEXT + ")().includes('log p')", timeout=30_000)
+        # the label of the arrow under the mouse (on the way there it may show others' for a moment)
+        want = f"({tails[0][k]:.2f}, {tails[1][k]:.2f})".replace("-", "−")
+        pg.wait_for_function(
+            "w => { const t = (" + JS_HOVER_TEXT + ")(); return t.includes('log p') && "
+            "(t.includes(w) || t.includes(w.replaceAll('−', '-'))); }",
+            arg=want,
+            timeout=30_000,
+        )
         text = pg.evaluate(JS_HOVER_TEXT)
         nums = [float(v.replace("−", "-")) for v in re.findall(r"[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?", text)]
         x, y, log_p, s1, s2 = nums[:5]
