@@ -4,6 +4,7 @@ frames, fixed axes, colours, no NaN, capped payloads."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import numpy as np
@@ -655,7 +656,7 @@ def test_scatter_xy_log_axes():
     )
     fig = figure(spec)
     assert fig.layout.xaxis.type == "log" and len(fig.data) == 2
-    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.type == "log"
+    assert list(fig.layout.xaxis.tickvals) == [0.01, 0.1, 1.0] and fig.layout.yaxis.type == "log"  # the decades
     assert fig.layout.shapes[0].x0 == 0.1 and fig.layout.shapes[0].yref == "y domain"  # the marker line
     assert fig.data[1].line.color == F.OKABE_ITO["vermillion"] and fig.data[1].name == "1/w"
     assert_no_nan(fig)
@@ -705,3 +706,85 @@ def test_paths_spec_panels_colours_and_caps():
     names = {t.name for t in fig.data if t.showlegend}
     assert {"ended at (−5, −5)", "ended at (5, 5)", "ended at no mode", "start"} <= names
     assert_no_nan(fig)
+
+
+# ------------------------------------------------------------------------------------------------ log axes
+
+
+def _tick_value(text: str) -> float:
+    """A log axis's tick label read back as a number: "0.02", "500", "10⁻⁴", "2·10⁶"."""
+    sup = "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"
+    if not any(c in sup for c in text):
+        return float(text)
+    head = text.rstrip(sup)
+    power = int(text[len(head) :].translate(str.maketrans(sup, "-0123456789")))
+    return float(head[:-2].rstrip("·") or 1) * 10.0**power  # head ends in "10"
+
+
+def _log_axes(spec: dict) -> dict:
+    return {k: v for k, v in spec["layout"].items() if k[:5] in ("xaxis", "yaxis") and v.get("type") == "log"}
+
+
+def test_every_log_axis_labels_its_ticks_in_full():
+    """Issue 30: on a log axis spanning a few decades Plotly labels 2 and 5 of each decade with a bare small "2", "5"
+    (its minor labels), which cluttered scenes 3, 8 and 11. Every builder's log axis sets its own ticks: at least two,
+    inside its range, each labelled with its own value, and only the powers of ten when the range holds two."""
+    seen = []
+    for name, build in SPECS.items():
+        for axis_name, axis in _log_axes(build()).items():
+            seen.append(f"{name}.{axis_name}")
+            ticks = np.asarray(axis["tickvals"], np.float64)
+            assert len(ticks) >= 2, (name, axis_name)
+            lo, hi = axis["range"]
+            assert axis["autorange"] is False and np.all((np.log10(ticks) >= lo) & (np.log10(ticks) <= hi))
+            np.testing.assert_allclose([_tick_value(t) for t in axis["ticktext"]], ticks, rtol=1e-6)
+            powers = [10.0**e for e in range(int(np.floor(lo)), int(np.ceil(hi)) + 1) if lo <= e <= hi]
+            if len(powers) >= 2:
+                assert set(np.round(np.log10(ticks), 9)) <= set(np.round(np.log10(powers), 9)), (name, ticks)
+    # the builders with a log axis: scatter_xy (both), decade_error(s), lines (y)
+    assert len(seen) >= 5, seen
+
+
+def test_log_ticks_decades_or_one_two_five():
+    """The decades when the values span two or more of them; 1, 2, 5 (then finer) otherwise; labels in full."""
+    d = F.log_ticks(np.array([12.0, 800.0, 3000.0]))  # scene 8's crossing times
+    assert d["tickvals"] == [10.0, 100.0, 1000.0] and d["ticktext"] == ["10", "100", "1000"]
+    d = F.log_ticks(np.array([1.02, 9.83]))  # scene 3's variance ratio: the range is padded to 1 and 10
+    assert d["ticktext"] == ["1", "10"]
+    d = F.log_ticks(np.array([0.3, 0.9]))
+    assert d["ticktext"] == ["0.5"] or d["ticktext"][:2] == ["0.3", "0.4"]
+    d = F.log_ticks(np.array([1e-7, 3e5]))
+    assert len(d["tickvals"]) <= 8 and "1" in d["ticktext"] and "10⁻⁶" in d["ticktext"]  # every other decade
+    assert F.log_ticks(np.array([np.nan, -1.0, 0.0])) == {"dtick": 1}  # nothing to place: Plotly's own range
+    rng = np.random.default_rng(0)
+    for lo, span in zip(rng.uniform(-9, 9, 2000), rng.exponential(0.5, 2000), strict=True):
+        d = F.log_ticks(np.array([10.0**lo, 10.0 ** (lo + span)]))
+        e = np.log10(d["tickvals"])
+        assert len(e) >= 2 and e.min() >= d["range"][0] and e.max() <= d["range"][1]
+        assert d["range"][0] <= lo and d["range"][1] >= lo + span  # every value is inside the range
+
+
+# ------------------------------------------------------------------------------------------------ arrow hover
+
+
+def test_hovering_an_arrow_shows_its_point_log_p_and_exact_score():
+    """Issue 30: hovering scene 1's chart shows the point, log p there and s(x): the values the arrow was drawn
+    from (a standard Gaussian: log p = −‖x‖²/2 − log 2π, s = −x), not read off the picture; a panel without log p
+    keeps its arrows silent."""
+    panel = field_panel()
+    log_p = -0.5 * np.sum(panel.points**2, axis=1) - np.log(2 * np.pi)
+    hovered = dataclasses.replace(panel, log_p=log_p, p_name="p_σ")
+    spec = F.score_field_spec([hovered, panel], box=5.0)
+    go.Figure(F.decode_arrays(spec))  # passes Plotly's validation
+    arrows = [t for t in spec["data"] if t["meta"] == {"role": "field"}]
+    first, second = arrows
+    custom = F.decode_arrays(first["customdata"])
+    assert custom.shape == (len(panel.points), 3)
+    np.testing.assert_allclose(custom[:, :2], -panel.points, atol=1e-4)  # s(x) = −x at each tail
+    np.testing.assert_allclose(custom[:, 2], log_p, atol=1e-4)
+    np.testing.assert_allclose(F.decode_arrays(first["x"]), panel.points[:, 0], atol=1e-3)  # hover at the tails
+    template = first["hovertemplate"]
+    assert "log p_σ(x) = %{customdata[2]" in template and "s(x) = (%{customdata[0]" in template
+    assert "(x, y) = (%{x" in template and "hoverinfo" not in first
+    assert second["hoverinfo"] == "skip" and "customdata" not in second
+    assert len(json.dumps(first["customdata"])) < 3 * 4 * len(panel.points) * 4 / 3 + 100  # one float32 typed array

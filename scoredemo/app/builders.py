@@ -47,6 +47,7 @@ class FieldData:
     points: np.ndarray  # (a*a, 2) arrow tails
     score: np.ndarray  # (a*a, 2)
     box: float
+    arrow_log_density: np.ndarray | None = None  # (a*a,) log p_σ at the arrow tails (what hovering an arrow shows)
 
 
 def compute_mixture(key: DensityKey):
@@ -70,11 +71,14 @@ def field(
     xs, ys, pts = metrics.grid_points(box, n_grid)
     half = box / n_arrows  # arrows sit at cell centres (not on the border)
     _, _, apts = metrics.grid_points(box - half, n_arrows)
-    # one call for both point sets: one compiled program per (grid, arrows) pair, shared by every density of a size
-    lp, s = picture_kernel()(compute_mixture(key), jnp.asarray(pts), jnp.asarray(apts), jnp.float32(sigma))
-    lp = np.asarray(lp, np.float64).reshape(n_grid, n_grid)
+    # one call for both point sets: one compiled program per (grid, arrows) pair, shared by every density of a size;
+    # log p at the arrow tails too (the arrows' hover), in the same call
+    both = jnp.asarray(np.concatenate([pts, apts]))
+    lp, s = picture_kernel()(compute_mixture(key), both, jnp.asarray(apts), jnp.float32(sigma))
+    lp = np.asarray(lp, np.float64)
+    grid_lp, arrow_lp = lp[: n_grid * n_grid].reshape(n_grid, n_grid), lp[n_grid * n_grid :]
     s = np.asarray(s, np.float64)
-    return FieldData(xs, ys, np.exp(lp - lp.max()), lp, apts, s, box)
+    return FieldData(xs, ys, np.exp(grid_lp - grid_lp.max()), grid_lp, apts, s, box, arrow_log_density=arrow_lp)
 
 
 def marginals(key: DensityKey) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

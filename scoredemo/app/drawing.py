@@ -320,7 +320,9 @@ def chart(spec: dict, drawing: CD.Drawing | None, *, tool: str, alt: str | None,
         height=height,
         alt=alt,
         on_select="rerun",
-        selection_mode=("points", "box", "lasso"),
+        # no "points": presenter.DRAW_JS sends a click as a zero-size box; with "points" a click on the chart also
+        # selected the nearest hoverable arrow, and its tail (on the arrows' 0.5 grid) replaced the click
+        selection_mode=("box", "lasso"),
     )
     if alt:
         st.caption(alt)

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
+from scoredemo.app import glossary as G
 from scoredemo.app import trained as T
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -31,7 +32,7 @@ NCSN_TRAIN_STEPS = 3000
 def ncsn_controls(page: Page, *, score_help: str, train_help: str | None = None) -> tuple[bool, int]:
     """The sidebar's score choice (:data:`NCSN_SCORES`, ``?score=``) and, under a "Noise-conditional model" header,
     its training steps (``?train_steps=``): (learned?, steps)."""
-    source = page.select("score", "score", list(NCSN_SCORES), NCSN_SCORES[0], help=score_help)
+    source = page.select("score", "score", list(NCSN_SCORES), NCSN_SCORES[0], help=G.with_terms(score_help, "ncsn"))
     st.sidebar.header("Noise-conditional model")
     steps = page.int_slider("training steps", "train_steps", NCSN_TRAIN_STEPS, 250, 10000, 250, help=train_help)
     return source != NCSN_SCORES[0], steps

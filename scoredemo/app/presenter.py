@@ -240,7 +240,9 @@ CHART_JS = """<script>
 #: the pointer (``{"box": [{"x": [x, x], "y": [y, y]}]}``); with "lasso", the dragged outline as a path
 #: (``{"lasso": [{"x": [...], "y": [...]}]}``); with "select", the dragged rectangle (``{"box": [...]}``), both
 #: drawn as a dashed outline while dragging. Points are in data units from the plot area's rectangle and the
-#: layout's fixed axis ranges (``constrain="domain"``: the rectangle is exactly the range), clamped to it.
+#: layout's fixed axis ranges (``constrain="domain"``: the rectangle is exactly the range), clamped to it; a lasso or
+#: box may start anywhere on the chart but its toolbar (over the tick labels, in the margin: it used to be ignored
+#: without a word), a click only on the plot area.
 #: Why not Plotly's own tools: a click selects only markers (a grid of 1 089 invisible ones cost ~90 of a ~165 ms
 #: draw and a ~60 ms selection pass per click), and Plotly's lasso and box test and restyle every arrow of the
 #: field on every move and at the release (35–120 ms after the release before the selection was sent; measured in
@@ -270,12 +272,20 @@ DRAW_JS = """<script>
     if (!gd || gd.layout.dragmode !== 'pan') t.style.removeProperty('cursor');
     else t.style.setProperty('cursor', CURSOR[gd.layout.meta.tool] || 'copy', 'important');
   }, true);
+  // the plot area's drag cover a press acts on: the one pressed, or for a lasso or box pressed elsewhere on the
+  // chart (over the tick labels, in the margin; not on its toolbar) the plot area's, the outline clamped to it
+  const coverOf = (t) => {
+    if (t.classList && t.classList.contains('nsewdrag')) return t;
+    const gd = drawable(t);
+    const outlines = gd && ['lasso', 'select'].includes(gd.layout.meta.tool);
+    return outlines && !t.closest('.modebar, .legend') ? gd.querySelector('.draglayer .xy .nsewdrag') : null;
+  };
   document.addEventListener('pointerdown', (e) => {
     end();
-    const cover = e.button === 0 && e.target.classList && e.target.classList.contains('nsewdrag');
-    const gd = cover ? drawable(e.target) : null;
+    const cover = e.button === 0 ? coverOf(e.target) : null;
+    const gd = cover ? drawable(cover) : null;
     if (!gd || gd.layout.dragmode !== 'pan' || typeof gd.emit !== 'function') return;
-    const r = e.target.getBoundingClientRect();
+    const r = cover.getBoundingClientRect();
     down = {gd, r, tool: gd.layout.meta.tool || 'pan', pts: [[e.clientX, e.clientY]], svg: null, path: null};
     if (down.tool !== 'pan') {
       const svg = document.createElementNS(NS, 'svg');

@@ -21,6 +21,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import digit_models, metrics, training
+from scoredemo.app import glossary as G
 from scoredemo.app import pack
 from scoredemo.app.kernels import grid_kernel, score_kernel
 from scoredemo.app.keys import TrainKey, get_density
@@ -37,8 +38,11 @@ def objective_names() -> list[str]:
 
 
 def objective_help() -> str:
-    """One line per objective, its name spelled out (from the registry's descriptions)."""
-    return "  \n".join(f"**{name}**: {spec.description}" for name, spec in OBJECTIVES.items())
+    """One line per objective, its name spelled out: the glossary's line (:mod:`scoredemo.app.glossary`), or for an
+    objective it does not list, the registry's description."""
+    return "  \n".join(
+        G.line(name) if name in G.GLOSSARY else f"**{name}**: {spec.description}" for name, spec in OBJECTIVES.items()
+    )
 
 
 def objective_needs(name: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 from typing import Any
 
 import numpy as np
@@ -118,10 +119,52 @@ def style_layout(*, kind: str, title: str | None = None, height: int = 560) -> d
     if title:
         # pinned to the top of the figure: the legend row(s) above the plot get the rest of the top margin, so a
         # legend that wraps in a narrow column never runs into the title
+        # Plotly puts a title's extra lines ("<br>") above its first: pushed down by as many lines, or they are cut
         layout["title"] = dict(
             text=title, font=dict(size=FONT_SIZE + 2), x=0.0, xanchor="left", y=1.0, yref="container",
-            yanchor="top", pad=dict(t=10),
+            yanchor="top", pad=dict(t=10 + round(1.3 * (FONT_SIZE + 2)) * title.count("<br>")),
         )  # fmt: skip
+    return layout
+
+
+#: The width of an average character of the charts' typeface, in units of its font size (Arial: "fraction that has
+#: reached the other mode", 40 characters at 18 px, is 396 px wide).
+CHAR_WIDTH = 0.55
+
+
+def wrap_words(text: str, room_px: float, font_size: int = FONT_SIZE, max_lines: int = 3) -> str:
+    """``text`` broken at spaces into as few lines ("<br>") as fit ``room_px`` each (at most ``max_lines``), the
+    lines as even as the words allow."""
+    words = text.split(" ")
+    if len(text) * CHAR_WIDTH * font_size <= room_px or len(words) == 1:
+        return text
+    per_line = max(room_px / (CHAR_WIDTH * font_size), 1.0)
+    best = None
+    for n in range(2, min(max_lines, len(words)) + 1):
+        for cuts in itertools.combinations(range(1, len(words)), n - 1):
+            lines = [" ".join(words[a:b]) for a, b in zip((0, *cuts), (*cuts, len(words)), strict=True)]
+            widest = max(len(line) for line in lines)
+            if best is None or widest < best[0]:
+                best = (widest, lines)
+        if best[0] <= per_line:
+            break
+    return "<br>".join(best[1])
+
+
+def fit_y_titles(layout: dict) -> dict:
+    """Break each y-axis title of ``layout`` into lines no longer than its axis (the plot's height: the figure's
+    height less its top and bottom margins, times the axis's domain; a tenth less for the margins Plotly adds for
+    tick labels): a longer title runs past the plot, over the chart's title or out of the chart. Returns
+    ``layout``."""
+    margin = layout.get("margin") or {}
+    plot = float(layout.get("height") or 450) - float(margin.get("t", 100)) - float(margin.get("b", 80))
+    for name, axis in layout.items():
+        title = axis.get("title") if name.startswith("yaxis") and isinstance(axis, dict) else None
+        if isinstance(title, dict) and title.get("text"):
+            title["text"] = str(title["text"]).replace("<br>", " ")  # laid out afresh (a caller changed the margins)
+            lo, hi = axis.get("domain") or (0.0, 1.0)
+            size = (title.get("font") or {}).get("size") or (layout.get("font") or {}).get("size") or FONT_SIZE
+            title["text"] = wrap_words(str(title["text"]), 0.9 * plot * (hi - lo), int(size))
     return layout
 
 
@@ -165,6 +208,12 @@ def _row_layout(cols: int, spacing: float, *, titled: bool = False) -> dict:
     lays them out: built once, deep-copied per figure."""
     titles = [f"panel {j}" for j in range(cols)] if titled else None
     return make_subplots(rows=1, cols=cols, horizontal_spacing=spacing, subplot_titles=titles).layout.to_plotly_json()
+
+
+@functools.cache
+def _column_layout(rows: int, spacing: float) -> dict:
+    """The axes of a rows × 1 subplot grid (panels one under the other) as ``make_subplots`` lays them out."""
+    return make_subplots(rows=rows, cols=1, vertical_spacing=spacing).layout.to_plotly_json()
 
 
 def _subsample(n: int, cap: int) -> np.ndarray:

@@ -16,8 +16,10 @@ from scoredemo.figures._style import (
     OKABE_ITO,
     SERIES,
     _clean,
+    _column_layout,
     _finite,
     _row_layout,
+    fit_y_titles,
     style_layout,
     typed_array,
 )
@@ -32,9 +34,11 @@ def marginals_spec(
     *,
     box: float,
     trajectory: np.ndarray | None = None,
+    stacked: bool = False,
 ) -> dict:
     """Histograms of the particles' x and y coordinates next to the true marginal densities (kind="marginals"),
-    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`).
+    as a finished Plotly dict (scene 2 redraws it on every noise toggle; see :class:`SpecFigure`). ``stacked``: the
+    y panel under the x panel (for a narrow column: side by side in a third of a 1280-px page each was 83 px wide).
 
     With ``trajectory`` (F, N, 2), the histograms of the frames the page's animation draws (``drawn_frames``), one
     Plotly frame each, named as the animation's, and the chart follows the animation (``follow_meta``): it shows
@@ -54,7 +58,7 @@ def marginals_spec(
 
     shown = [trajectory[k] for k in drawn_frames(len(trajectory))] if trajectory is not None else [samples]
     per_frame = [densities(pts) for pts in shown]
-    layout = copy.deepcopy(_row_layout(2, 0.12))
+    layout = copy.deepcopy(_column_layout(2, 0.2) if stacked else _row_layout(2, 0.12))
     data = []
     for col, (coord, truth) in enumerate(((0, true_x), (1, true_y)), start=1):
         axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
@@ -85,9 +89,11 @@ def marginals_spec(
         layout["xaxis" if col == 1 else f"xaxis{col}"].update(
             range=[-box, box], autorange=False, title=dict(text="x" if col == 1 else "y")
         )
-    layout["yaxis"]["title"] = dict(text="density")
-    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=380), bargap=0)
-    spec = dict(data=data, layout=layout)
+    for axis in ("yaxis", "yaxis2") if stacked else ("yaxis",):
+        layout[axis]["title"] = dict(text="density")
+    height = 640 if stacked else 380
+    layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=height), bargap=0)
+    spec = dict(data=data, layout=fit_y_titles(layout))
     if trajectory is not None:
         layout["meta"] = dict(layout["meta"], follow=follow_meta(frames=True))
         spec["frames"] = [
@@ -194,7 +200,7 @@ def mode_fraction_spec(
     if cursor is not None and len(cursor):
         layout["shapes"] = [cursor_shape(float(cursor[-1]))]
         layout["meta"] = dict(layout["meta"], follow=follow_meta(cursor=cursor))
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
 
 
 #: Labels of true-weight lines closer than this (in the meter's 0–1 axis, about a label's height on a 420-px meter)
@@ -247,7 +253,47 @@ def weights_bar_spec(true_weights: np.ndarray, sampled: Mapping[str, np.ndarray]
         data.append(bar(np.round(_finite(w), 4), label, colours[j % len(colours)], shapes[j % len(shapes)]))
     layout = style_layout(kind="weights", height=380)
     layout.update(yaxis=dict(range=[0, 1], autorange=False, title=dict(text="weight")), barmode="group")
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _log_label(v: float) -> str:
+    """A log axis's tick label in full: "0.02", "500", "20000", "10⁻⁴", "2·10⁶"."""
+    if 1e-3 <= v < 1e5:
+        return np.format_float_positional(v, precision=3, unique=True, fractional=False, trim="-")
+    e = int(np.floor(np.log10(v) + 1e-9))
+    m = round(v / 10.0**e, 2)
+    return ("" if m == 1 else f"{m:g}·") + f"10{str(e).translate(_SUPERSCRIPT)}"
+
+
+def log_ticks(*values: np.ndarray) -> dict:
+    """A log axis over the finite positive ``values`` (``range`` in log10 units, ``tickvals`` and ``ticktext``),
+    labelled in full: the powers of ten in the range when there are at least two of them, else 1, 2 and 5 times the
+    powers of ten, else finer steps (1, 1.2, 1.5, 2, …: never more than a factor 4/3 apart). Plotly's own ticks on
+    a range of a few decades label 2 and 5 of each decade with a bare small "2", "5" (its minor labels), which
+    clutter a chart and read as values. The range is the values' with 6 % of their span on each side (at least a
+    factor of 2 in all: a nearly constant series still gets two ticks); it is set here so that the ticks chosen are
+    the ticks shown. Without a positive finite value: one tick per decade (``dtick``), Plotly's range."""
+    v = np.concatenate([np.ravel(np.asarray(a, np.float64)) for a in values]) if values else np.zeros(0)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return dict(dtick=1)
+    a, b = float(np.log10(v.min())), float(np.log10(v.max()))
+    if b - a < 0.3:
+        a, b = (a + b) / 2 - 0.15, (a + b) / 2 + 0.15
+    pad = 0.06 * (b - a)
+    lo, hi = a - pad, b + pad
+    decades = np.arange(np.floor(lo), np.ceil(hi) + 1)
+    for mantissas in ((1,), (1, 2, 5), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)):  # the last: ≥ 2 in any factor 2
+        ticks = [float(m * 10.0**e) for e in decades for m in mantissas if lo <= np.log10(m) + e <= hi]
+        if len(ticks) >= 2:
+            break
+    if len(mantissas) == 1 and len(ticks) > 8:  # many decades: every other one (or third, …), 10⁰ among them
+        step = -(-len(ticks) // 8)
+        ticks = [t for t in ticks if round(np.log10(t)) % step == 0]
+    return dict(range=[lo, hi], autorange=False, tickvals=ticks, ticktext=[_log_label(t) for t in ticks])
 
 
 def smooth(y: np.ndarray, window: int) -> np.ndarray:
@@ -276,12 +322,13 @@ def loss_curve_spec(
     Each curve: (n,) losses, one per step. ``smooth_window`` defaults to n/40 steps. Non-finite values are dropped.
     ``reference`` = (y, label) draws a dashed black line across the chart at y, labelled at its bottom right.
     """
-    data = []
+    data, shown = [], []
     for j, (label, c) in enumerate(curves.items()):
         y = np.asarray(c, np.float64)
         x = np.arange(1, len(y) + 1)
         keep = np.isfinite(y)
         x, y = typed_array(x[keep], "i4"), y[keep]
+        shown.append(y)
         colour = SERIES[j % len(SERIES)]
         w = smooth_window or max(1, len(y) // 40)
         data.append(
@@ -311,7 +358,9 @@ def loss_curve_spec(
     layout = style_layout(kind="loss", title=title, height=height)
     layout.update(
         xaxis=dict(title=dict(text="training step")),
-        yaxis=dict(title=dict(text=y_title), type="log" if log_y else "linear"),
+        yaxis=dict(title=dict(text=y_title), type="log", **log_ticks(*shown))
+        if log_y
+        else dict(title=dict(text=y_title), type="linear"),
     )
     if reference is not None:
         ry, rlabel = float(reference[0]), reference[1]
@@ -320,7 +369,7 @@ def loss_curve_spec(
         layout["annotations"] = [
             dict(text=rlabel, showarrow=False, x=1, xanchor="right", xref="x domain", y=ry, yanchor="top", yref="y")
         ]
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
 
 
 def scatter_xy_spec(
@@ -340,7 +389,7 @@ def scatter_xy_spec(
     height: int = 420,
 ) -> dict:
     """A generic y-vs-x plot (error vs log-density, score magnitude vs thickness) with an optional reference curve
-    and an optional dotted vertical line at ``marker_x``; log axes have one tick per decade."""
+    and an optional dotted vertical line at ``marker_x``; log axes have full labels (:func:`log_ticks`)."""
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     keep = np.isfinite(x) & np.isfinite(y)
@@ -368,11 +417,12 @@ def scatter_xy_spec(
             )
         )
 
-    def axis(text: str, log: bool) -> dict:
-        return dict(title=dict(text=text), type="log", dtick=1) if log else dict(title=dict(text=text), type="linear")
+    def axis(text: str, log: bool, *values: np.ndarray) -> dict:
+        return dict(title=dict(text=text), **(dict(type="log", **log_ticks(*values)) if log else dict(type="linear")))
 
     layout = style_layout(kind=kind, title=title, height=height)
-    layout.update(xaxis=axis(x_title, log_x), yaxis=axis(y_title, log_y))
+    ref = [] if reference is None else [np.asarray(reference[0], np.float64), np.asarray(reference[1], np.float64)]
+    layout.update(xaxis=axis(x_title, log_x, x[keep], *ref[:1]), yaxis=axis(y_title, log_y, y[keep], *ref[1:]))
     # legend inside the top-right corner: above the plot it runs into the title
     layout["legend"].update(orientation="v", x=0.98, xanchor="right", y=0.98, yanchor="top")
     if marker_x is not None:
@@ -380,7 +430,12 @@ def scatter_xy_spec(
         layout["shapes"] = [
             dict(type="line", x0=marker_x, x1=marker_x, xref="x", y0=0, y1=1, yref="y domain", line=line)
         ]
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
+
+
+#: The x title of the error-by-decade charts, on two lines: on one ("… (grid points binned by decade)") it was
+#: wider than a half-page chart at 1280 px.
+DECADE_TITLE = "p(x) / max p<br>(grid points by decade)"
 
 
 def _decade_label(lo: float, hi: float) -> str:
@@ -423,12 +478,12 @@ def decade_error_spec(
     layout = style_layout(kind="error-vs-logp", title=title, height=height)
     layout.update(
         xaxis=dict(
-            title=dict(text="p(x) / max p  (grid points binned by decade)"),
+            title=dict(text=DECADE_TITLE),
             type="category",
             tickangle=-35,
             tickfont=dict(size=14),
         ),
-        yaxis=dict(title=dict(text="Σ‖s_θ − s‖² / Σ‖s‖²"), type="log", dtick=1),
+        yaxis=dict(title=dict(text="Σ‖s_θ − s‖² / Σ‖s‖²"), type="log", **log_ticks(rel[keep], near_data or 0.0)),
     )
     if near_data is not None and np.isfinite(near_data) and near_data > 0:
         line = dict(color=OKABE_ITO["blue"], width=3, dash="dash")
@@ -448,7 +503,7 @@ def decade_error_spec(
                 bgcolor="rgba(255,255,255,0.8)",
             )
         ]
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
 
 
 #: Per-series line styles: colour, dash and marker together, so no series is told apart by colour alone.
@@ -480,11 +535,17 @@ def lines_spec(
     height: int = 420,
 ) -> dict:
     """Several y-vs-x lines with optional error bars (measured vs predicted curves); non-finite points are left
-    out; each series has its own colour, dash and marker (``meta.role`` = its name)."""
-    data = []
+    out; each series has its own colour, dash and marker (``meta.role`` = its name); log axes have full labels
+    (:func:`log_ticks`)."""
+    data, shown_x, shown_y = [], [], []
     for s in series:
         x, y = np.asarray(s.x, np.float64), np.asarray(s.y, np.float64)
         keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True) & ((x > 0) if log_x else True)
+        shown_x.append(x[keep])
+        shown_y.append(y[keep])
+        if s.error is not None:  # the error bars stay inside a log axis's range
+            err = _finite(np.asarray(s.error, np.float64)[keep])
+            shown_y += [y[keep] + err, y[keep] - err]
         colour = SERIES[s.style % len(SERIES)]
         trace = dict(
             type="scatter",
@@ -501,11 +562,11 @@ def lines_spec(
             trace["error_y"] = dict(type="data", array=typed_array(np.round(_finite(err), 6), "f8"), color=colour)
         data.append(trace)
 
-    def axis(text: str, log: bool) -> dict:
-        return dict(title=dict(text=text), type="log") if log else dict(title=dict(text=text), type="linear")
+    def axis(text: str, log: bool, values: list[np.ndarray]) -> dict:
+        return dict(title=dict(text=text), **(dict(type="log", **log_ticks(*values)) if log else dict(type="linear")))
 
     layout = style_layout(kind=kind, title=title, height=height)
-    layout.update(xaxis=axis(x_title, log_x), yaxis=axis(y_title, log_y))
+    layout.update(xaxis=axis(x_title, log_x, shown_x), yaxis=axis(y_title, log_y, shown_y))
     layout["legend"].update(
         orientation="v", x=0.02, xanchor="left", y=0.98, yanchor="top", bgcolor="rgba(255,255,255,0.8)"
     )
@@ -515,7 +576,7 @@ def lines_spec(
             dict(type="line", x0=marker_x, x1=marker_x, xref="x", y0=0, y1=1, yref="y domain", line=line)
         ]
 
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))
 
 
 def decade_errors_spec(
@@ -523,7 +584,7 @@ def decade_errors_spec(
     series: Mapping[str, tuple[np.ndarray, np.ndarray]],
     *,
     title: str | None = None,
-    x_title: str = "p(x) / max p  (grid points binned by decade)",
+    x_title: str = DECADE_TITLE,
     y_title: str = "Σ‖s_θ − s_σ‖² / Σ‖s_σ‖²",
     height: int = 420,
 ) -> dict:
@@ -532,10 +593,11 @@ def decade_errors_spec(
     one colour per series, empty decades left out."""
     edges = np.asarray(edges, np.float64)
     colours = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"]]
-    data = []
+    data, shown = [], []
     for j, (label, (rel, counts)) in enumerate(series.items()):
         rel, counts = np.asarray(rel, np.float64), np.asarray(counts)
         keep = (counts > 0) & np.isfinite(rel) & (rel > 0)
+        shown.append(rel[keep])
         labels = [_decade_label(edges[i], edges[i + 1]) for i in range(len(rel))]
         data.append(
             dict(
@@ -552,7 +614,7 @@ def decade_errors_spec(
     layout.update(
         barmode="group",
         xaxis=dict(title=dict(text=x_title), type="category", tickangle=-35, tickfont=dict(size=14)),
-        yaxis=dict(title=dict(text=y_title), type="log", dtick=1),
+        yaxis=dict(title=dict(text=y_title), type="log", **log_ticks(*shown)),
         legend=dict(layout["legend"], orientation="h", x=0.0, y=1.02, yanchor="bottom"),
     )
-    return dict(data=data, layout=layout)
+    return dict(data=data, layout=fit_y_titles(layout))

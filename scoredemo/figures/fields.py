@@ -63,6 +63,12 @@ def density_image(z: np.ndarray, *, log: bool = False) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+#: Height of the arrow key under a magnitude panel, in arrow cells (a line of text, then the sample arrows), and of
+#: one more line of its text.
+KEY_CELLS = 2.6
+KEY_LINE = 0.9
+
+
 @dataclass(frozen=True)
 class ArrowScale:
     """What a magnitude arrow's length means, stated on the chart (a key under the panel, see
@@ -101,13 +107,17 @@ class ArrowScale:
             return [10.0**k for k in range(0, 6) if 10.0**k <= top][:5]
         return [v * self.unit for v in (0.5, 1.0, self.cap)]
 
-    def describe(self) -> str:
-        """One line for the key: what length means."""
+    def describe(self, sep: str = " ") -> str:
+        """What length means, for the key: one line, or with ``sep`` = "<br>" the note on a line of its own."""
         if self.kind == "log":
             text = f"arrow length: log scale, +{self.per_decade:g} cell per 10× in ‖s‖"
         else:
             text = f"arrow length ∝ ‖s‖, 1 cell = {self.unit:.3g}"
-        return text + (f" ({self.note})" if self.note else "")
+        return text + (f"{sep}({self.note})" if self.note else "")
+
+    def key_cells(self) -> float:
+        """Height of the key's strip under a panel, in arrow cells: a line more for the note."""
+        return KEY_CELLS + (KEY_LINE if self.note else 0.0)
 
 
 def per_picture_scale(score: np.ndarray, *, cap: float = 2.0) -> ArrowScale:
@@ -143,10 +153,6 @@ def _value_label(v: float) -> str:
     return f"{v:.3g}"
 
 
-#: Height of the arrow key under a magnitude panel, in arrow cells.
-KEY_CELLS = 2.6
-
-
 def _key_label(text: str, x: float, y: float, suffix: str) -> dict:
     """A line of the arrow key: text starting at (x, y) in the data units of axes x{suffix}/y{suffix}."""
     return dict(
@@ -168,7 +174,8 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     :meth:`ArrowScale.describe`, and a line separating the strip from the picture."""
     values = scale.key_values()
     lengths = scale.cells(np.asarray(values)) * cell
-    y_arrow, y_text = -box - 1.75 * cell, -box - 0.65 * cell
+    extra = scale.key_cells() - KEY_CELLS  # the note's line, under the first (on one, it ran past a 359-px panel)
+    y_arrow, y_text = -box - (1.75 + extra) * cell, -box - (0.65 + extra / 2) * cell
     x, tails = -box + 0.3 * cell, []
     labels = []
     for v, length in zip(values, lengths, strict=True):
@@ -180,7 +187,7 @@ def _arrow_key(scale: ArrowScale, box: float, cell: float, suffix: str) -> tuple
     pts = np.asarray(tails)
     uv = np.stack([lengths, np.zeros_like(lengths)], -1)
     trace = dict(quiver_dict(pts, uv, name="arrow key"), meta={"role": "key", "values": [float(v) for v in values]})
-    labels.append(_key_label(scale.describe(), -box + 0.3 * cell, y_text, suffix))
+    labels.append(_key_label(scale.describe("<br>"), -box + 0.3 * cell, y_text, suffix))
     line = dict(color="#8C8C8C", width=1)
     sep = dict(type="line", x0=-box, x1=box, y0=-box, y1=-box, xref=f"x{suffix}", yref=f"y{suffix}", line=line)
     return trace, labels, [sep]
@@ -238,6 +245,19 @@ class FieldPanel:
     log: bool = False
     color: str = "#000000"
     overlay: np.ndarray | None = None  # optional (m, 2) points drawn on top (e.g. data samples)
+    log_p: np.ndarray | None = None  # optional (n,) log p at the arrow tails: hovering an arrow shows its numbers
+    p_name: str = "p"  # what the hover calls the density ("p_σ" for a blurred one)
+
+
+def _arrow_hover(score: np.ndarray, log_p: np.ndarray, p_name: str) -> dict:
+    """What hovering an arrow shows: its tail (x, y), log p there and the score s(x) = (s₁, s₂) it draws, exact
+    (the values the arrow was drawn from, not read off the picture). Sent as one (n, 3) typed array."""
+    values = np.column_stack([_finite(score)[:, 0], _finite(score)[:, 1], _finite(log_p)]).astype(np.float32)
+    return dict(
+        customdata=dict(typed_array(np.round(values, 4)), shape=f"{len(values)}, 3"),
+        hovertemplate=f"(x, y) = (%{{x:.2f}}, %{{y:.2f}})<br>log {p_name}(x) = %{{customdata[2]:.3g}}<br>"
+        "s(x) = (%{customdata[0]:.3g}, %{customdata[1]:.3g})<extra></extra>",
+    )
 
 
 def _points_dict(points: np.ndarray, *, color: str, name: str, opacity: float) -> dict:
@@ -278,7 +298,11 @@ def score_field_spec(
         cell = 2.0 * box / max(int(round(np.sqrt(len(p.points)))) - 1, 1)
         images.append(_density_image_spec(p.xs, p.ys, p.density, log=p.log, suffix=suffix))
         uv = arrow_vectors(p.score, cell, mode=mode, scale=scale)
-        data.append(dict(quiver_dict(p.points, uv, color=p.color, name=f"score {j}"), meta={"role": "field"}, **axes))
+        arrows = dict(quiver_dict(p.points, uv, color=p.color, name=f"score {j}"), meta={"role": "field"}, **axes)
+        if p.log_p is not None:
+            del arrows["hoverinfo"]  # "skip" elsewhere: a picture's arrows are not otherwise hovered
+            arrows.update(_arrow_hover(p.score, p.log_p, p.p_name))
+        data.append(arrows)
         if p.overlay is not None and len(p.overlay):
             data.append(
                 dict(_points_dict(p.overlay, color=OKABE_ITO["vermillion"], name="data samples", opacity=0.6), **axes)
@@ -292,7 +316,8 @@ def score_field_spec(
             step = 1.0 if box <= 4.5 else 2.0 if box <= 9.0 else 5.0
             ticks = np.arange(-np.floor(box / step) * step, box + 1e-9, step)
             # ticks only on the picture, not on the key's strip
-            y = dict(y, range=[-box - KEY_CELLS * cell, box], tickmode="array", tickvals=[float(t) for t in ticks])
+            strip = -box - scale.key_cells() * cell
+            y = dict(y, range=[strip, box], tickmode="array", tickvals=[float(t) for t in ticks])
         layout[f"xaxis{suffix}"].update(x)
         layout[f"yaxis{suffix}"].update(y)
         layout["annotations"][j - 1].update(text=p.title, font=dict(size=FONT_SIZE))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scoredemo.figures._style import style_layout, typed_array
+from scoredemo.figures._style import CHAR_WIDTH, FONT_SIZE, style_layout, typed_array
 
 #: Ink black on white paper, as the digits were written.
 INK_SCALE = [[0.0, "#FFFFFF"], [1.0, "#000000"]]
@@ -69,6 +69,12 @@ def image_grid_spec(
             ticktext=list(row_labels or []),
             scaleanchor="x",
         ),
-        margin=dict(l=150 if row_labels else 20, r=20, t=60 if title else 20, b=50 if col_labels else 20),
+        # room for the longest row label (a fixed 150 px took a third of a half-page grid)
+        margin=dict(
+            l=round(30 + CHAR_WIDTH * FONT_SIZE * max(map(len, row_labels))) if row_labels else 20,
+            r=20,
+            t=60 + round(1.3 * (FONT_SIZE + 2)) * title.count("<br>") if title else 20,
+            b=50 if col_labels else 20,
+        ),
     )
     return dict(data=[trace], layout=layout)

@@ -454,8 +454,7 @@ def test_real_images_alt_names_the_step_shown_and_the_note_its_numbers():
     at = page("real_images", train_steps=250, n_particles=50, frame=3)
     c = charts(at)
     mt = metrics(at)
-    conf, dist, near = (mt[k] for k in ("looks like a digit (classifier)", "distance to nearest real digit",
-                                        "within 1.5 of a real digit"))  # fmt: skip
+    conf, dist, near = (mt[k] for k in ("like a digit", "nearest digit", "within 1.5"))
     for j, kind in enumerate(("digits-plain", "digits-annealed")):
         title = c[kind][0]["layout"]["title"]["text"]
         shown = re.search(r"step (\d+)", title)[1]

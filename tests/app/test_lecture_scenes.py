@@ -106,7 +106,7 @@ def test_real_data_scene_trains_both_models_and_shows_the_checks():
     assert set(grids) == {"digits-plain", "digits-annealed"}
     assert "step 1000" in grids["digits-annealed"]["layout"]["title"]["text"]
     labels = [m.label for m in at.metric]
-    assert labels.count("distance to nearest real digit") == 2 and labels.count("looks like a digit (classifier)") == 2
+    assert labels.count("nearest digit") == 2 and labels.count("like a digit") == 2
     assert any("nearest *other* real digit" in md.value for md in at.markdown)
     at.slider(key="frame").set_value(0).run()
     assert "step 0" in charts(at)["digits-plain"]["layout"]["title"]["text"]

@@ -7,6 +7,7 @@ to $SCOREDEMO_SHOTS if set)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -113,5 +114,77 @@ def test_click_and_lasso_draw_a_density(app_url, chromium, size):
         corners = CD.parse_drawing(components(pg)).regions[-1][1]
         np.testing.assert_allclose(corners, [[1, -6], [5, -6], [5, -2], [1, -2]], atol=0.051)  # rounded to 0.1
         assert pg.evaluate(JS_EXCEPTIONS) == []
+    finally:
+        pg.close()
+
+
+def test_a_box_or_lasso_started_outside_the_plot_area_still_draws(app_url, chromium):
+    """Issue 30: a box or lasso started on the chart but outside its plot area (over the tick labels, in the
+    margin) was ignored without a word; it now draws, clamped to the plot area: a box from left of the y axis fills
+    the rectangle from the axis, a lasso that starts below the x axis fills the region with its start on it."""
+    pg = chromium.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(f"{app_url}/?density=custom&components=-2,0,0.6,1")
+        pg.wait_for_function("() => !!" + JS_FIELD_DIV, timeout=180_000)
+        wait_idle(pg)
+        lo, hi = pg.evaluate("() => " + JS_FIELD_DIV + ".layout.xaxis.range")
+        ylo = pg.evaluate("() => " + JS_FIELD_DIV + ".layout.yaxis.range[0]")
+        choose_tool(pg, "box")
+        lasso(pg, [(lo - 0.8, 2.0), (lo + 2.0, 4.0), (lo + 4.0, 6.0)], steps=6)  # starts over the y tick labels
+        wait_drawn(pg, 1, 1)
+        corners = CD.parse_drawing(components(pg)).regions[-1][1]
+        np.testing.assert_allclose(corners, [[lo, 2], [lo + 4, 2], [lo + 4, 6], [lo, 6]], atol=0.051)
+        choose_tool(pg, "lasso")
+        lasso(pg, [(2.0, ylo - 0.6), (5.0, ylo + 1.0), (5.0, ylo + 3.0), (2.0, ylo + 3.0)], steps=6)  # from below
+        wait_drawn(pg, 1, 2)
+        outline = np.asarray(CD.parse_drawing(components(pg)).regions[-1][1])
+        assert outline[:, 1].min() == pytest.approx(ylo, abs=0.051)  # its start clamped onto the x axis
+        assert pg.evaluate(JS_EXCEPTIONS) == []
+    finally:
+        pg.close()
+
+
+#: The text of the hover label Plotly shows (empty when none).
+JS_HOVER_TEXT = """() => [...document.querySelectorAll('.hoverlayer .hovertext')].map(h => h.textContent).join(' | ')"""
+
+
+def test_hovering_an_arrow_shows_the_point_log_p_and_the_score(app_url, chromium):
+    """Issue 30: hovering scene 1's chart near an arrow shows that arrow's point, log p there and s(x), the exact
+    values (two-moons, the default density: compared with the engine's log p and score at the point shown)."""
+    from scoredemo.app.keys import get_density  # noqa: PLC0415
+    from scoredemo.app.widgets import default_density_key  # noqa: PLC0415
+
+    pg = chromium.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(f"{app_url}/")
+        pg.wait_for_function("() => !!" + JS_FIELD_DIV, timeout=180_000)
+        wait_idle(pg)
+        tails = pg.evaluate(
+            "() => { const t = " + JS_FIELD_DIV + "._fullData.find(t => t.type === 'quiver');"
+            " return [Array.from(t.x), Array.from(t.y)]; }"
+        )
+        k = int(np.argmin(np.hypot(np.asarray(tails[0]) - 1.0, np.asarray(tails[1]) - 0.5)))  # an arrow near (1, ½)
+        (px, py) = to_pixels(pg, [(tails[0][k], tails[1][k])])[0]
+        pg.mouse.move(1, 1)
+        pg.mouse.move(px + 2, py + 2, steps=4)
+        # the label of the arrow under the mouse (on the way there it may show others' for a moment)
+        want = f"({tails[0][k]:.2f}, {tails[1][k]:.2f})".replace("-", "−")
+        pg.wait_for_function(
+            "w => { const t = (" + JS_HOVER_TEXT + ")(); return t.includes('log p') && "
+            "(t.includes(w) || t.includes(w.replaceAll('−', '-'))); }",
+            arg=want,
+            timeout=30_000,
+        )
+        text = pg.evaluate(JS_HOVER_TEXT)
+        nums = [float(v.replace("−", "-")) for v in re.findall(r"[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?", text)]
+        x, y, log_p, s1, s2 = nums[:5]
+        assert (x, y) == (pytest.approx(tails[0][k], abs=0.006), pytest.approx(tails[1][k], abs=0.006)), text
+        dens = get_density(default_density_key("two-moons"))
+        point = np.asarray([[tails[0][k], tails[1][k]]], np.float32)
+        exact_lp = float(np.asarray(dens.mixture.log_prob(point, 0.0))[0])
+        exact_s = np.asarray(dens.mixture.score(point, 0.0))[0]
+        # the label rounds to 3 significant digits
+        assert log_p == pytest.approx(exact_lp, rel=6e-3, abs=1e-3), text
+        np.testing.assert_allclose([s1, s2], exact_s, rtol=6e-3, atol=1e-3, err_msg=text)
     finally:
         pg.close()

@@ -387,6 +387,7 @@ def error_check(tkey: K.TrainKey, sigma_max: float, sigma_min: float, *, trained
                 {f"σ_max = {g:g}" if j == 0 else f"σ_min = {g:g}": v[:2] for j, (g, v) in enumerate(per.items())},
                 y_title="σ²·mean ‖s_θ − s_σ‖²",
                 title="error by density of p",
+                height=480,  # its x title takes two lines: at 420 px the plot was 178 px tall
             ),
             "error-by-sigma",
         )

@@ -10,6 +10,7 @@ from scoredemo import figures as F
 from scoredemo.app import alt_text, presenter, settings
 from scoredemo.app import builders as B
 from scoredemo.app import diffusion_builders as DB
+from scoredemo.app import glossary as G
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import widgets as W
@@ -92,16 +93,22 @@ def render() -> None:
         "sampler",
         STOCHASTIC,
         "reverse-sde",
-        help="reverse-sde: Euler–Maruyama on the reverse SDE (1 score per step); pc: reverse-diffusion predictor + "
-        "one Langevin corrector step (snr 0.16; 2 scores per step).",
+        help=G.with_terms(
+            "reverse-sde: Euler–Maruyama on the reverse SDE (1 score per step); pc: reverse-diffusion predictor + "
+            "one Langevin corrector step (snr 0.16; 2 scores per step).",
+            "NFE",
+        ),
     )
     solver = page.radio(
         "ODE solver (right)",
         "solver",
         SOLVERS,
         "heun",
-        help="euler (1 score per step), heun (2 per step), adaptive (diffrax Tsit5, rtol = atol = 10⁻⁵; "
-        "it picks its own steps).",
+        help=G.with_terms(
+            "euler (1 score per step), heun (2 per step), adaptive (diffrax Tsit5, rtol = atol = 10⁻⁵; "
+            "it picks its own steps).",
+            "NFE",
+        ),
     )
     n_steps = page.int_slider("steps", "n_steps", 200, 10, 1000, 10, help="Steps from t = 1 to 0 (not adaptive).")
     n = int(page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1280))
@@ -250,8 +257,9 @@ def forward(page: Page, dkey, kind: str, sigma_max: float, sig, alpha) -> None:
         if abs(t - float(raw_t)) > 1e-6:  # a link's t between two pictures (the slider's step is FORWARD_STEP)
             st.caption(f"t = {float(raw_t):g} lies between two pictures: showing t = {t:.2f}.")
         m1, m2 = st.columns(2)
-        m1.metric("σ(t), the noise's std", f"{sig(t):.3g}")
-        m2.metric("α(t), the signal's scale", f"{alpha(t):.3g}")
+        # short labels (a fifth of a 1280-px page each: "α(t), the signal's scale" was cut), the words in the help
+        m1.metric("σ(t), noise std", f"{sig(t):.3g}", help="The noise's standard deviation at time t.")
+        m2.metric("α(t), signal scale", f"{alpha(t):.3g}", help="The signal's scale at time t: x_t = α(t)·x₀ + noise.")
         st.markdown(forward_note(K.get_density(dkey).mixture, kind, sigma_max, t, sig, alpha))
         st.caption(
             "The arrows are the exact ∇ log p_t (a Gaussian mixture again at every t); the red dots are exact "
@@ -548,7 +556,7 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
     spec = F.lines_spec(
         series,
         kind="quality-vs-nfe",
-        x_title="score evaluations per particle (NFE)",
+        x_title="score evaluations (NFE)",  # "… per particle (NFE)" was wider than the plot at 1280 px
         y_title="energy distance to exact samples",
         title="quality vs cost",
         log_x=True,
@@ -558,6 +566,7 @@ def quality_and_likelihood(dkey, kind, sigma_max, init, seed, model, t_min) -> N
     # seven series: a legend inside the plot would cover the curves; below the axis title, in rows
     spec["layout"]["legend"].update(orientation="h", x=0.0, xanchor="left", y=-0.3, yanchor="top")
     spec["layout"]["margin"] = dict(spec["layout"].get("margin", {}), b=200)
+    F.fit_y_titles(spec["layout"])  # the plot is shorter by the legend's rows: its y title is laid out again
     floor_trace = spec["data"][-1]  # the floor is a reference, not a sampler: thin black dots, like true weights
     floor_trace["line"] = dict(color=F.OKABE_ITO["black"], width=2, dash="dot")
     with left:

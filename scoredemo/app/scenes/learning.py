@@ -70,7 +70,9 @@ def render() -> None:
     if trained is None:
         return
     tkey, stale, result, lf, errors = trained
-    left, right = W.stage().columns([2, 1])
+    # the true and learned fields over the page's width (beside the loss in a third of it, each was 192 px wide at
+    # 1280 px), the loss under them; side by side on the projector
+    left, right = W.stage_beside()
     with left:
         fine = metrics.grid_points(lf.box, len(lf.xs))[2]
         pts, true_s = T.arrows_from(fine, lf.true_score, len(lf.xs))

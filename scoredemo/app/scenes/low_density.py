@@ -144,7 +144,7 @@ def render() -> None:
             help=home_help,
         )
     k3.metric(
-        "learned: same mode as the true score",
+        "learned: same mode as true",  # a third of the page: the longer "… as the true score" was cut short
         f"{same:.0%}",
         help="Particle by particle (same start, same noise): the learned run ended in the mode the true run ended in.",
     )

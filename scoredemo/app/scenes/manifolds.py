@@ -9,6 +9,7 @@ import streamlit as st
 from scoredemo import figures as F
 from scoredemo import metrics
 from scoredemo.app import builders as B
+from scoredemo.app import glossary as G
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import real_data
@@ -70,7 +71,9 @@ def render() -> None:
         "direction: every arrow the same length.",
     )
     st.sidebar.header("Sliced score matching")
-    steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
+    steps = page.int_slider(
+        "training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250, help=G.with_terms("Both rings' models.", "ssm")
+    )
     seed = page.number("seed", "seed", SEED, 0, 9999)
     st.sidebar.header("Real data: handwritten digits")
     pca_k = page.int_slider("PCA components k", "pca_k", 10, 1, 64, help="Rebuild the digits from k of 64 components.")

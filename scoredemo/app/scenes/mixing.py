@@ -22,6 +22,8 @@ START_TITLES = {"uniform": "uniform noise", "data": "the data", "one-mode": "the
 DENSITY_NAMES = ["disjoint", "two-modes", "ncsn-mixture"]
 #: The registry densities' modes, in their order (π is the first's weight).
 MODE_NAMES = ["left mode", "right mode"]
+#: The meter's height: in two fifths of a 1280-px page, at the default 420 px its plot was 173 px tall.
+METER_HEIGHT = 480
 #: A run "mixes" when at least this fraction of its particles ends in another mode than it started in.
 MIXED = 0.05
 
@@ -82,7 +84,7 @@ def render() -> None:
     f = B.field(key, 0.0, n_arrows=15)
     # Visual order: the π-vs-π′ score fields on top, the Langevin run below. The run and its meter are drawn first
     # (into their slots) because they answer the question a π move asks; the fields follow in the same rerun.
-    fields_row, caption_row, run_row = st.container(), st.container(), W.stage()
+    fields_row, run_row = st.container(), W.stage()
 
     run = B.particles(key, "langevin", eps, 1.0, steps, int(n), seed, B.InitSpec(dens.box, kind=start))
     start_title = f"{view.names[0]}" if drawn and start == "one-mode" else START_TITLES[start]
@@ -149,10 +151,11 @@ def render() -> None:
         F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=titles[0]),
         F.FieldPanel(g.xs, g.ys, g.density, g.points, g.score, title=titles[1]),
     ]
+    # the π and π′ fields over the page's width (in two thirds of it each was 192 px wide at 1280 px), the
+    # difference map under them beside the caption that reads it
     with fields_row:
-        c1, c2 = st.columns([2, 1])
-    with c1:
         W.chart(F.score_field_spec(panels, box=f.box, height=460), "score-fields")
+        c2, caption_row = st.columns([1, 1])
     with c2:
         diff_spec = F.heatmap_spec(
             xs,
@@ -172,13 +175,13 @@ def render() -> None:
             orientation="h",
             x=0.5,
             xanchor="center",
-            y=-0.12,
+            y=-0.2,  # under the x ticks (at −0.12 its title touched them)
             yanchor="top",
             thickness=12,
             len=0.9,
             title=dict(text="difference", side="top"),
         )
-        diff_spec["layout"]["margin"] = dict(diff_spec["layout"]["margin"], l=40, r=10, b=90)
+        diff_spec["layout"]["margin"] = dict(diff_spec["layout"]["margin"], l=40, r=10, b=120)
         W.chart(diff_spec, "score-difference")
     caption_row.caption(
         (f"Left: your drawing; middle: the same drawing with {change} (s′ is its score). " if drawn else "")
@@ -242,6 +245,7 @@ def _meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, pi: flo
             mode_names=view.names,
             title="mode-fraction meter",
             cursor=W.cursor(run),
+            height=METER_HEIGHT,
         ),
         "meter",
         stage=True,
@@ -282,6 +286,7 @@ def _drawn_meter(view: W.ModeView, run: B.RunData, start: str, crossed: float, n
             mode_names=view.names,
             title="mode-fraction meter",
             cursor=W.cursor(run),
+            height=METER_HEIGHT,
         ),  # fmt: skip
         "meter",
         stage=True,

@@ -69,7 +69,7 @@ def render() -> None:
                     F.Series("Kramers", data.separations, data.kramers_steps, mode="lines+markers", style=1),
                 ],
                 kind="crossing-time",
-                x_title="separation d of the two modes",
+                x_title="separation d",  # "… of the two modes": wider than the plot at 1280 px
                 y_title="mean steps to reach the other mode",
                 title="crossing time grows like exp(ΔU)",
                 log_y=True,

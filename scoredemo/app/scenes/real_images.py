@@ -9,6 +9,7 @@ import streamlit as st
 from scoredemo import digit_models, digits
 from scoredemo import figures as F
 from scoredemo.app import builders as B
+from scoredemo.app import glossary as G
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import trained as T
@@ -53,7 +54,15 @@ def render() -> None:
     W.intro(INTRO)
     page = Page(PAGE)
     st.sidebar.header("Models (3 × 512 SiLU)")
-    steps = page.int_slider("training steps", "train_steps", TRAIN_STEPS, 250, 10000, 250)
+    steps = page.int_slider(
+        "training steps",
+        "train_steps",
+        TRAIN_STEPS,
+        250,
+        10000,
+        250,
+        help=G.with_terms("Both models: the single-σ one and the noise-conditional one.", "dsm", "ncsn"),
+    )
     seed = page.number("seed", "seed", SEED, 0, 9999)
     st.sidebar.header("Sampling")
     n = page.select("chains", "n_particles", [50, 100, 200], 100)
@@ -82,10 +91,19 @@ def render() -> None:
                 alt=grid_alt(run, k, int(n)),
                 stage=True,
             )
+            # labels short enough for a sixth of a 1280-px page; what they measure in their help
             m1, m2, m3 = st.columns(3)
-            m1.metric("looks like a digit (classifier)", f"{run.confidence:.2f}", help="Mean top-class probability.")
-            m2.metric("distance to nearest real digit", f"{run.nearest:.2f}")
-            m3.metric(f"within {B.NEAR:g} of a real digit", f"{run.near_fraction:.0%}")
+            m1.metric(
+                "like a digit",
+                f"{run.confidence:.2f}",
+                help="A classifier's mean top-class probability over the chains (trained on the real digits).",
+            )
+            m2.metric("nearest digit", f"{run.nearest:.2f}", help="Mean distance to the nearest real digit.")
+            m3.metric(
+                f"within {B.NEAR:g}",
+                f"{run.near_fraction:.0%}",
+                help=f"The fraction of chains within {B.NEAR:g} of a real digit.",
+            )
     st.markdown(what_the_numbers_say(plain, annealed, ref))
     if plain.n_finite < int(n):
         st.warning(f"{int(n) - plain.n_finite} plain-Langevin chains diverged (left every digit for good).")

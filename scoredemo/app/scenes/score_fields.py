@@ -47,7 +47,9 @@ def render() -> None:
 
     f = B.field(dkey, sigma)
     title = f"{dens.name}" + (f", σ = {sigma:g}" if sigma > 0 else "")
-    panel = F.FieldPanel(f.xs, f.ys, f.density, f.points, f.score, title=title)
+    panel = F.FieldPanel(
+        f.xs, f.ys, f.density, f.points, f.score, title=title, log_p=f.arrow_log_density, p_name="p_σ" if sigma else "p"
+    )
     # one picture at a time here: its own scale (stated in the key under it and in the caption)
     scale = F.per_picture_scale(f.score) if arrows == "magnitude" else None
     mag = np.linalg.norm(f.score, axis=-1)

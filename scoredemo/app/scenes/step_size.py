@@ -12,6 +12,7 @@ from scoredemo import figures as F
 from scoredemo import theory
 from scoredemo.app import alt_text, settings
 from scoredemo.app import builders as B
+from scoredemo.app import glossary as G
 from scoredemo.app import keys as K
 from scoredemo.app import model_widgets as M
 from scoredemo.app import widgets as W
@@ -19,6 +20,8 @@ from scoredemo.app.controls import Page
 
 PAGE = "step-size"
 DENSITIES = ["gaussian", "two-modes", "eight-gaussians"]
+#: The sweep charts' height: at 420 px the variance ratio's y title took three lines and a third of the plot's width.
+SWEEP_HEIGHT = 460
 #: Step sizes of the sweep, as multiples of the narrowest component's variance w² (ULA is stable for ε < 2w²).
 SWEEP = (0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8)
 SWEEP_PARTICLES = 2000
@@ -55,13 +58,17 @@ def render() -> None:
         0.01,
         2.0,
         0.01,
-        help="ULA is unstable for ε ≥ 2w², w the mode width.",
+        help=G.with_terms("ULA is unstable for ε ≥ 2w², w the mode width.", "ULA", "MALA"),
     )
     steps = page.int_slider("steps", "n_steps", 500, 50, 2000, 50)
     n = page.select("particles", "n_particles", list(settings.PARTICLE_CHOICES), 1000)
     seed = page.number("seed", "seed", 0, 0, 9999)
     source = page.select(
-        "score", "score", SCORES, SCORES[0], help="exact: ∇ log p in closed form; learned: not for MALA."
+        "score",
+        "score",
+        SCORES,
+        SCORES[0],
+        help=G.with_terms("exact: ∇ log p in closed form; learned: not for MALA.", "MALA"),
     )
     page.finish()
 
@@ -82,7 +89,9 @@ def render() -> None:
             with c1:
                 W.chart(F.animation_spec(ula_anim), "cloud-ula", alt=ula_alt, stage=True)
             with c2:
-                st.toggle("MALA", value=False, disabled=True, key="mala-disabled", help=WHY_NOT_MALA)
+                st.toggle(
+                    "MALA", value=False, disabled=True, key="mala-disabled", help=G.with_terms(WHY_NOT_MALA, "MALA")
+                )
                 st.info(WHY_NOT_MALA, icon=":material/block:")
         else:
             mala = B.exact_start_run(dkey, "mala", eps, steps, int(n), seed)
@@ -120,6 +129,7 @@ def render() -> None:
                 title="bias: ULA widens, MALA stays exact",
                 log_y=True,
                 marker_x=eps,
+                height=SWEEP_HEIGHT,
             ),
             "variance-vs-step",
             alt=alt_text.curve_ends("ULA", sweep.step_sizes, ratio_ula, x_name="ε", y_name="variance / variance of p")
@@ -136,6 +146,7 @@ def render() -> None:
                 y_title="fraction of moves accepted",
                 title="MALA: fewer moves accepted",
                 marker_x=eps,
+                height=SWEEP_HEIGHT,
             ),
             "acceptance-vs-step",
             alt=alt_text.curve_ends(
