@@ -136,6 +136,8 @@ def _warm_kernels() -> None:
 #: Set to "0" for the light warm-up: compile the default scenes' programs, no lecture pack (no models, no visits;
 #: the test suite does: it trains its own).
 WARM_MODELS_ENV = "SCOREDEMO_WARM_MODELS"
+#: The warm-up thread's name (the test suite tells its compilations from the ones a test caused).
+WARM_UP_THREAD = "scoredemo-warm-up"
 _status_lock = threading.Lock()
 #: What the warm-up has done so far: label -> "waiting" | "working" | "ready" | "failed: …".
 _STATUS: dict[str, str] = {}
@@ -449,7 +451,7 @@ def warm_up_in_background() -> threading.Thread | None:
     inside the pack builder (its AppTest runs app.py too)."""
     if BUILDING_PACK:
         return None
-    thread = threading.Thread(target=_warm_up, name="scoredemo-warm-up", daemon=True)
+    thread = threading.Thread(target=_warm_up, name=WARM_UP_THREAD, daemon=True)
     thread.start()
     # a daemon thread killed inside an XLA compile aborts the process at exit ("terminate called…"): stop the
     # training at its next chunk and let the thread finish; stop the pack builder too

@@ -284,7 +284,7 @@ def test_low_density_metrics_and_verdict_are_the_paths():
             assert f"{k / n:.0%}" in delta  # the split beside it
     alt = said(at, r"reached a mode: (\d+) % with the true score .*, (\d+) % with the learned")
     assert close(alt[1], 100 * reached[0], 0) and close(alt[2], 100 * reached[1], 0)
-    same = float(mt["learned: same mode as the true score"][0][0].rstrip("%")) / 100
+    same = float(mt["learned: same mode as true"][0][0].rstrip("%")) / 100
     verdict = said(at, r"2-D").string
     other = re.search(r"sends \*\*(\d+)% of them to another mode\*\*", verdict)
     if min(reached.values()) == 1.0:
