@@ -10,6 +10,7 @@ import streamlit as st
 from scoredemo.app import presenter, warmup, widgets
 from scoredemo.app.scenes import SCENES
 
+warmup.note_page_run()  # the lecture pack's builder waits while pages are being opened
 presenter.setup()  # page config (the sidebar closed on the projector), the switch, the page's scripts
 warmup.install_compile_log()  # only when $SCOREDEMO_COMPILE_LOG is set (bench, load test)
 pages = [

@@ -410,10 +410,24 @@ def wait_warm(pg, srv: AppServer, *, quiet: float = 3.0, timeout: float = 1200.0
     (``warmup.READY``) and then no compilation has been logged for ``quiet`` s. A quiet compile log alone is not
     enough: the warm-up's background trainings can go longer than any quiet period without compiling, and their
     later compilations (and CPU) then land inside the timed interactions."""
-    from scoredemo.app.warmup import READY  # noqa: PLC0415 - the app's modules only where a harness needs them
-
-    pg.get_by_text(READY).wait_for(timeout=timeout * 1000)
+    wait_ready(pg, timeout=timeout)
     srv.wait_compiles_quiet(quiet=quiet, timeout=timeout)
+
+
+def wait_ready(pg, timeout: float = 1200.0) -> None:
+    """(sync Playwright) Until the sidebar says ``warmup.READY``, pressing its "check again" button every 2 s (the
+    box refreshes itself only in presenter mode)."""
+    from scoredemo.app.warmup import CHECK_KEY, READY  # noqa: PLC0415 - the app's modules only where needed
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pg.get_by_text(READY).count():
+            return
+        check = pg.locator(f".st-key-{CHECK_KEY} button")
+        if check.count():
+            check.first.click()
+        pg.wait_for_timeout(2000)
+    raise AssertionError(f"the server did not say {READY!r} within {timeout:.0f} s")
 
 
 #: A Plotly chart that Streamlit has drawn (its graph div exists).

@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     1 if a visit failed, 2 if the pack is off."""
     from scoredemo.app import pack, warmup  # noqa: PLC0415
 
-    ap = argparse.ArgumentParser(prog="python -m scoredemo pack", description=" ".join(__doc__.split("\n\n")[0].split()))
+    about = " ".join(__doc__.split("\n\n")[0].split())  # the docstring's first paragraph
+    ap = argparse.ArgumentParser(prog="python -m scoredemo pack", description=about)
     ap.add_argument("--force", action="store_true", help="open every visit again even if the pack is current")
     ap.add_argument("--check", action="store_true", help="only say whether the pack is current (exit 0) or not (1)")
     args = ap.parse_args(list(argv) if argv is not None else None)

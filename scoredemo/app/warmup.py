@@ -5,9 +5,10 @@ The lecture pack is everything a first visit of any scene's default view or any 
 presets.PRESETS`) needs, so that no student waits for a training, a compilation or a long computation:
 
 1. On disk (:mod:`scoredemo.app.pack`): the trained models and the compiled programs. If the pack directory does not
-   hold a pack built by this code for these visits, the server builds it in its own process at ``nice`` 10
+   hold a pack built by this code for these visits, the server builds it in its own process at ``nice`` 19
    (``python -m scoredemo pack``: it trains the models, compiles every program and opens every visit in AppTest),
-   so that the work competes as little as possible with the students' pages. A restarted server skips this step.
+   paused while pages are being opened (:data:`ARRIVAL_QUIET_S`), so that the work competes as little as possible
+   with the students' pages. A restarted server skips this step.
 2. In the server's memory: the models are loaded from the pack, then the server opens every visit itself over its own
    websocket, as a browser would (one at a time, and only while no student's script is running), which fills every
    cache the pages read (particle runs, grids, figures' inputs) and loads every program they compile.
@@ -33,7 +34,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import metrics
-from scoredemo.app import pack
+from scoredemo.app import pack, presenter
 from scoredemo.app.kernels import kernel, picture_kernel, sample_kernel
 from scoredemo.app.keys import TrainKey
 from scoredemo.app.presets import PRESETS
@@ -240,8 +241,44 @@ def visits() -> list[tuple[str, str, str]]:
     return out
 
 
-#: The pack builder's niceness when the server starts it (``nice`` 10: the students' pages get the CPU first).
-BUILD_NICE = 10
+#: The pack builder's niceness when the server starts it (the lowest: the students' pages, and their browsers when
+#: they run on the server's machine, get the CPU first).
+BUILD_NICE = 19
+#: The pack builder is paused (SIGSTOP) until no page has started a run for this many seconds: a class arriving
+#: while it builds gets the whole machine (issue 30, item 11: "serving comes first").
+ARRIVAL_QUIET_S = 15.0
+_last_page_run = [float("-inf")]
+
+
+def note_page_run() -> None:
+    """Called at the start of every page run (app.py): the pack builder waits while pages are being opened."""
+    _last_page_run[0] = time.monotonic()
+
+
+def _serving() -> bool:
+    return time.monotonic() - _last_page_run[0] < ARRIVAL_QUIET_S
+
+
+def _pause_while_serving(proc: subprocess.Popen) -> None:
+    """Stop the builder while pages are being served and continue it once the room is quiet, until it exits."""
+    import signal  # noqa: PLC0415
+
+    paused = False
+    while proc.poll() is None and not _STOP.is_set():
+        want = _serving()
+        if want != paused:
+            try:
+                os.kill(proc.pid, signal.SIGSTOP if want else signal.SIGCONT)
+                paused = want
+            except OSError:
+                return
+            if paused:
+                _set(PACK_TASK, "waiting: paused while pages are being opened (serving comes first)")
+        time.sleep(0.5)
+    if paused and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGCONT)
+
+
 PACK_TASK = "lecture pack on disk (trained models, compiled programs)"
 VISITS_TASK = "every scene and preset opened once on this server"
 #: Set by ``python -m scoredemo pack`` (whose AppTest runs app.py): no warm-up inside the pack builder.
@@ -250,8 +287,11 @@ _builder: list[subprocess.Popen] = []
 
 
 def _stop_builder() -> None:
+    import signal  # noqa: PLC0415
+
     for proc in _builder:
         if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)  # a paused builder acts on SIGTERM only once continued
             proc.terminate()
             try:
                 proc.wait(10)
@@ -272,6 +312,7 @@ def build_pack_in_subprocess() -> None:
         os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, os.getpid()) + BUILD_NICE)
     except OSError as err:  # the builder then competes with the pages at the server's priority
         pack.note(f"could not lower the pack builder's priority: {err}")
+    threading.Thread(target=_pause_while_serving, args=(proc,), name=f"{WARM_UP_THREAD}-pauser", daemon=True).start()
     tail: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -473,6 +514,13 @@ def status_lines(states: dict[str, str]) -> list[str]:
     return [f"{_ICONS.get(_kind(state), ':material/error:')} {label}: {state}" for label, state in states.items()]
 
 
+#: How often the warm-up box refreshes itself while the server warms up, on the teacher's projector (presenter
+#: mode) only: every open page reruns it, and twenty students' pages at 2 s were ten fragment runs a second and as
+#: many redraws in their browsers while they arrived (the class-arrival test: server CPU 31 → 12 s, p95 86 → 66 s
+#: without it). Elsewhere the box has a "check again" button.
+STATUS_REFRESH_S = 10.0
+#: The key of the box's "check again" button (the harnesses click it while they wait for READY).
+CHECK_KEY = "warmup-check"
 #: What the sidebar says once every warm-up task is ready (the browser harnesses wait for it).
 READY = "Server ready"
 #: ... and what it means for the teacher.
@@ -484,21 +532,25 @@ def is_pending(states: dict[str, str]) -> bool:
 
 
 def show_status() -> None:
-    """The server's readiness in the sidebar (so a teacher knows when the room can open the link); it refreshes
-    itself every 2 s until everything is ready, then stays still. Once every task is ready it is one caption (the
-    expander and its fragment are page weight every student's browser pays for); a failed task keeps the box."""
+    """The server's readiness in the sidebar (so a teacher knows when the room can open the link); in presenter
+    mode it refreshes itself every :data:`STATUS_REFRESH_S` until everything is ready (elsewhere: "check again").
+    Once every task is ready it is one caption (the expander and its fragment are page weight every student's
+    browser pays for); a failed task keeps the box."""
     states = status()
     pending = is_pending(states)
     if not pending and all(state == "ready" for state in states.values()):
         st.sidebar.caption(f":material/check: {READY}: {READY_MEANS}", help="  \n".join(status_lines(states)))
         return
 
-    @st.fragment(run_every=2.0 if pending else None)
+    @st.fragment(run_every=STATUS_REFRESH_S if pending and presenter.active() else None)
     def _box() -> None:
         states = status()
         done = not is_pending(states)
         with st.expander(READY if done else "Server warming up: wait before sharing the link…", expanded=not done):
             st.caption("  \n".join(status_lines(states)) or "starting…")
+            if not done:
+                st.button("check again", key=CHECK_KEY, icon=":material/refresh:", help="Presenter mode checks "
+                          f"every {STATUS_REFRESH_S:g} s by itself")  # fmt: skip
 
     with st.sidebar:
         _box()
