@@ -599,6 +599,11 @@ def test_meter_and_marginals_specs_are_valid_plotly_and_match():
     hist, bins = np.histogram(samples[:, 1], bins=np.linspace(-5, 5, 61), density=True)
     np.testing.assert_allclose(fig.data[2].y, np.round(hist, 4), atol=1e-6)  # second panel: y coordinates
     assert fig.data[2].xaxis == "x2" and fig.layout.xaxis2.title.text == "y"
+    # stacked (scene 2's side column): no x title between the two plots (at 1.5× it sat on the lower one); each
+    # plot's y title names its coordinate
+    fig = figure(F.marginals_spec(samples, xs, np.exp(-(xs**2)), np.exp(-(xs**2)), box=5.0, stacked=True))
+    assert not fig.layout.xaxis.title.text and not fig.layout.xaxis2.title.text
+    assert (fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text) == ("p(x)", "p(y)")
 
 
 def test_weights_bar_and_loss_curve():

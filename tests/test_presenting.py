@@ -278,3 +278,13 @@ def test_still_frame_shows_the_last_frame():
     np.testing.assert_allclose(F.decode_arrays(first)["data"][0]["x"], traj[0, :, 0], atol=1e-3)
     assert first["layout"]["xaxis"]["range"] == [-3.0, 3.0] and spec["layout"]["xaxis"]["range"] == [-1.5, 1.5]
     assert PR.still_frame({"data": [1], "layout": {}}) == {"data": [1], "layout": {}}
+
+
+def test_a_staged_title_of_several_lines_stays_inside_the_chart():
+    """Plotly anchors a title's first line at the top and adds the others below it, sticking out above the chart
+    (scene 2's two-line title under the scene's heading on the stage): each extra line pads it down by a line."""
+    spec = {"data": [], "layout": {"title": {"text": "a<br>b<br>c", "font": {"size": 20}}, "height": 400}}
+    title = PR.staged(spec, 320)["layout"]["title"]
+    assert title["yanchor"] == "top" and title["pad"]["t"] == pytest.approx(2 * PR.LINE_HEIGHT * 20)
+    one = PR.staged({"data": [], "layout": {"title": {"text": "a"}}}, 320)["layout"]["title"]
+    assert "pad" not in one and one["automargin"] is True

@@ -86,11 +86,13 @@ def marginals_spec(
                 **axes,
             )
         )
+        # stacked, the coordinate is named in each plot's y title: an x title between the two plots sat on the
+        # lower plot once presenter mode made the text 1.5× (scene 2 at 1280×720)
         layout["xaxis" if col == 1 else f"xaxis{col}"].update(
-            range=[-box, box], autorange=False, title=dict(text="x" if col == 1 else "y")
+            range=[-box, box], autorange=False, title=dict(text="" if stacked else "xy"[coord])
         )
-    for axis in ("yaxis", "yaxis2") if stacked else ("yaxis",):
-        layout[axis]["title"] = dict(text="density")
+    for axis, coord in (("yaxis", "x"), ("yaxis2", "y")) if stacked else (("yaxis", ""),):
+        layout[axis]["title"] = dict(text=f"p({coord})" if coord else "density")  # short: a plot is ~130 px high
     height = 640 if stacked else 380
     layout.update(style_layout(kind="marginals", title="marginals: particles vs truth", height=height), bargap=0)
     spec = dict(data=data, layout=fit_y_titles(layout))

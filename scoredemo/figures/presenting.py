@@ -78,6 +78,10 @@ def presented(spec: dict, scale: float = 1.5) -> dict:
 STAGE_SLIDER_X = 0.36
 
 
+#: Plotly's line height in multi-line text, in font sizes.
+LINE_HEIGHT = 1.3
+
+
 def staged(spec: dict, min_height: int) -> dict:
     """A projector-scaled figure (:func:`presented`) laid out for presenter mode's stage, where the page gives it the
     screen's height (``height="stretch"``): its own height becomes ``min_height`` (a minimum), its top and bottom
@@ -90,7 +94,15 @@ def staged(spec: dict, min_height: int) -> dict:
     margin = dict(layout.get("margin") or {})
     layout["margin"] = dict(margin, t=margin.get("t", 8) if top_notes else 8, b=8, autoexpand=True)
     if isinstance(layout.get("title"), dict):
-        layout["title"] = dict(layout["title"], automargin=True)
+        title = dict(layout["title"], automargin=True)
+        # Plotly anchors a title's *first* line at the top: each further line (<br>) would stick out above the
+        # chart (scene 2's "Langevin: 1000 particles" under the scene's title): pad it down by their height
+        extra = str(title.get("text") or "").count("<br>")
+        if extra:
+            size = float((title.get("font") or {}).get("size") or (layout.get("font") or {}).get("size") or 12)
+            pad = dict(title.get("pad") or {})
+            title.update(yanchor="top", pad=dict(pad, t=float(pad.get("t", 0)) + extra * LINE_HEIGHT * size))
+        layout["title"] = title
     menus, sliders = layout.get("updatemenus"), layout.get("sliders")
     if menus and sliders:
         row = (sliders[0].get("pad") or {}).get("t", 0)
