@@ -588,23 +588,24 @@ def bench_app_latency(*, quick: bool = False) -> dict[str, Any]:
 PAGE_OPENS = 10
 
 
+def _browser_skip(title: str, unit: str, quick: bool, what: str) -> dict[str, Any] | None:
+    """The row of a browser workload that does not run: with --quick (it ``what``), or without a browser."""
+    from devtools import apphost  # noqa: PLC0415 - only the browser workloads need it
+
+    reason = f"skipped with --quick ({what}; run without --quick)" if quick else apphost.browser_missing()
+    return {"title": title, "unit": unit, "scoredemo": None, "reason": reason} if reason else None
+
+
 def bench_page_weight(*, quick: bool = False) -> dict[str, Any]:
     """Scene 1's first chart against a minimal one-chart page, cold opens in fresh browser contexts, in the same
     run (:mod:`devtools.page_weight`): median ms of scene 1, the ratio to the minimal page (goal ≤ 1.3×) and
     where the browser's time goes."""
-    from devtools import apphost, page_weight  # noqa: PLC0415 - only the browser workloads need them
+    from devtools import page_weight  # noqa: PLC0415 - only the browser workloads need it
 
     title = "Page weight: scene 1 vs a minimal one-chart page (first chart, cold opens)"
-    if quick:
-        return {
-            "title": title,
-            "unit": "ms",
-            "scoredemo": None,
-            "reason": "skipped with --quick (starts two servers and a browser; run without --quick)",
-        }
-    missing = apphost.browser_missing()
-    if missing:
-        return {"title": title, "unit": "ms", "scoredemo": None, "reason": missing}
+    skipped = _browser_skip(title, "ms", quick, "starts two servers and a browser")
+    if skipped:
+        return skipped
     r = page_weight.measure(PAGE_OPENS)
     return {"title": title, "unit": "ms", "scoredemo": r["scene1"]["median_ms"], **r}
 
@@ -616,19 +617,12 @@ def bench_first_visit(*, quick: bool = False) -> dict[str, Any]:
     """Every scene and preset's first visit after the warm-up, and again after a restart on the same pack
     (:func:`devtools.first_visit.measure`): the slowest first chart (goal ≤ 2 s) and the trainings after the restart
     (goal 0)."""
-    from devtools import apphost, first_visit  # noqa: PLC0415 - only the browser workloads need them
+    from devtools import first_visit  # noqa: PLC0415 - only the browser workloads need it
 
     title = "First visits after the warm-up (lecture pack), every scene and preset"
-    if quick:
-        return {
-            "title": title,
-            "unit": "s",
-            "scoredemo": None,
-            "reason": "skipped with --quick (builds a lecture pack: trains six models; run without --quick)",
-        }
-    missing = apphost.browser_missing()
-    if missing:
-        return {"title": title, "unit": "s", "scoredemo": None, "reason": missing}
+    skipped = _browser_skip(title, "s", quick, "builds a lecture pack: trains six models")
+    if skipped:
+        return skipped
     r = first_visit.measure()
     return {"title": title, "unit": "s", "scoredemo": r["value"], **r}
 

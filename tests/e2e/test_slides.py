@@ -86,17 +86,10 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def camera_download(pg, tmp_path: Path) -> tuple[str, bytes]:
-    """Hover the first chart, click its modebar camera (plotly.js: ``.modebar-btn`` titled "Download plot…"),
-    and return the download's suggested file name and bytes."""
-    chart = pg.locator('[data-testid="stPlotlyChart"]').first
-    chart.hover()
-    button = chart.locator('.modebar-btn[data-title^="Download plot"]')
-    with pg.expect_download(timeout=60000) as info:
-        button.click()
-    d = info.value
-    path = tmp_path / d.suggested_filename
-    d.save_as(path)
-    return d.suggested_filename, path.read_bytes()
+    """Click the first chart's modebar camera (plotly.js: ``.modebar-btn`` titled "Download plot…"); the download's
+    suggested file name and bytes."""
+    name, data, _ = slide_download(pg, pg.locator('[data-testid="stPlotlyChart"]').first, tmp_path)
+    return name, data
 
 
 def test_camera_icon_saves_a_slide_png_then_an_svg(app_url, chromium, tmp_path):

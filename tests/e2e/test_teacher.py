@@ -227,9 +227,7 @@ def _play_pause_resume(pg, where: str, followers: int) -> list[str]:
     if opening != n - 1:
         problems.append(f"{where}: the animation opens on frame {opening} of {n}, not the last (the result)")
     if followers:
-        f = pg.evaluate(JS_FOLLOWERS)
-        if any(abs(a - b) > 1e-6 for a, b in f["cursors"]) or not all(f["frames"]):
-            problems.append(f"{where}: a follower does not show the opening frame: {f}")
+        problems += _followers_off(pg, where, "the opening frame")
     _press(pg, "PageDown")
     try:
         pg.wait_for_function(
@@ -250,9 +248,7 @@ def _play_pause_resume(pg, where: str, followers: int) -> list[str]:
     if _frame(pg) != held:
         problems.append(f"{where}: space did not pause (frame {held} → {_frame(pg)})")
     if followers:
-        f = pg.evaluate(JS_FOLLOWERS)
-        if any(abs(a - b) > 1e-6 for a, b in f["cursors"]) or not all(f["frames"]):
-            problems.append(f"{where}: a follower does not show the paused frame {held}: {f}")
+        problems += _followers_off(pg, where, f"the paused frame {held}")
     _press(pg, " ")
     pg.wait_for_timeout(600)
     resumed = _frame(pg)
@@ -308,6 +304,14 @@ def _beat(pg) -> int | None:
 
 
 SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')"
+
+
+def _followers_off(pg, where: str, frame: str) -> list[str]:
+    """The problem, if any chart that follows the stage's animation (meter, marginals) is not on its frame."""
+    f = pg.evaluate(JS_FOLLOWERS)
+    if any(abs(a - b) > 1e-6 for a, b in f["cursors"]) or not all(f["frames"]):
+        return [f"{where}: a follower does not show {frame}: {f}"]
+    return []
 
 
 def _until(pg, what: str, ok, timeout: float = 120.0, *, settle: bool = True) -> None:
