@@ -140,12 +140,13 @@ def _arrive(page_id: str) -> None:
     Scenes share control names (``step_size``, ``n_steps``, ``seed``, …), and a control's name is its Streamlit
     key, so a widget of the same name on the next page *is* the same widget to Streamlit: it kept the previous
     scene's value (scene 7's 1 000 steps ran scene 8, and went into its URL). Dropping them here, before any widget
-    is drawn, makes the new scene read its link's values, else its defaults, like a fresh visit."""
+    is drawn, makes the new scene read its link's values, else its defaults, like a fresh visit. The app-wide
+    parameters (:data:`GLOBAL_PARAMS`: the drawing, presenter mode) go along."""
     last = st.session_state.get("_controls_page")
     st.session_state["_controls_page"] = page_id
     if last is None or last == page_id:
         return
-    for name in _registry().get(last, {}):
+    for name in set(_registry().get(last, {})) - GLOBAL_PARAMS:  # the drawing and presenter mode go along
         for key in (name, f"_unbound_{name}"):
             if key in st.session_state:
                 del st.session_state[key]

@@ -33,10 +33,10 @@ def components(pg) -> str:
 
 
 def open_scene_with_the_drawing(pg, title: str, path: str) -> list[float]:
-    """Click the scene in the sidebar's navigation and make sure "custom" is picked in its density box (the link
-    carries ``?density=`` and ``?components=`` along); the meter's true weights."""
+    """Click the scene in the sidebar's navigation (it opens at its own density) and pick "custom" in its density
+    box: the drawing made on scene 1 comes back; the meter's true weights."""
     pg.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
-    pg.wait_for_url(f"**/{path}?**", timeout=60_000)
+    pg.wait_for_url(f"**/{path}**", timeout=60_000)
     pg.wait_for_function(JS_TRUE_WEIGHTS, timeout=300_000)
     wait_idle(pg, timeout=300)
     box = pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="density").first

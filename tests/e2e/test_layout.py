@@ -21,6 +21,7 @@ import pytest
 
 from devtools.apphost import open_settled
 from scoredemo.app.scenes import SCENES
+from tests.e2e.views import VIEWS
 
 pytestmark = pytest.mark.e2e
 
@@ -82,18 +83,11 @@ def test_scene_layout_at_slide_size(app_url, chromium, path):
     check_layout(app_url, chromium, _small(path), path, viewports=[SLIDE])
 
 
-def share_link_views() -> dict[str, dict[str, str]]:
-    """The teacher's walk's values (imported here: test_share_link imports this module's names at its top)."""
-    from tests.e2e.test_share_link import VIEWS  # noqa: PLC0415
-
-    return VIEWS
-
-
-#: Each scene with other values than its defaults: the teacher's walk's (``test_share_link.VIEWS``), which lengthen
+#: Each scene with other values than its defaults: the teacher's walk's (``views.VIEWS``), which lengthen
 #: titles and labels (more digits, other names); scene 2's with gradient ascent, and ε and steps of the most digits
 #: its controls take (its animation's title, 440 px of its 448 at 250 particles, was cut at 1000).
 OTHER_VIEWS = {
-    **share_link_views(),
+    **VIEWS,
     "follow-the-score": {"noise": "false", "step_size": "0.125", "n_steps": "1000", "n_particles": "1000", "seed": "3"},
 }
 

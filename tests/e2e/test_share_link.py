@@ -29,28 +29,11 @@ import pytest
 from devtools.apphost import AppServer, js_script_not_running, wait_idle
 from tests.app.test_controls import TRICKY, shown
 from tests.e2e.test_layout import LEARNED, SMALL_TRAINING
+from tests.e2e.views import DRAWING, VIEWS  # noqa: F401 - VIEWS: the teacher walk reads it here too
 
 pytestmark = pytest.mark.e2e
 
 VIEWPORT = {"width": 1280, "height": 720}
-DRAWING = "-2, 0, 0.5, 1; 2, 1, 0.7, 2"
-
-#: Non-default controls for each scene, cheap to compute (fewer particles and steps); the drawing scenes (1, 9)
-#: with a drawn density, scene 11 with its fragment's t slider. The learned scenes add ``train_steps=250``.
-VIEWS = {
-    "score-fields": {"density": "custom", "components": DRAWING, "sigma": "0.5", "arrows": "magnitude"},
-    "follow-the-score": {"noise": "false", "n_particles": "250", "n_steps": "100", "seed": "3"},
-    "step-size": {"density": "two-modes", "step_size": "0.5", "n_steps": "100", "n_particles": "250", "seed": "2"},
-    "learning-the-score": {"step_size": "0.1", "n_particles": "250", "n_steps": "100"},
-    "low-density": {"start_x": "-4", "n_steps": "100", "noise": "true"},
-    "manifolds": {"thickness": "0.2", "pca_k": "5"},
-    "mixing": {"pi": "0.3", "n_steps": "100", "n_particles": "250", "seed": "5"},
-    "mixing-time": {"n_steps": "2000", "n_particles": "250", "seed": "1"},
-    "annealed-langevin": {"density": "custom", "components": DRAWING, "steps_per_level": "10", "n_particles": "250"},
-    "real-data": {"n_particles": "50", "frame": "5"},
-    "diffusion": {"t": "0.4", "sampler": "pc", "n_steps": "100", "seed": "3"},
-}
-
 #: Every keyed widget on the page outside the share box, by key: its kind and the value it shows.
 JS_WIDGETS = """() => {
   const out = {};
