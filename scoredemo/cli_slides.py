@@ -52,12 +52,7 @@ def _params(items: list[str] | None) -> dict[str, str]:
 def cmd_slides(args: argparse.Namespace) -> int:
     """Write the deck; one progress line per view on stdout, the summary last. Exit 0 when the zip is written
     (PNGs that could not be drawn are named in the output and the README), 2 on bad input."""
-    from streamlit import logger as st_logger  # noqa: PLC0415 - Streamlit only for this command
-
-    from scoredemo.app import deck  # noqa: PLC0415
-
-    # the scenes run outside a server ("bare mode"): Streamlit warns of that once per cached call
-    st_logger.set_log_level("error")
+    from scoredemo.app import deck  # noqa: PLC0415 - the app layer only for this command
 
     scenes = deck.scene_paths() if args.scene == "all" else [args.scene]
     for s in scenes:

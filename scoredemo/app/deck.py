@@ -263,6 +263,10 @@ def build_zip(
     """Write the deck of ``scenes`` (url paths) to the zip ``out``: ``README.md`` and per view a folder
     ``SCENE/NN-NAME/`` with its files. ``extra``: URL parameters added to every view (a preset's own win).
     ``log`` gets one line per view. Returns a summary (files, seconds, notes, png_missing)."""
+    from streamlit import logger as st_logger  # noqa: PLC0415
+
+    # the scenes run outside a server ("bare mode"): Streamlit warns of that once per cached call
+    st_logger.set_log_level("error")
     t0 = time.perf_counter()
     decks: list[tuple[str, str, list[ViewResult]]] = []
     tmp = Path(f"{os.fspath(out)}.part")

@@ -22,6 +22,7 @@ import atexit
 import gc
 import importlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -261,8 +262,6 @@ def _serving() -> bool:
 
 def _pause_while_serving(proc: subprocess.Popen) -> None:
     """Stop the builder while pages are being served and continue it once the room is quiet, until it exits."""
-    import signal  # noqa: PLC0415
-
     paused = False
     while proc.poll() is None and not _STOP.is_set():
         want = _serving()
@@ -287,8 +286,6 @@ _builder: list[subprocess.Popen] = []
 
 
 def _stop_builder() -> None:
-    import signal  # noqa: PLC0415
-
     for proc in _builder:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGCONT)  # a paused builder acts on SIGTERM only once continued
