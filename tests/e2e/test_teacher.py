@@ -212,16 +212,21 @@ def _play_pause_resume(pg, where: str, followers: int) -> list[str]:
     el = pg.wait_for_function(JS_CHART, arg="animation", timeout=60000).as_element()
     n = el.evaluate("d => d.layout.sliders[0].steps.length")
     if n < 3:  # scene 3's clouds: two frames, the start and the sampler's law; PageDown plays them: start, law
+        # every frame shown is recorded by Plotly's own frame event: on a busy box the start frame can come and go
+        # between two polls of the slider's label (CI failed so once)
+        el.evaluate("d => { d.__testFrames = []; d.on('plotly_animatingframe', (e) => d.__testFrames.push(e.name)); }")
         _press(pg, "PageDown")
         try:
             pg.wait_for_function(
-                "() => { const l = document.querySelector('.st-key-stage .slider-group text.slider-label');"
-                " return l.textContent === l.closest('.js-plotly-plot').layout.sliders[0].steps[0].label; }",
-                timeout=20000,  # the key waits for the page to be idle: on a busy box, seconds
-                polling="raf",
+                "(gd) => { const names = gd.__testFrames || [], steps = gd.layout.sliders[0].steps;"
+                " return names.length >= 2 && names[0] === steps[0].args[0][0]"
+                " && names[names.length - 1] === steps[steps.length - 1].args[0][0]; }",
+                arg=el,
+                timeout=40000,  # the key waits for the page to be idle: on a busy box, seconds
             )
         except Exception:  # noqa: BLE001 - reported as the problem it is
-            problems.append(f"{where}: PageDown did not play the two-frame animation from its start")
+            frames = el.evaluate("d => d.__testFrames")
+            problems.append(f"{where}: PageDown did not play the two-frame animation from its start (frames {frames})")
         return problems
     opening = _frame(pg)
     if opening != n - 1:
