@@ -152,11 +152,16 @@ def setup() -> bool:
 #: (~50-100 ms per rerun on two cores). Measured on scene 11, paired in one browser session: a π move's meter
 #: 0.385 s median → 0.259 s (p95 0.511 → 0.332). The page still says it is busy: Streamlit's status widget
 #: ("Running…") and the scenes' own progress bars and spinners are untouched.
+#: Placeholders do not pulse. Streamlit shows a pulsing skeleton where an element waits for its lazily loaded
+#: script (Plotly's 4 MB, the formula's): an endless CSS animation repainted every frame. A class arriving at once
+#: (twenty pages on two cores) waits many seconds for those scripts, and every pulsing placeholder took CPU from the
+#: pages still loading (measured: see the class-arrival test in the README).
 #: And the lecture bar's links wrap onto a second line rather than being clipped: Streamlit keeps a page link on one
 #: line (``nowrap``, hidden overflow), and at 1280 px with the sidebar open "9 · The fix: annealed Langevin →" needs
 #: ~210 px of its column's ~150 (tests/e2e/test_layout.py checks that no link or button label is cut).
 PAGE_CSS = """<style>
 [data-stale="true"] { opacity: 1 !important; transition: none !important; }
+[data-testid="stSkeleton"], [data-testid="stSkeletonElement"] { animation: none !important; }
 .st-key-lecture-prev [data-testid="stPageLink-NavLink"] *,
 .st-key-lecture-next [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 </style>"""
