@@ -7,7 +7,7 @@ import importlib
 
 import streamlit as st
 
-from scoredemo.app import presenter, warmup, widgets
+from scoredemo.app import notes, presenter, warmup, widgets
 from scoredemo.app.scenes import SCENES
 
 warmup.note_page_run()  # the lecture pack's builder waits while pages are being opened
@@ -25,15 +25,15 @@ pages = [
     )
     for i, (module, title, path, icon) in enumerate(SCENES)
 ]
-notes = st.Page(presenter.notes_page, title="Teacher's notes", url_path=presenter.NOTES_PATH, visibility="hidden")
+notes_window = st.Page(notes.notes_page, title="Teacher's notes", url_path=presenter.NOTES_PATH, visibility="hidden")
 alias = st.Page(
     lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()),
     title=SCENES[0][1],
     url_path=SCENES[0][2],
     visibility="hidden",
 )
-current = st.navigation([*pages, notes, alias], position="sidebar", expanded=True)
-if current.url_path in (notes.url_path, alias.url_path):
+current = st.navigation([*pages, notes_window, alias], position="sidebar", expanded=True)
+if current.url_path in (notes_window.url_path, alias.url_path):
     current.run()
     st.stop()
 slides_slot, share_slot = presenter.lecture_bar(pages, current)

@@ -1,7 +1,8 @@
 """Refresh the README's pictures: every scene at its defaults in Debian's Chromium, 1600×1000, after the page has
 settled (``python -m devtools.screenshots [OUT_DIR] [SCENE_NUMBER ...]``; default assets/ and every scene), and the
 projector's view: every scene in presenter mode at 1280×720 in one montage (``--present``: the montage in
-assets/presenter-montage.png, each scene's screenshot in test-output/presenter/). Learned scenes train on arrival
+assets/presenter-montage.png, each scene's screenshot in test-output/presenter/; ``--present=1920x1080``: the
+other projector, its screenshots in test-output/presenter-1920/, no montage). Learned scenes train on arrival
 first."""
 
 from __future__ import annotations
@@ -38,14 +39,16 @@ def montage(paths: list[Path], out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    present = "--present" in args
-    args = [a for a in args if a != "--present"]
+    sizes = [a.split("=", 1)[1] for a in args if a.startswith("--present=")]
+    present = "--present" in args or bool(sizes)
+    args = [a for a in args if not a.startswith("--present")]
     out = Path(args[0]) if args else ROOT / "assets"
     only = {int(a) for a in args[1:]}
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
-    size = PROJECTOR if present else (1600, 1000)
+    size = tuple(int(v) for v in sizes[0].split("x")) if sizes else PROJECTOR if present else (1600, 1000)
+    shots = ROOT / "test-output" / ("presenter" if size == PROJECTOR else f"presenter-{size[0]}")
     taken = []
     with AppServer(compile_log=False) as srv, sync_playwright() as p:
         srv.start()
@@ -57,17 +60,13 @@ def main(argv: list[str] | None = None) -> int:
             query = "?present=1" if present else ""
             open_settled(page, f"{srv.url}/{'' if i == 1 else path}{query}", timeout=300.0)  # scene 1: the root
             page.wait_for_timeout(500)
-            target = (
-                (ROOT / "test-output" / "presenter" / f"{i:02d}-{path}.png")
-                if present
-                else out / f"scene{i}-{path}.png"
-            )
+            target = (shots / f"{i:02d}-{path}.png") if present else out / f"scene{i}-{path}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(target))
             taken.append(target)
             print(target)
         browser.close()
-    if present and not only:
+    if present and not only and size == PROJECTOR:
         print(montage(taken, out / "presenter-montage.png"))
     return 0
 

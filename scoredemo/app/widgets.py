@@ -38,7 +38,7 @@ _INTRO = "_intro_pending"
 class Intro(NamedTuple):
     """What a scene opens with, declared once in its module (``INTRO``): the title, 2–4 plain sentences and the
     formula. The page shows them (:func:`intro`); the teacher's notes window shows the whole text as the script
-    (``presenter.notes_page``), since the projector shows the first sentence only."""
+    (``notes.notes_page``), since the projector shows the first sentence only."""
 
     title: str
     sentences: str

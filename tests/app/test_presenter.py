@@ -88,3 +88,19 @@ def test_page_css_targets_the_mark_streamlit_puts_on_waiting_elements():
     assert bundles, "Streamlit's frontend bundle moved"
     assert any('"data-stale"' in b.read_text(encoding="utf-8", errors="replace") for b in bundles)
     assert '[data-stale="true"]' in presenter.PAGE_CSS and "opacity: 1 !important" in presenter.PAGE_CSS
+
+
+def test_page_css_stops_the_pulse_of_streamlits_placeholders():
+    """PAGE_CSS stops the skeletons' pulse (a class arriving at once paid for it in CPU: README, "A class
+    arriving"); it finds them by the test ids Streamlit's frontend gives them: fail loudly if an upgrade renames
+    them."""
+    from pathlib import Path
+
+    import streamlit
+
+    chunks = (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("*.js")
+    text = "".join(c.read_text(encoding="utf-8", errors="replace") for c in chunks)
+    for test_id in ("stSkeleton", "stSkeletonElement"):
+        assert f'"data-testid":`{test_id}`' in text, f"Streamlit no longer marks its placeholders {test_id}"
+        assert f'[data-testid="{test_id}"]' in presenter.PAGE_CSS
+    assert "animation: none !important" in presenter.PAGE_CSS
