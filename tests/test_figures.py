@@ -190,6 +190,21 @@ def test_lines_spec_styles_and_gaps():
     assert [t["meta"]["role"] for t in data] == ["measured", "predicted", "with a gap"]
 
 
+def test_lines_spec_puts_its_legend_in_the_corner_asked():
+    """Scene 8's crossed fractions rise at the left and stay near 1: their legend goes bottom right (top left it
+    covered the d = 4 and d = 5 curves at 1920×1080); a corner it does not know fails loudly."""
+    curves = [F.Series("rises", [0, 1, 2], [0.0, 1.0, 1.0])]
+    top = F.lines_spec(curves, kind="crossed-fraction", x_title="step", y_title="fraction")["layout"]["legend"]
+    low = F.lines_spec(
+        curves, kind="crossed-fraction", x_title="step", y_title="fraction", legend_corner="bottom right"
+    )
+    assert (top["x"], top["y"], top["xanchor"], top["yanchor"]) == (0.02, 0.98, "left", "top")
+    low = low["layout"]["legend"]
+    assert (low["x"], low["y"], low["xanchor"], low["yanchor"]) == (0.98, 0.02, "right", "bottom")
+    with pytest.raises(KeyError):
+        F.lines_spec(curves, kind="crossed-fraction", x_title="step", y_title="fraction", legend_corner="middle")
+
+
 def test_stepped_spec_holds_one_frame_per_value_and_opens_on_start():
     """Each frame carries its spec's traces and the layout that differs (images, titles, axes), named by its value;
     the figure opens on ``start``, and ``meta.frames`` tells the page's script the control and the step."""

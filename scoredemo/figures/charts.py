@@ -524,6 +524,13 @@ class Series(NamedTuple):
     style: int = 0  # index into SERIES / DASHES / SYMBOLS
 
 
+#: Where :func:`lines_spec` can put its legend, inside the plot area.
+LEGEND_CORNERS = {
+    "top left": dict(x=0.02, xanchor="left", y=0.98, yanchor="top"),
+    "bottom right": dict(x=0.98, xanchor="right", y=0.02, yanchor="bottom"),
+}
+
+
 def lines_spec(
     series: Sequence[Series],
     *,
@@ -535,10 +542,12 @@ def lines_spec(
     log_y: bool = False,
     marker_x: float | None = None,
     height: int = 420,
+    legend_corner: str = "top left",
 ) -> dict:
     """Several y-vs-x lines with optional error bars (measured vs predicted curves); non-finite points are left
     out; each series has its own colour, dash and marker (``meta.role`` = its name); log axes have full labels
-    (:func:`log_ticks`)."""
+    (:func:`log_ticks`). The legend sits inside the plot in ``legend_corner`` (:data:`LEGEND_CORNERS`): the corner
+    the curves leave empty."""
     data, shown_x, shown_y = [], [], []
     for s in series:
         x, y = np.asarray(s.x, np.float64), np.asarray(s.y, np.float64)
@@ -569,9 +578,7 @@ def lines_spec(
 
     layout = style_layout(kind=kind, title=title, height=height)
     layout.update(xaxis=axis(x_title, log_x, shown_x), yaxis=axis(y_title, log_y, shown_y))
-    layout["legend"].update(
-        orientation="v", x=0.02, xanchor="left", y=0.98, yanchor="top", bgcolor="rgba(255,255,255,0.8)"
-    )
+    layout["legend"].update(orientation="v", bgcolor="rgba(255,255,255,0.8)", **LEGEND_CORNERS[legend_corner])
     if marker_x is not None:
         line = dict(color=OKABE_ITO["black"], width=2, dash="dot")
         layout["shapes"] = [

@@ -54,6 +54,7 @@ def render() -> None:
                 x_title="step",
                 y_title="fraction that has reached the other mode",
                 title="reached the other mode?",
+                legend_corner="bottom right",  # the curves rise at the left and stay near 1: the top left is theirs
             ),
             "crossed-fraction",
             alt="Fraction of particles that have reached the other mode by the last step: "
