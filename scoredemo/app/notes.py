@@ -4,19 +4,19 @@ BroadcastChannel, with buttons that step the lecture there (the keys of :data:`p
 
 from __future__ import annotations
 
+import importlib
+import json
+
 import streamlit as st
 
 from scoredemo.app import presets as P
 from scoredemo.app.presenter import CHANNEL, KEYS
+from scoredemo.app.scenes import SCENES
 
 
 def lecture_notes() -> list[dict]:
     """Every scene's notes, in lecture order: its path, title, the intro's whole text (the projector shows its first
     sentence: this is what to say), and its beats: "start", then each preset with its parameters and its line."""
-    import importlib  # noqa: PLC0415 - the scenes import this module (through widgets)
-
-    from scoredemo.app.scenes import SCENES  # noqa: PLC0415
-
     out = []
     for i, (module, title, path, _) in enumerate(SCENES):
         intro = getattr(importlib.import_module(f"scoredemo.app.scenes.{module}"), "INTRO", None)
@@ -118,8 +118,6 @@ NOTES_CSS = """<style>
 def notes_page() -> None:
     """The teacher's notes window (``/notes``): every scene's script and slides, showing the ones the projected window
     (presenter mode, in another window of the same browser) reports, with buttons that step the lecture there."""
-    import json  # noqa: PLC0415
-
     st.title("Teacher's notes")
     st.caption(
         "Keep this window on your laptop and the lecture (presenter mode) on the projector: this page follows the "
