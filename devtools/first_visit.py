@@ -247,11 +247,10 @@ def measure(*, pack_dir: str | None = None, quick: bool = False, restart: bool =
 def judge(out: dict[str, Any]) -> dict[str, Any]:
     """The verdict on :func:`measure`'s runs: the goal is held against a returning browser (every visit's first chart
     within ``target_s``, over all runs); a cold open's is reported as a ratio to the minimal page's cold median (a
-    fresh browser loads Streamlit's 7 MB of scripts first: on this 2-core box that alone takes the minimal page ~3 s,
-    over the goal before any scene does anything)."""
+    fresh browser parses and runs Streamlit's 7 MB of scripts first: on this 2-core box that alone takes the minimal
+    page ~2.2 s, over the goal before any scene does anything)."""
     runs = out["runs"]
-    fresh = runs["fresh"]
-    out["value"] = fresh["returning"]["first_chart_max_s"]
+    out["value"] = max(m["returning"]["first_chart_max_s"] for m in runs.values())
     out["met"] = all(not m["returning"]["over_goal"] for m in runs.values())
     out["cold_max_s"] = max(m["first_chart_max_s"] for m in runs.values())
     floor = out.get("minimal", {}).get("cold_median_s")
