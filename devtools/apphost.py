@@ -414,20 +414,42 @@ def wait_warm(pg, srv: AppServer, *, quiet: float = 3.0, timeout: float = 1200.0
     srv.wait_compiles_quiet(quiet=quiet, timeout=timeout)
 
 
-def wait_ready(pg, timeout: float = 1200.0) -> None:
-    """(sync Playwright) Until the sidebar says ``warmup.READY``, pressing its "check again" button every 2 s (the
-    box refreshes itself only in presenter mode)."""
+#: How often :func:`wait_ready` looks at the warm-up box and presses its "check again".
+READY_POLL_S = 2.0
+
+
+def _ready_parts() -> tuple[str, str]:
+    """The sidebar's words once the warm-up is over, and the selector of the box's "check again" button."""
     from scoredemo.app.warmup import CHECK_KEY, READY  # noqa: PLC0415 - the app's modules only where needed
 
+    return READY, f".st-key-{CHECK_KEY} button"
+
+
+def wait_ready(pg, timeout: float = 1200.0) -> None:
+    """(sync Playwright) Until the sidebar says ``warmup.READY``, pressing its "check again" button every
+    READY_POLL_S (the box refreshes itself only in presenter mode)."""
+    ready, check = _ready_parts()
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if pg.get_by_text(READY).count():
+        if pg.get_by_text(ready).count():
             return
-        check = pg.locator(f".st-key-{CHECK_KEY} button")
-        if check.count():
-            check.first.click()
-        pg.wait_for_timeout(2000)
-    raise AssertionError(f"the server did not say {READY!r} within {timeout:.0f} s")
+        if pg.locator(check).count():
+            pg.locator(check).first.click()
+        pg.wait_for_timeout(READY_POLL_S * 1000)
+    raise AssertionError(f"the server did not say {ready!r} within {timeout:.0f} s")
+
+
+async def wait_ready_async(pg, timeout: float = 1200.0) -> None:
+    """:func:`wait_ready` for async Playwright."""
+    ready, check = _ready_parts()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if await pg.get_by_text(ready).count():
+            return
+        if await pg.locator(check).count():
+            await pg.locator(check).first.click()
+        await pg.wait_for_timeout(READY_POLL_S * 1000)
+    raise AssertionError(f"the server did not say {ready!r} within {timeout:.0f} s")
 
 
 #: A Plotly chart that Streamlit has drawn (its graph div exists).

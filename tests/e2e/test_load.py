@@ -56,8 +56,8 @@ from devtools.apphost import (
     machine_busy_seconds,
     percentile,
     slider_state,
+    wait_ready_async,
 )
-from scoredemo.app.warmup import CHECK_KEY, READY
 from scoredemo.densities import make_density
 from scoredemo.figures import decode_arrays
 from scoredemo.samplers import uniform_init
@@ -205,13 +205,7 @@ async def classroom(srv: AppServer) -> dict:
             pg = await ctx.new_page()
             log["cold_first_chart_s"] = round(await open_page(pg, srv.url, "score-field"), 3)
             # until the warm-up is over: its background trainings compile (and take the CPU) after quiet periods
-            for _ in range(600):  # the box's "check again" (it refreshes itself only in presenter mode)
-                if await pg.get_by_text(READY).count():
-                    break
-                if await pg.locator(f".st-key-{CHECK_KEY} button").count():
-                    await pg.locator(f".st-key-{CHECK_KEY} button").first.click()
-                await pg.wait_for_timeout(2000)
-            await pg.get_by_text(READY).wait_for(timeout=10_000)
+            await wait_ready_async(pg)
             srv.wait_compiles_quiet()
             await open_page(pg, f"{srv.url}/follow-the-score", "animation")
             await open_page(pg, f"{srv.url}/mixing", "mode-fractions")
