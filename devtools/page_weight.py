@@ -51,7 +51,7 @@ JS_COUNTS = """() => ({
     elements: document.querySelectorAll('[data-testid="stElementContainer"]').length,
     dom_nodes: document.getElementsByTagName('*').length,
     charts: document.querySelectorAll('.js-plotly-plot').length,
-    formulas: document.querySelectorAll('.katex-display, [data-testid="stMarkdownContainer"] .katex').length,
+    formulas: document.querySelectorAll('math, .katex-display, [data-testid="stMarkdownContainer"] .katex').length,
     widgets: document.querySelectorAll('[data-testid="stWidgetLabel"]').length,
     http_kb: Math.round(performance.getEntriesByType('resource')
         .reduce((s, e) => s + (e.transferSize || e.encodedBodySize || 0), 0) / 1024),

@@ -31,6 +31,7 @@ def test_wheel_contains_the_app_and_scenes_not_the_dev_tools(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for module in ("scoredemo/cli.py", "scoredemo/figures/animation.py", "scoredemo/app/controls.py"):
         assert module in names
+    assert {"scoredemo/app/formulas.json", "scoredemo/app/formulas.css"} <= names  # the formulas' data
     scenes = {n for n in names if n.startswith("scoredemo/app/scenes/") and n.endswith(".py")}
     expected = {f"scoredemo/app/scenes/{p.name}" for p in (ROOT / "scoredemo/app/scenes").glob("*.py")}
     assert scenes == expected

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from scoredemo import figures as F
-from scoredemo.app import links, slides
+from scoredemo.app import formulas, links, slides
 from scoredemo.app import presets as P
 from scoredemo.figures.presenting import DEFAULT_IMAGE_FORMAT, IMAGE_FORMATS
 
@@ -113,9 +113,9 @@ def _on_switch() -> None:
 def setup() -> bool:
     """Called by app.py before anything is drawn: seeds the session from the URL, sets the page config (the
     sidebar collapsed on the projector), draws the switch at the top of the sidebar, keeps ``?present=1`` in the
-    URL, and adds the page's CSS (:data:`PAGE_CSS`; in presenter mode also the high-contrast one) and its chart
-    scripts (:data:`CHART_JS`, :data:`DRAW_JS`; one element, so no gap of its own). Returns whether presenter mode
-    is on."""
+    URL, and adds the page's CSS (:data:`PAGE_CSS` and the formulas' ``formulas.css()``; in presenter mode also the
+    high-contrast one) and its chart scripts (:data:`CHART_JS`, :data:`DRAW_JS`; one element, so no gap of its
+    own). Returns whether presenter mode is on."""
     if STATE not in st.session_state:
         st.session_state[STATE] = url_flag(st.query_params.get_all(PARAM))
     on = bool(st.session_state[STATE])
@@ -133,7 +133,7 @@ def setup() -> bool:
         help="For the projector: larger type, short texts, high contrast, sidebar closed. Keeps ?present=1 "
         "in the URL. Keys: " + "; ".join(f"{k}: {v}" for k, v in KEYS.items()) + ".",
     )
-    st.html(PAGE_CSS)
+    st.html(PAGE_CSS + f"<style>{formulas.css()}</style>")
     # one element for the page's scripts (no gap of its own); the keyboard first thing in presenter mode, so a key
     # pressed while the page is still drawing is queued, not lost
     scripts = CHART_JS + DRAW_JS + PLAYER_JS + slides.SLIDE_JS + (KEYBOARD_JS if on else "")
@@ -444,7 +444,7 @@ html { font-size: clamp(24px, 1.4vw, 32px) !important; }
 .st-key-stage [data-testid="stLayoutWrapper"]:has(> [class*="-downloads"]), .st-key-stage [class*="-downloads"] {
   display: none !important; }
 [data-testid="stMain"] { color: #000000; }
-[data-testid="stMain"] :is(h1, h2, h3, h4, p, li, label, .katex, [data-testid="stCaptionContainer"],
+[data-testid="stMain"] :is(h1, h2, h3, h4, p, li, label, .katex, .sd-formula, [data-testid="stCaptionContainer"],
   [data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMetricDelta"]) { color: #000000; }
 [data-testid="stMain"] [data-testid="stBaseButton-primary"] p { color: #FFFFFF; }
 [data-testid="stMain"] a, [data-testid="stMain"] a p { color: #0046AD; }

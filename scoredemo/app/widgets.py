@@ -16,7 +16,7 @@ from scoredemo import export
 from scoredemo import figures as F
 from scoredemo.app import builders as B
 from scoredemo.app import custom_density as CD
-from scoredemo.app import drawing, presenter, slides
+from scoredemo.app import drawing, formulas, presenter, slides
 from scoredemo.app.controls import Page
 from scoredemo.app.keys import CUSTOM, DensityKey, density_key, get_density, registry_names
 from scoredemo.app.literal import md_text
@@ -52,8 +52,8 @@ def intro(spec: Intro) -> None:
     The title sits in its own keyed container (``scene-title``): presenter mode's stage puts it first, on one line,
     with the scene's main charts under it (``presenter.PRESENTER_CSS``). The sentences and the formula keep their
     place under the title but are sent after the page's first chart (:func:`draw_intro`, called by every chart and
-    once more after the scene): a student's browser then draws the chart without waiting for the formula renderer
-    (KaTeX, the largest part of a cold open after plotly.js)."""
+    once more after the scene): a student's browser draws the chart first. The formula is MathML
+    (:mod:`~scoredemo.app.formulas`), which the browser draws itself, with no script to load."""
     st.container(key="scene-title").title(spec.title)
     st.session_state[_INTRO] = (st.container(), spec.sentences, spec.formula)
 
@@ -91,7 +91,7 @@ def draw_intro() -> None:
     slot, sentences, formula = pending
     with slot:
         st.markdown(presenter.first_sentence(sentences) if presenter.active() else sentences)
-        st.latex(formula)
+        formulas.show(formula)
 
 
 def chart(

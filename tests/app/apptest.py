@@ -7,6 +7,8 @@ test_app.py fails loudly if an upgrade removes what they use.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -52,3 +54,13 @@ def switch_page(at: AppTest, url_path: str, query: dict) -> AppTest:
     at.query_params.update(query)
     at._page_hash = calc_hash(url_path)
     return at.run()
+
+
+def formulas(at: AppTest) -> list[str]:
+    """The LaTeX of every display formula on the page: the annotation of the MathML ones
+    (``scoredemo.app.formulas.show``), and those drawn by ``st.latex`` (a formula not in formulas.json)."""
+    found = []
+    for md in at.markdown:
+        found += [html.unescape(t) for t in re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
+                                                        md.value, flags=re.S)]  # fmt: skip
+    return found + [lx.value.strip().strip("$").strip() for lx in at.latex]  # st.latex's value is $$\n…\n$$

@@ -119,10 +119,10 @@ JS_CUT_LABELS = """() => [...document.querySelectorAll(
     .map(b => b.textContent.trim())"""
 
 
-#: Display formulas wider than the page (KaTeX then scrolls them, and the end is cut off at the page's edge): how
-#: many pixels are hidden. 4 px of slack: scene 9's formula and the two-line ones (``gathered``) overhang by 2 px
-#: at every size, which no one sees.
-JS_CUT_FORMULAS = """() => [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+#: Display formulas wider than the page (their box then scrolls them, and the end is cut off at the page's edge):
+#: how many pixels are hidden. 4 px of slack: with KaTeX, scene 9's formula and the two-line ones (``gathered``)
+#: overhung by 2 px at every size, which no one sees. (The MathML ones of ``formulas.show``, and KaTeX's.)
+JS_CUT_FORMULAS = """() => [...document.querySelectorAll('[data-testid="stMain"] :is(.sd-formula, .katex-display)')]
     .map(k => k.scrollWidth - k.clientWidth).filter(hidden => hidden > 4)"""
 
 
@@ -212,7 +212,7 @@ JS_CUT_CHART_TEXT = r"""() => {
 #: Streamlit text cut short: a metric's label or value (Streamlit ends an overflowing one with an ellipsis), a
 #: widget's label, a caption, a markdown block, a heading, the alert boxes, or any element inside them, whose content
 #: is wider than its box (scrollWidth > clientWidth, 1 px of slack). Formulas are checked by JS_CUT_FORMULAS
-#: (KaTeX scrolls them on purpose), buttons and page links by JS_CUT_LABELS. Scene 10's metric labels ended in
+#: (they scroll on purpose), buttons and page links by JS_CUT_LABELS. Scene 10's metric labels ended in
 #: "…" at 1280 px.
 JS_CUT_TEXT = """() => {
   const sel = ['stMetricLabel', 'stMetricValue', 'stMetricDelta', 'stWidgetLabel', 'stCaptionContainer',
@@ -222,7 +222,7 @@ JS_CUT_TEXT = """() => {
   for (const el of document.querySelectorAll(sel)) {
     if (el.parentElement.closest(sel)) continue;  // the markdown of a metric's label: reported as the label
     for (const e of [el, ...el.querySelectorAll('*')]) {
-      if (e.closest('.katex-display, pre, code, [data-testid="stDataFrame"]')) continue;
+      if (e.closest('.sd-formula, .katex-display, pre, code, [data-testid="stDataFrame"]')) continue;
       if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1) {
         const box = el.closest('[data-testid="stMetric"]') || el;
         out.push(`${el.dataset.testid}: ${JSON.stringify(box.textContent.trim().slice(0, 80))}`

@@ -38,7 +38,7 @@ JS_TEXT_STYLES = """() => {
         metric_label: style(pick('[data-testid="stMetricLabel"] p')),
         page_link: style(pick('[data-testid="stPageLink"] a p') || pick('[data-testid="stPageLink"] a')),
         button: style(pick('button p')),
-        formula: style(pick('.katex-display .katex')),
+        formula: style(pick('.sd-formula math')),
     };
 }"""
 

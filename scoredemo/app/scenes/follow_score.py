@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from scoredemo import figures as F
-from scoredemo.app import alt_text
+from scoredemo.app import alt_text, formulas
 from scoredemo.app import builders as B
 from scoredemo.app import widgets as W
 from scoredemo.app.controls import Page
@@ -18,6 +18,12 @@ from scoredemo.app.kernels import score_kernel
 PAGE = "follow-the-score"
 #: The side-by-side view's two runs: (noise switch, name), left to right.
 PAIR = ((0.0, "gradient ascent"), (1.0, "Langevin"))
+#: The update rule with the chosen ε (written as ``formulas.NUMBER``): with noise, without, and both side by side.
+_E = formulas.NUMBER
+RULE_LANGEVIN = rf"x \leftarrow x + {_E}\, s(x) + \sqrt{{2 \cdot {_E}}}\, z"
+RULE_ASCENT = rf"x \leftarrow x + {_E}\, s(x) \;(+\, 0 \cdot z)"
+RULE_PAIR = rf"x \leftarrow x + {_E}\, s(x) \quad\text{{vs}}\quad " + RULE_LANGEVIN
+RULES = (RULE_LANGEVIN, RULE_ASCENT, RULE_PAIR)
 
 
 INTRO = W.Intro(
@@ -53,8 +59,7 @@ def render() -> None:
         _side_by_side(dkey, dens, eps, steps, n, seed)
         return
 
-    noise_term = rf" + \sqrt{{2 \cdot {eps:g}}}\, z" if noise else r" \;(+\, 0 \cdot z)"
-    st.latex(rf"x \leftarrow x + {eps:g}\, s(x){noise_term}")
+    formulas.show(RULE_LANGEVIN if noise else RULE_ASCENT, eps)
     run = B.particles(dkey, "langevin", eps, 1.0 if noise else 0.0, steps, n, seed)
     W.warn_divergence(run, eps, dens)
     f = B.field(dkey, 0.0)
@@ -97,10 +102,7 @@ def render() -> None:
 
 def _side_by_side(dkey, dens, eps: float, steps: int, n: int, seed: int) -> None:
     """Gradient ascent and Langevin from the same start and seed, each over the score arrows, with their numbers."""
-    st.latex(
-        rf"x \leftarrow x + {eps:g}\, s(x) \quad\text{{vs}}\quad "
-        rf"x \leftarrow x + {eps:g}\, s(x) + \sqrt{{2 \cdot {eps:g}}}\, z"
-    )
+    formulas.show(RULE_PAIR, eps)
     f = B.field(dkey, 0.0)
     cell = 2.0 * (f.box - f.box / len(f.xs)) / max(int(round(np.sqrt(len(f.points)))) - 1, 1)
     arrows = (f.points, F.arrow_vectors(f.score, cell, mode="direction"))
