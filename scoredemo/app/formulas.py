@@ -4,7 +4,8 @@
 fetches, compiles and runs, and ~235 DOM nodes per formula. On a cold open of scene 1 that was the largest cost
 after plotly.js: all of Chromium's processes spent 4.5 CPU-s with it and 3.8 without, against 3.0 for the minimal
 one-chart page (medians of 6 opens each, interleaved in one run; see the README's "Performance"). Chromium draws
-MathML Core natively, with the system's math font (Cambria Math, STIX Two Math, Latin Modern Math, DejaVu Math).
+MathML Core natively, with the system's math font (Cambria Math, STIX Two Math, Latin Modern Math, DejaVu Math;
+without one, tall brackets do not stretch, and the formula stays readable).
 
 The MathML is made ahead of time from the very LaTeX the scenes declare, by Temml (the MathML converter of
 KaTeX's author), and kept in ``formulas.json`` with the LaTeX as its key and as the MathML's annotation (copying
