@@ -15,6 +15,10 @@ SIDE = 8
 DIM = SIDE * SIDE
 #: The lecture's reference figures: components kept / dimension, with "almost no difference" after projection.
 LECTURE_PCA = {"MNIST": (595, 784), "CIFAR-10": (2165, 3072)}
+#: The fraction of the variance that the PCA view opens on keeping: the lecture's "almost no difference".
+ALMOST_ALL_VARIANCE = 0.99
+#: One of the digits' grey levels in [0, 1] units (scikit-learn's images hold the integers 0..16).
+GREY_LEVEL = 1.0 / 16.0
 
 
 @functools.cache
@@ -22,7 +26,7 @@ def _load() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits  # noqa: PLC0415 - heavy import, only when digits are asked for
 
     d = load_digits()
-    return (np.asarray(d.data, np.float32) / 16.0), np.asarray(d.target, np.int64)
+    return (np.asarray(d.data, np.float32) * np.float32(GREY_LEVEL)), np.asarray(d.target, np.int64)
 
 
 def load() -> tuple[np.ndarray, np.ndarray]:

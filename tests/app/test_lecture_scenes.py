@@ -75,9 +75,31 @@ def test_manifolds_pca_of_real_digits():
     assert np.all(np.diff(curve) >= -1e-9) and abs(curve[-1] - 1) < 1e-6
     assert "29 components: 95 % · 41: 99 %" in c["pca-variance"]["layout"]["title"]["text"]
     assert "k = 5 of 64" in c["pca-digits"]["layout"]["title"]["text"]
-    assert any("595 of 784" in md.value and "2,165 of 3,072" in md.value for md in at.markdown)
+    kept = {m.label: m.value for m in at.metric}
+    assert kept["MNIST (lecture)"] == "595 of 784" and kept["CIFAR-10 (lecture)"] == "2,165 of 3,072"
+    assert kept["digits 8×8 (here)"] == "41 of 64"
+    assert any("At k = 5" in md.value and "the digits lose detail" in md.value for md in at.markdown)
     at.slider(key="pca_k").set_value(64).run()
     assert "(100% of the variance)" in charts(at)["pca-digits"]["layout"]["title"]["text"]
+
+
+def test_manifolds_pca_opens_on_almost_no_loss():
+    """Issue 31, item 2: the default k keeps ≥ 99 % of the variance (the lecture's "almost no difference"), and the
+    page says how far the rebuilt digits are from the originals, recomputed here from the data."""
+    from scoredemo import digits
+
+    at = scene("manifolds", train_steps=250)
+    ok(at)
+    x = digits.load()[0]
+    p = digits.pca(x)
+    k = at.slider(key="pca_k").value
+    assert p.cumulative()[k - 1] >= 0.99 > p.cumulative()[k - 2]  # the fewest components that keep 99 %
+    assert f"k = {k} of 64 components<br>(99% of the variance)" in charts(at)["pca-digits"]["layout"]["title"]["text"]
+    rms = float(np.sqrt(np.mean((p.reconstruct(x, k) - x) ** 2)))
+    assert rms < 0.5 / 16  # under half a grey level: "look like the originals" is true
+    (said,) = [md.value for md in at.markdown if f"At k = {k} " in md.value]
+    assert "the rebuilt digits look like the originals" in said and f"off by {rms:.3f} per pixel" in said
+    assert f"{rms * 16:.2f} of one grey level" in said
 
 
 def test_follow_the_score_side_by_side_over_the_arrows():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from scoredemo import digits, metrics
 from scoredemo import figures as F
-from scoredemo import metrics
 from scoredemo.app import builders as B
 from scoredemo.app import glossary as G
 from scoredemo.app import keys as K
@@ -76,7 +76,15 @@ def render() -> None:
     )
     seed = page.number("seed", "seed", SEED, 0, 9999)
     st.sidebar.header("Real data: handwritten digits")
-    pca_k = page.int_slider("PCA components k", "pca_k", 10, 1, 64, help="Rebuild the digits from k of 64 components.")
+    pca_k = page.int_slider(
+        "PCA components k",
+        "pca_k",
+        real_data.opening_k(),
+        1,
+        digits.DIM,
+        help=f"Rebuild the digits from k of {digits.DIM} components (it opens on the fewest that keep "
+        f"{digits.ALMOST_ALL_VARIANCE * 100:.0f} % of the variance).",
+    )
     page.finish()
     _thickness_zero_note(page)
 
