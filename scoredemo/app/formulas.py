@@ -39,12 +39,14 @@ def table() -> dict[str, str]:
         return {}
 
 
+def _filled(text: str, number: float | None) -> str:
+    return text if number is None else text.replace(NUMBER, f"{number:g}")
+
+
 def mathml(tex: str, number: float | None = None) -> str | None:
     """The MathML of ``tex`` (with ``number`` in place of :data:`NUMBER`), or None if the file does not hold it."""
     m = table().get(tex)
-    if m is None:
-        return None
-    return m if number is None else m.replace(NUMBER, f"{number:g}")
+    return None if m is None else _filled(m, number)
 
 
 def show(tex: str, number: float | None = None) -> None:
@@ -52,7 +54,7 @@ def show(tex: str, number: float | None = None) -> None:
     is wider than the page (as KaTeX's display formulas are)."""
     m = mathml(tex, number)
     if m is None:
-        st.latex(tex if number is None else tex.replace(NUMBER, f"{number:g}"))
+        st.latex(_filled(tex, number))
         return
     st.markdown(f'<div class="sd-formula">{m}</div>', unsafe_allow_html=True)
 
